@@ -1,0 +1,92 @@
+/**
+ * The compiled allowlist. Request time only looks things up:
+ * - exact origins: one hash-set lookup on the raw header value, before any parsing (a hit is a
+ *   canonical origin by construction, since only canonical entries are stored);
+ * - `:*` entries: one hash-set lookup on `scheme://host`;
+ * - `*.` entries: a reversed-label tree per `scheme|port`, walked once per label of the host.
+ * Nothing scans the list, so 100,000 entries cost what 10 do.
+ */
+
+import { parseSerializedOrigin } from './origin.js';
+import type { OriginPattern } from './pattern.js';
+
+export type OriginMatch = 'allowed' | 'not-listed' | 'malformed' | 'null-not-allowed';
+
+interface LabelNode {
+  readonly children: Map<string, LabelNode>;
+  /** Any host with at least one more label below this node matches. */
+  terminal: boolean;
+}
+
+function newNode(): LabelNode {
+  return { children: new Map(), terminal: false };
+}
+
+export class OriginMatcher {
+  readonly any: boolean;
+  readonly allowNull: boolean;
+  private readonly exact = new Set<string>();
+  private readonly anyPort = new Set<string>();
+  private readonly trees = new Map<string, LabelNode>();
+
+  constructor(patterns: readonly OriginPattern[]) {
+    let any = false;
+    let allowNull = false;
+    for (const p of patterns) {
+      if (p.kind === 'any') any = true;
+      else if (p.kind === 'null') allowNull = true;
+      else if (p.subdomains) this.insertWildcard(p.scheme, p.host, p.port);
+      else if (p.port === 'any') this.anyPort.add(`${p.scheme}://${p.host}`);
+      else this.exact.add(`${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`);
+    }
+    this.any = any;
+    this.allowNull = allowNull;
+  }
+
+  private insertWildcard(scheme: string, domain: string, port: number | null | 'any'): void {
+    const key = `${scheme}|${port === null ? '' : port === 'any' ? '*' : port}`;
+    let node: LabelNode = this.trees.get(key) ?? newNode();
+    this.trees.set(key, node);
+    const labels = domain.split('.');
+    for (let i = labels.length - 1; i >= 0; i--) {
+      const label = labels[i]!;
+      let child: LabelNode | undefined = node.children.get(label);
+      if (child === undefined) {
+        child = newNode();
+        node.children.set(label, child);
+      }
+      node = child;
+    }
+    node.terminal = true;
+  }
+
+  /** Matches one `Origin` value exactly as received. */
+  match(origin: string): OriginMatch {
+    if (this.exact.has(origin)) return 'allowed';
+    if (origin === 'null') return this.allowNull || this.any ? 'allowed' : 'null-not-allowed';
+    const parsed = parseSerializedOrigin(origin);
+    if (parsed === null) return 'malformed';
+    if (this.any) return 'allowed';
+    if (this.anyPort.size > 0 && this.anyPort.has(`${parsed.scheme}://${parsed.host}`)) return 'allowed';
+    if (this.trees.size > 0 && parsed.hostKind === 'domain') {
+      const portKey = parsed.port === null ? '' : String(parsed.port);
+      if (underTree(this.trees.get(`${parsed.scheme}|${portKey}`), parsed.host)) return 'allowed';
+      if (underTree(this.trees.get(`${parsed.scheme}|*`), parsed.host)) return 'allowed';
+    }
+    return 'not-listed';
+  }
+}
+
+/** True when `host` has at least one label below a terminal node of the tree. */
+function underTree(root: LabelNode | undefined, host: string): boolean {
+  let node = root;
+  let end = host.length;
+  while (node !== undefined) {
+    const dot = host.lastIndexOf('.', end - 1);
+    node = node.children.get(host.slice(dot + 1, end));
+    if (node === undefined || dot < 0) return false;
+    if (node.terminal) return true;
+    end = dot;
+  }
+  return false;
+}

@@ -1,0 +1,176 @@
+/**
+ * Origins: the strict parser for the `Origin` request header, and the parser for allowlist entries
+ * (exact origins and the two patterns), which normalises the unambiguous forms with a warning.
+ *
+ * Request origins are accepted only in the exact serialized form browsers send (FETCH
+ * #origin-header ABNF, cors-rules.md §3.1): lower-case scheme and host, no default port, no path,
+ * no trailing slash, canonical IPv4 and IPv6. Anything else is "not allowed", never an error page
+ * (cors-rules.md §4 "Origin validation").
+ */
+
+import { DEFAULT_PORTS } from './fetch-spec.js';
+
+/** Longest scheme we accept; jub0bs/cors uses the same bound. Real schemes are far shorter. */
+export const MAX_SCHEME_LENGTH = 64;
+/** RFC 1035 §2.3.4: a domain name is at most 253 characters in text form, a label at most 63. */
+export const MAX_HOST_LENGTH = 253;
+export const MAX_LABEL_LENGTH = 63;
+/** scheme + "://" + host + ":65535": nothing longer can be a serialized origin. */
+export const MAX_ORIGIN_LENGTH = MAX_SCHEME_LENGTH + 3 + MAX_HOST_LENGTH + 6;
+/** An allowlist entry may be longer before normalisation (a Unicode host, a path to report). */
+export const MAX_ENTRY_LENGTH = 2048;
+
+export type HostKind = 'domain' | 'ipv4' | 'ipv6';
+
+export interface SerializedOrigin {
+  readonly scheme: string;
+  /** Lower-case host; IPv6 in brackets. */
+  readonly host: string;
+  readonly hostKind: HostKind;
+  /** The explicit port, or null when the URL has none (the scheme's default). */
+  readonly port: number | null;
+}
+
+const SCHEME_RE = /^[a-z][a-z0-9+.-]*$/;
+const LABEL_RE = /^[a-z0-9_-]+$/;
+const DIGITS_RE = /^[0-9]+$/;
+
+/**
+ * Parses a request's `Origin` value. Returns null for anything that is not a serialized origin
+ * exactly as a browser writes it (including `null`, which callers handle first).
+ */
+export function parseSerializedOrigin(value: string): SerializedOrigin | null {
+  if (value.length > MAX_ORIGIN_LENGTH) return null;
+  const sep = value.indexOf('://');
+  if (sep < 1 || sep > MAX_SCHEME_LENGTH) return null;
+  const scheme = value.slice(0, sep);
+  if (!SCHEME_RE.test(scheme)) return null;
+  const split = splitHostPort(value.slice(sep + 3));
+  if (split === null) return null;
+  const hostKind = classifyCanonicalHost(split.host);
+  if (hostKind === null) return null;
+  let port: number | null = null;
+  if (split.port !== null) {
+    port = parseCanonicalPort(split.port);
+    if (port === null || DEFAULT_PORTS[scheme] === port) return null;
+  }
+  return { scheme, host: split.host, hostKind, port };
+}
+
+/** Splits `host[:port]`; an IPv6 host keeps its brackets. Null when the shape is wrong. */
+function splitHostPort(authority: string): { host: string; port: string | null } | null {
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0) return null;
+    const host = authority.slice(0, close + 1);
+    const after = authority.slice(close + 1);
+    if (after === '') return { host, port: null };
+    if (!after.startsWith(':')) return null;
+    return { host, port: after.slice(1) };
+  }
+  const colon = authority.lastIndexOf(':');
+  if (colon < 0) return { host: authority, port: null };
+  return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
+}
+
+/** "1*5DIGIT", no leading zero (URL serialises the number), at most 65535. */
+function parseCanonicalPort(text: string): number | null {
+  if (text.length === 0 || text.length > 5 || !DIGITS_RE.test(text)) return null;
+  if (text.length > 1 && text.startsWith('0')) return null;
+  const port = Number(text);
+  return port <= 65535 ? port : null;
+}
+
+/** Which kind of canonical host this is, or null when it is not in serialized form. */
+export function classifyCanonicalHost(host: string): HostKind | null {
+  if (host.startsWith('[')) return isCanonicalIpv6(host) ? 'ipv6' : null;
+  if (host.length === 0 || host.length > MAX_HOST_LENGTH) return null;
+  const labels = host.split('.');
+  const last = labels[labels.length - 1]!;
+  // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
+  if (DIGITS_RE.test(last) || /^0x/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
+  for (const label of labels) {
+    if (label.length === 0 || label.length > MAX_LABEL_LENGTH || !LABEL_RE.test(label)) return null;
+  }
+  return 'domain';
+}
+
+function isCanonicalIpv4(parts: readonly string[]): boolean {
+  if (parts.length !== 4) return false;
+  for (const part of parts) {
+    if (!DIGITS_RE.test(part) || part.length > 3 || (part.length > 1 && part.startsWith('0'))) return false;
+    if (Number(part) > 255) return false;
+  }
+  return true;
+}
+
+/** True when `[…]` holds an IPv6 address written exactly as the URL IPv6 serializer writes it. */
+function isCanonicalIpv6(bracketed: string): boolean {
+  if (!bracketed.endsWith(']') || bracketed.length > 41) return false;
+  const groups = parseIpv6(bracketed.slice(1, -1));
+  return groups !== null && `[${serializeIpv6(groups)}]` === bracketed;
+}
+
+/** Parses the textual forms the serializer can produce (hex groups and one `::`), nothing else. */
+function parseIpv6(text: string): number[] | null {
+  if (!/^[0-9a-f:]+$/.test(text)) return null;
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (g.length === 0 || g.length > 4) return null;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (head === null || tail === null) return null;
+  if (halves.length === 1) return head.length === 8 ? head : null;
+  const missing = 8 - head.length - tail.length;
+  if (missing < 1) return null;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+/** URL Standard IPv6 serializer: compress the first longest run of two or more zero groups. */
+function serializeIpv6(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += i === 0 ? '::' : ':';
+      i += bestLength - 1;
+      continue;
+    }
+    out += groups[i]!.toString(16);
+    if (i < 7) out += ':';
+  }
+  return out;
+}
+
+export function serializeOrigin(origin: SerializedOrigin): string {
+  return `${origin.scheme}://${origin.host}${origin.port === null ? '' : `:${origin.port}`}`;
+}
+
+/** Loopback hosts (RFC 6761 `localhost`, 127.0.0.0/8, ::1): plain http to them never crosses a network. */
+export function isLoopbackHost(host: string, kind: HostKind): boolean {
+  if (kind === 'ipv4') return host.startsWith('127.');
+  if (kind === 'ipv6') return host === '[::1]';
+  return host === 'localhost' || host.endsWith('.localhost');
+}

@@ -1,0 +1,41 @@
+/**
+ * The `corsgate` command: turns arguments into the library's config types and calls the library.
+ * Each command module loads lazily so `--help` is instant; `main` never exits the process (only
+ * bin.ts does), so tests drive it directly.
+ */
+import { EXIT } from './exit-codes.js';
+import { type CliIo, type Command, processIo } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: {
+    summary: 'show the engine deciding example requests (what `npm start` runs)',
+    load: async () => (await import('../commands/demo.js')).demo,
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: corsgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "corsgate <command> --help" for a command's options.\n`;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? EXIT.INVALID : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr.write(`corsgate: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.INVALID;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    io.stderr.write(
+      `corsgate ${name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.UNEXPECTED;
+  }
+}
