@@ -83,7 +83,11 @@ export interface Mistake {
 }
 
 export interface ExchangeTrace {
-  readonly request: { readonly method: string; readonly url: string; readonly headers: readonly HeaderPair[] };
+  readonly request: {
+    readonly method: string;
+    readonly url: string;
+    readonly headers: readonly HeaderPair[];
+  };
   readonly response?: { readonly status: number; readonly headers: readonly HeaderPair[] };
 }
 
@@ -162,7 +166,8 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
   } catch {
     return fail(`"${options.url}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http: and https: URLs can be checked`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`only http: and https: URLs can be checked`);
   if (url.username !== '' || url.password !== '')
     return fail('a URL with credentials (user:password@) makes fetch() throw a TypeError');
   url.hash = '';
@@ -194,7 +199,9 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     // Headers.append normalises the value (strips HTTP whitespace) and rejects NUL, CR and LF.
     const value = trimHttpWhitespace(rawValue);
     if (/[\0\r\n]/.test(value) || /[^\0-\xff]/.test(value))
-      return fail(`the value of ${name} is not a valid header value (no NUL, CR, LF or characters above U+00FF)`);
+      return fail(
+        `the value of ${name} is not a valid header value (no NUL, CR, LF or characters above U+00FF)`,
+      );
     if (isForbiddenRequestHeader(name, value)) {
       steps.push({
         phase: 'input',
@@ -241,7 +248,11 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
 
   let preflightTrace: ExchangeTrace | undefined;
   let cacheSeconds: number | undefined;
-  const done = (verdict: 'allowed' | 'blocked', actual?: ExchangeTrace, readable: string[] = []): CheckTrace => ({
+  const done = (
+    verdict: 'allowed' | 'blocked',
+    actual?: ExchangeTrace,
+    readable: string[] = [],
+  ): CheckTrace => ({
     input: base,
     verdict,
     sameOrigin,
@@ -454,7 +465,11 @@ async function probeVary(
   timeoutMs: number,
   out: Mistake[],
 ): Promise<void> {
-  const names = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
+  const names = [
+    'access-control-allow-origin',
+    'access-control-allow-credentials',
+    'access-control-expose-headers',
+  ];
   const signature = (l: HeaderLines) => names.map((n) => getHeader(l, n)).join('\n');
   const mine = signature(lines);
   const acao = getHeader(lines, 'access-control-allow-origin');

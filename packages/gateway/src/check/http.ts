@@ -29,13 +29,14 @@ export function exchange(
   timeoutMs: number,
 ): Promise<Exchange> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const flat: string[] = [];
+  // With an array of raw headers node:http adds no Host line itself, so it goes first, as browsers send it.
+  const flat: string[] = ['Host', url.host];
   for (const [name, value] of headers) flat.push(name, value);
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       // An array of [name, value] pairs keeps repeated names and the exact case and order.
-      { method, headers: flat, agent: false, timeout: timeoutMs, setHost: true },
+      { method, headers: flat, agent: false, timeout: timeoutMs },
       (res) => {
         res.resume();
         const raw = [...res.rawHeaders];
@@ -45,7 +46,9 @@ export function exchange(
         res.on('error', (e) => reject(new UnreachableError('ERR_RESPONSE', e.message)));
       },
     );
-    req.on('timeout', () => req.destroy(new UnreachableError('ETIMEDOUT', `no answer within ${timeoutMs} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new UnreachableError('ETIMEDOUT', `no answer within ${timeoutMs} ms`)),
+    );
     req.on('error', (e: NodeJS.ErrnoException) =>
       reject(e instanceof UnreachableError ? e : new UnreachableError(e.code ?? 'ERR_NETWORK', e.message)),
     );

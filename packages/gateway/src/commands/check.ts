@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.js';
 import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { type CliIo, type Command, useColour } from '../cli/io.js';
+import { type Command, useColour } from '../cli/io.js';
 import { style } from '../cli/style.js';
 
 export const CHECK_HELP = `Usage: corsgate check URL --origin ORIGIN [options]
@@ -48,7 +48,8 @@ export const check: Command = async (argv, io) => {
   if (!(BROWSERS as readonly string[]).includes(browser))
     problems.push(`--browser must be one of ${BROWSERS.join(', ')}, not "${browser}"`);
   const timeout = values.timeout === undefined ? 10_000 : Number(values.timeout);
-  if (!Number.isInteger(timeout) || timeout <= 0) problems.push('--timeout must be a positive integer (milliseconds)');
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    problems.push('--timeout must be a positive integer (milliseconds)');
   const headers: HeaderPair[] = [];
   for (const h of values.header ?? []) {
     const colon = h.indexOf(':');
@@ -121,8 +122,12 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
   for (const step of trace.steps) {
     if (step.phase !== phase) {
       phase = step.phase;
-      const ex = phase === 'preflight' ? trace.preflight.exchange : phase === 'actual' ? trace.actual : undefined;
-      out.push('', `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`);
+      const ex =
+        phase === 'preflight' ? trace.preflight.exchange : phase === 'actual' ? trace.actual : undefined;
+      out.push(
+        '',
+        `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`,
+      );
       if (phase === 'preflight' && ex !== undefined)
         for (const [n, v] of ex.request.headers) out.push(s.dim(`    > ${n}: ${v}`));
     }
@@ -141,7 +146,8 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
   }
   out.push('');
   if (trace.verdict === 'error') out.push(s.red(`error: ${trace.error?.message ?? 'unknown'}`));
-  else if (trace.verdict === 'allowed') out.push(s.green('verdict: allowed — the browser gives the script the response'));
+  else if (trace.verdict === 'allowed')
+    out.push(s.green('verdict: allowed — the browser gives the script the response'));
   else out.push(s.red('verdict: blocked — the browser reports a CORS error (a network error to the script)'));
   return `${out.join('\n')}\n`;
 }

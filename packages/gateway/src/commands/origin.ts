@@ -58,7 +58,9 @@ export const origin: Command = async (argv, io) => {
       if (answer.changes.length === 0) io.stdout.write('  (already in serialized form: nothing changed)\n');
       for (const c of answer.changes) io.stdout.write(`  - ${c}\n`);
       if (answer.opaque)
-        io.stdout.write('  Allowing "null" lets any sandboxed or data: document in; prefer serving the page from a real origin.\n');
+        io.stdout.write(
+          '  Allowing "null" lets any sandboxed or data: document in; prefer serving the page from a real origin.\n',
+        );
     }
   }
   return EXIT.OK;
