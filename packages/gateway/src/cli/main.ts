@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the exact Origin header a page at a URL sends (the value to allowlist)',
     load: async () => (await import('../commands/origin.js')).origin,
   },
+  lint: {
+    summary: 'check an allowlist file: FILE:LINE:COL: severity CODE message, and --fix',
+    load: async () => (await import('../commands/lint.js')).lint,
+  },
   explain: {
     summary: "the engine's offline decision for a request against an allowlist or config file",
     load: async () => (await import('../commands/explain.js')).explain,
