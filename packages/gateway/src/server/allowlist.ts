@@ -8,61 +8,25 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { CorsConfig, Policy } from 'corsgate';
 import {
-  type CorsConfig,
-  CorsConfigError,
-  createPolicy,
-  type IssueCode,
-  type Policy,
-  parseOriginPattern,
-} from 'corsgate';
+  type AllowlistEntry,
+  type AllowlistEvent,
+  type AllowlistIssue,
+  type AllowlistSnapshot,
+  type AllowlistStatus,
+  type AllowlistWatcher,
+  parseAllowlist,
+} from 'corsgate/allowlist';
 
-export interface AllowlistIssue {
-  readonly code: IssueCode;
-  readonly severity: 'error' | 'warning';
-  readonly line: number;
-  readonly column: number;
-  readonly text: string;
-  readonly message: string;
-  readonly suggestion?: string;
-}
-export interface AllowlistEntry {
-  readonly origin: string;
-  readonly line: number;
-}
-export interface AllowlistSnapshot {
-  readonly policy: Policy;
-  readonly version: number;
-  readonly hash: string;
-  readonly entries: readonly AllowlistEntry[];
-  readonly warnings: readonly AllowlistIssue[];
-  readonly loadedAt: number;
-}
-export interface AllowlistStatus {
-  readonly path: string;
-  readonly snapshot: AllowlistSnapshot;
-  readonly lastReloadAt: number;
-  readonly lastReloadResult: 'applied' | 'unchanged' | 'rejected' | 'missing' | 'unreadable';
-  readonly lastErrors: readonly AllowlistIssue[];
-  readonly lastReadError?: { readonly code: string; readonly message: string };
-  readonly reloadsApplied: number;
-  readonly reloadsRejected: number;
-  readonly mode: 'watch+poll' | 'poll';
-}
-export type AllowlistEvent =
-  | { readonly type: 'reloaded'; readonly snapshot: AllowlistSnapshot; readonly forced: boolean }
-  | { readonly type: 'unchanged'; readonly forced: boolean }
-  | { readonly type: 'rejected'; readonly errors: readonly AllowlistIssue[] }
-  | { readonly type: 'missing'; readonly message: string }
-  | { readonly type: 'unreadable'; readonly code: string; readonly message: string }
-  | { readonly type: 'recovered'; readonly snapshot: AllowlistSnapshot };
-export interface AllowlistWatcher {
-  readonly current: AllowlistSnapshot;
-  status(): AllowlistStatus;
-  reload(options?: { force?: boolean }): Promise<AllowlistEvent>;
-  on(listener: (event: AllowlistEvent) => void): () => void;
-  close(): Promise<void>;
-}
+export type {
+  AllowlistEntry,
+  AllowlistEvent,
+  AllowlistIssue,
+  AllowlistSnapshot,
+  AllowlistStatus,
+  AllowlistWatcher,
+};
 
 /** Thrown at start when the file is missing or invalid: every problem, with lines. */
 export class AllowlistStartError extends Error {
@@ -87,55 +51,14 @@ interface Compiled {
   errors: AllowlistIssue[];
 }
 
-function compile(text: string, config: Omit<CorsConfig, 'origins'>): Compiled {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const origins: string[] = [];
-  const lineOf: number[] = [];
-  const columnOf: number[] = [];
-  lines.forEach((raw, i) => {
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    origins.push(trimmed);
-    lineOf.push(i + 1);
-    columnOf.push(raw.indexOf(trimmed) + 1);
-  });
-  const toIssue = (i: {
-    code: IssueCode;
-    severity: 'error' | 'warning';
-    path: readonly (string | number)[];
-    reason: string;
-    suggestion?: string;
-  }): AllowlistIssue => {
-    const index = i.path[0] === 'origins' && typeof i.path[1] === 'number' ? i.path[1] : -1;
-    return {
-      code: i.code,
-      severity: i.severity,
-      line: lineOf[index] ?? 0,
-      column: columnOf[index] ?? 0,
-      text: origins[index] ?? '',
-      message: `corsgate: ${i.reason.replace(/^corsgate: /, '')}`,
-      ...(i.suggestion === undefined ? {} : { suggestion: i.suggestion }),
-    };
+function compile(bytes: Uint8Array, config: Omit<CorsConfig, 'origins'>): Compiled {
+  const parsed = parseAllowlist(bytes, config);
+  return {
+    ...(parsed.policy === undefined ? {} : { policy: parsed.policy }),
+    entries: [...parsed.entries],
+    warnings: [...parsed.warnings],
+    errors: [...parsed.errors],
   };
-  try {
-    const policy = createPolicy({ ...config, origins });
-    const normalised = policy.config().origins;
-    // Each entry keeps the line it first appears on.
-    const lineOfText = new Map<string, number>();
-    origins.forEach((o, i) => {
-      const parsed = parseOriginPattern(o);
-      if (parsed.ok && !lineOfText.has(parsed.text)) lineOfText.set(parsed.text, lineOf[i]!);
-    });
-    const entries = policy.config().origins.map((origin) => ({ origin, line: lineOfText.get(origin) ?? 0 }));
-    return { policy, entries, warnings: policy.warnings.map(toIssue), errors: [] };
-  } catch (error) {
-    if (!(error instanceof CorsConfigError)) throw error;
-    return {
-      entries: [],
-      warnings: error.issues.filter((i) => i.severity === 'warning').map(toIssue),
-      errors: error.issues.filter((i) => i.severity === 'error').map(toIssue),
-    };
-  }
 }
 
 class InterimWatcher implements AllowlistWatcher {
@@ -171,7 +94,7 @@ class InterimWatcher implements AllowlistWatcher {
       const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
       throw new AllowlistStartError(`cannot read the allowlist file ${path}: ${code}`, []);
     }
-    const compiled = compile(bytes.toString('utf8'), config);
+    const compiled = compile(bytes, config);
     if (compiled.policy === undefined)
       throw new AllowlistStartError(`the allowlist file ${path} has errors`, compiled.errors);
     const snapshot: AllowlistSnapshot = {
@@ -264,7 +187,7 @@ class InterimWatcher implements AllowlistWatcher {
       this.lastReloadResult = 'unchanged';
       return this.emit({ type: 'unchanged', forced });
     }
-    const compiled = compile(bytes.toString('utf8'), this.config);
+    const compiled = compile(bytes, this.config);
     if (compiled.policy === undefined) {
       this.lastErrors = compiled.errors;
       this.lastReloadResult = 'rejected';

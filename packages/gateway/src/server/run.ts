@@ -127,7 +127,7 @@ export async function runWorker(
   }
   logger.info(
     {
-      event: 'listening',
+      event: cluster.isWorker ? 'worker-listening' : 'listening',
       url,
       admin: adminUrl ?? null,
       upstream: config.upstream + config.upstreamPath,
