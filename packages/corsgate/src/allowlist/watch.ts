@@ -296,8 +296,12 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       const code = (error as NodeJS.ErrnoException).code;
       sig = isMissing(code) ? 'missing' : `error:${code}`;
     }
-    // Through the debounce, so that polling during a burst adds no reloads of its own.
-    if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) this.schedule();
+    if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) {
+      // The tick is itself a throttle: reload now. While events are still arriving (a debounce
+      // is pending), join the debounce so that polling adds no reloads to a burst.
+      if (this.debounceTimer === undefined) this.triggerReload();
+      else this.schedule();
+    }
     await this.checkWatch();
     this.armPoll();
   }
