@@ -289,8 +289,13 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
     const maxWaitMs = 2000;
     const w = await start(`${A}\n`, { debounceMs: 200, maxWaitMs, settleMs: 50 });
     const began = Date.now();
+    let last = began;
+    let pauses = 0;
     for (let i = 0; i < 100; i++) {
       writeFileSync(file, `https://v${i}.example.com\n`);
+      // A pause longer than the debounce (only on a badly overloaded machine) ends a burst.
+      if (Date.now() - last > 200) pauses++;
+      last = Date.now();
       await sleep(10);
     }
     const burstMs = Date.now() - began;
@@ -298,7 +303,7 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
     await sleep(QUIET_MS);
     // One reload per max-wait window of the burst, plus the trailing one: 2 for a burst under 2 s
     // (a loaded machine can stretch the 1 s burst; the bound stretches with it).
-    expect(count('reloaded')).toBeLessThanOrEqual(Math.ceil(burstMs / maxWaitMs) + 1);
+    expect(count('reloaded')).toBeLessThanOrEqual(Math.ceil(burstMs / maxWaitMs) + 1 + pauses);
     expect(count('reloaded')).toBeGreaterThanOrEqual(1);
     expect(origins(w)).toEqual(['https://v99.example.com']);
   });
