@@ -40,6 +40,14 @@ describe('adapter options', () => {
     ]);
   });
 
+  it('refuses a blockDisallowedUnsafeRequests that is not a boolean, and keeps it out of the policy', () => {
+    expect(codes(() => policySource({ ...CONFIG, blockDisallowedUnsafeRequests: 'yes' } as never))).toEqual([
+      'CG_CONFIG_TYPE',
+    ]);
+    expect(policySource({ ...CONFIG, blockDisallowedUnsafeRequests: true }).block).toBe(true);
+    expect(policySource(CONFIG).block).toBe(false);
+  });
+
   it('reports every configuration error at once', () => {
     expect(
       codes(() => policySource({ origins: ['https://a.example/x', 'null'], methods: ['CONNECT'] })),
