@@ -14,3 +14,14 @@ export {
   splitAllowlist,
 } from './parse.js';
 export type * from './types.js';
+export {
+  type AllowlistEdit,
+  AllowlistError,
+  editAllowlistText,
+  type FormatAllowlistOptions,
+  formatAllowlist,
+  type WriteAllowlistOptions,
+  type WriteAllowlistResult,
+  writeAllowlist,
+  writeFileAtomic,
+} from './write.js';

@@ -7,6 +7,10 @@ import { EXIT } from './exit-codes.js';
 import { type CliIo, type Command, processIo } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: 'run the CORS gateway in front of an API (see docs/gateway.md)',
+    load: async () => (await import('../commands/serve.js')).serve,
+  },
   demo: {
     summary: 'show the engine deciding example requests (what `npm start` runs)',
     load: async () => (await import('../commands/demo.js')).demo,
