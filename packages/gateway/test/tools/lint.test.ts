@@ -162,7 +162,7 @@ describe('corsgate lint exit codes and formats', () => {
 });
 
 describe('corsgate lint --fix', () => {
-  it('rewrites in normalised form keeping comments, blank lines, order and CRLF', async () => {
+  it('rewrites in normalised form keeping comments, blank lines and order (LF, no BOM)', async () => {
     const before =
       '\uFEFF# partners\r\nHTTPS://App.Example.com:443/\r\n\r\n  https://bücher.de  \r\nhttps://app.example.com\r\n# end\r\n';
     const path = await file(before);
@@ -170,7 +170,7 @@ describe('corsgate lint --fix', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('rewritten in normalised form');
     expect(await readFile(path, 'utf8')).toBe(
-      '\uFEFF# partners\r\nhttps://app.example.com\r\n\r\nhttps://xn--bcher-kva.de\r\n# end\r\n',
+      '# partners\nhttps://app.example.com\n\nhttps://xn--bcher-kva.de\n# end\n',
     );
     // A second run has nothing left to fix.
     expect(await lint([path, '--fix', '--strict'])).toEqual({ code: 0, out: '', err: '' });

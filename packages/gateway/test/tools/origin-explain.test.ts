@@ -74,6 +74,22 @@ describe('corsgate explain', () => {
         maxAge: 600,
       }),
     );
+    await writeFile(
+      join(dir, 'corsgate.yaml'),
+      [
+        'upstream: http://127.0.0.1:3000',
+        'allowlist: origins.list',
+        'policy:',
+        '  credentials: true',
+        '  methods: [PUT]',
+        'routes:',
+        '  - path: /public/*',
+        '    origins: ["*"]',
+        '    policy:',
+        '      credentials: false',
+        '',
+      ].join('\n'),
+    );
     await writeFile(join(dir, 'broken.json'), '{"origins": ["*"], "credentials": true}');
   });
   afterAll(async () => {
@@ -157,6 +173,48 @@ describe('corsgate explain', () => {
     const c = await run(['explain', '--config', 'broken.json', '--origin', 'https://a.example'], dir);
     expect(c.code).toBe(2);
     expect(c.err).toContain('CG_ORIGIN_ANY_WITH_CREDENTIALS');
+  });
+  it('reads a gateway YAML config through its loader, with the allowlist it names', async () => {
+    const r = await run(
+      [
+        'explain',
+        '--config',
+        'corsgate.yaml',
+        '--origin',
+        'https://app.example.com',
+        '--method',
+        'PUT',
+        '--json',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).decision.headers).toMatchObject({
+      'Access-Control-Allow-Origin': 'https://app.example.com',
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Allow-Methods': 'PUT',
+    });
+  });
+  it('picks the route the gateway would use with --path', async () => {
+    const r = await run(
+      [
+        'explain',
+        '--config',
+        'corsgate.yaml',
+        '--path',
+        '/public/a',
+        '--origin',
+        'https://anyone.example',
+        '--json',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('route: /public/*');
+    expect(JSON.parse(r.out).decision).toMatchObject({
+      reason: 'any-origin',
+      headers: { 'Access-Control-Allow-Origin': '*' },
+    });
   });
   it('exits 2 when neither or both files are given', async () => {
     expect((await run(['explain', '--origin', 'https://a.example'], dir)).code).toBe(2);
