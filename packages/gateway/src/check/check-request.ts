@@ -235,7 +235,7 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     };
   }
 
-  const need = preflightNeed(method, headers);
+  const need = preflightNeed(method, headers, browser);
   const acrh = buildAcrh(need.unsafeNames);
   steps.push({
     phase: 'preflight',
