@@ -235,7 +235,12 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     };
   }
 
-  const need = preflightNeed(method, headers, browser);
+  // FETCH #fetching step 12: fetch() appends `Accept: */*` when the script set none, before the
+  // CORS-unsafe names are computed, so its 3 bytes count toward the 1024-byte total (R4).
+  const sent: HeaderPair[] = headers.some(([n]) => n.toLowerCase() === 'accept')
+    ? [...headers]
+    : [...headers, ['Accept', '*/*']];
+  const need = preflightNeed(method, sent, browser);
   const acrh = buildAcrh(need.unsafeNames);
   steps.push({
     phase: 'preflight',
@@ -301,7 +306,7 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
       origin,
       method,
       unsafeNames: need.unsafeNames,
-      requestHeaderNames: headers.map(([n]) => n.toLowerCase()),
+      requestHeaderNames: sent.map(([n]) => n.toLowerCase()),
       credentials,
       browser,
     });
@@ -329,7 +334,7 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     steps.push({ phase: 'preflight', status: 'info', rule: 'R21', message: cache.explanation });
   }
 
-  const actualHeaders: HeaderPair[] = [...headers, ['Origin', origin]];
+  const actualHeaders: HeaderPair[] = [...sent, ['Origin', origin]];
   let actual: ExchangeTrace = { request: { method, url: url.href, headers: actualHeaders } };
   let answer: Exchange;
   try {
@@ -369,7 +374,7 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     });
 
   if (options.probeVary !== false && (method === 'GET' || method === 'HEAD') && !varyCoversOrigin(lines)) {
-    await probeVary(url, method, headers, origin, lines, timeoutMs, mistakes);
+    await probeVary(url, method, sent, origin, lines, timeoutMs, mistakes);
   }
   if (!cors.ok) return done('blocked', actual);
   const readable = readableHeaders(lines, credentials);

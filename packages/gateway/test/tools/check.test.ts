@@ -361,6 +361,28 @@ describe('check input errors and colour', () => {
     expect(s.seen.at(-1)?.rawHeaders).not.toContain('Cookie');
     expect(trace.steps[0]).toMatchObject({ status: 'warn', rule: 'R6' });
   });
+  it('counts the default Accept: */* toward the 1024-byte total, as fetch() appends it first', async () => {
+    const s = await serve((_q, r) => {
+      r.setHeader('Access-Control-Allow-Origin', '*');
+      r.end();
+    });
+    // 7 × 128 + 126 = 1022 bytes of safelisted values; with Accept: */* (3 bytes) that is 1025.
+    const languages: [string, string][] = [
+      ...Array.from({ length: 7 }, () => ['Content-Language', 'a'.repeat(128)] as [string, string]),
+      ['Content-Language', 'a'.repeat(126)],
+    ];
+    const withDefault = await checkRequest({ url: s.url, origin: APP, headers: languages, probeVary: false });
+    const withOwnAccept = await checkRequest({
+      url: s.url,
+      origin: APP,
+      headers: [...languages, ['Accept', 'x']],
+      probeVary: false,
+    });
+    await s.close();
+    expect(withDefault.preflight.needed).toBe(true);
+    expect(withDefault.preflight.requestHeaders).toBe('accept,content-language');
+    expect(withOwnAccept.preflight.needed).toBe(false);
+  });
   it('colours output on a TTY and never under NO_COLOR', async () => {
     const s = await serve((_q, r) => {
       r.setHeader('Access-Control-Allow-Origin', '*');
