@@ -331,6 +331,124 @@ describe('check names each server mistake', () => {
   });
 });
 
+describe('check follows redirects of the actual request as a browser does (R11, R25, R26)', () => {
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  const start = async (h: Parameters<typeof serve>[0]) => {
+    const s = await serve(h);
+    servers.push(s);
+    return s;
+  };
+
+  it('keeps the page origin across a same-origin redirect', async () => {
+    const s = await start((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
+      res.setHeader('Vary', 'Origin');
+      if (req.url === '/api/items') {
+        res.writeHead(307, { Location: '/api/v2/items' });
+        res.end();
+        return;
+      }
+      res.end('ok');
+    });
+    const trace = await checkRequest({ url: s.url, origin: APP });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.actual?.response?.status).toBe(307);
+    expect(trace.redirects).toHaveLength(1);
+    expect(trace.redirects?.[0]).toMatchObject({
+      url: `${s.origin}/api/v2/items`,
+      origin: APP,
+      method: 'GET',
+    });
+    expect(trace.redirects?.[0]?.actual?.response?.status).toBe(200);
+  });
+
+  it('blocks a redirect whose 3xx lacks CORS headers, without following it', async () => {
+    const s = await start((req, res) => {
+      if (req.url === '/api/items') {
+        res.writeHead(302, { Location: '/elsewhere' });
+        res.end();
+        return;
+      }
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end('ok');
+    });
+    const before = s.seen.length;
+    const trace = await checkRequest({ url: s.url, origin: APP, probeVary: false });
+    expect(trace.verdict).toBe('blocked');
+    expect(s.seen.length - before).toBe(1);
+    expect(trace.steps.find((x) => x.status === 'fail')?.header).toBe('Access-Control-Allow-Origin');
+  });
+
+  it('sends Origin: null after a cross-origin redirect, so only ACAO null or * passes', async () => {
+    const star = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end('ok');
+    });
+    const strict = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', APP);
+      res.end('ok');
+    });
+    const hop = (target: string) =>
+      start((_req, res) => {
+        res.writeHead(302, { Location: target, 'Access-Control-Allow-Origin': '*' });
+        res.end();
+      });
+    const toStrict = await hop(`${strict.origin}/x`);
+    const blocked = await checkRequest({ url: toStrict.url, origin: APP, probeVary: false });
+    expect(blocked.verdict).toBe('blocked');
+    expect(blocked.redirects?.[0]?.origin).toBe('null');
+    const sent = strict.seen.at(-1)?.rawHeaders ?? [];
+    expect(sent[sent.indexOf('Origin') + 1]).toBe('null');
+    expect(blocked.steps.find((x) => x.status === 'fail')?.message).toContain(
+      'which is not byte-for-byte the request origin "null"',
+    );
+
+    const toStar = await hop(`${star.origin}/x`);
+    const allowed = await checkRequest({ url: toStar.url, origin: APP, probeVary: false });
+    expect(allowed.verdict).toBe('allowed');
+    expect(
+      allowed.steps.some((x) => x.rule === 'R26' && x.message.includes('the Origin becomes "null"')),
+    ).toBe(true);
+  });
+
+  it('turns a POST into a GET on 303 and drops the body headers', async () => {
+    const s = await start((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.url === '/api/items') {
+        res.writeHead(303, { Location: '/api/result' });
+        res.end();
+        return;
+      }
+      res.end('ok');
+    });
+    const trace = await checkRequest({
+      url: s.url,
+      origin: APP,
+      method: 'POST',
+      headers: [['Content-Type', 'text/plain']],
+    });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.redirects?.[0]?.method).toBe('GET');
+    expect(s.seen.at(-1)?.method).toBe('GET');
+    expect(s.seen.at(-1)?.rawHeaders).not.toContain('Content-Type');
+  });
+
+  it('gives up after 20 redirects', async () => {
+    const s = await start((req, res) => {
+      const n = Number(req.url?.slice(1) ?? '0') || 0;
+      res.writeHead(302, { Location: `/${n + 1}`, 'Access-Control-Allow-Origin': '*' });
+      res.end();
+    });
+    const trace = await checkRequest({ url: `${s.origin}/0`, origin: APP, probeVary: false });
+    expect(trace.verdict).toBe('blocked');
+    expect(trace.redirects).toHaveLength(20);
+    expect(trace.steps.at(-1)?.message).toBe('more than 20 redirects');
+  });
+});
+
 describe('check input errors and colour', () => {
   it('exits 2 on a malformed origin and suggests corsgate origin', async () => {
     const r = await check(['http://127.0.0.1:9/', '--origin', 'https://App.example/']);
