@@ -555,18 +555,20 @@ function findMistakes(
     });
   if (phase === 'preflight' && (status === 401 || status === 403)) {
     const auth = getHeader(lines, 'www-authenticate');
-    const cors = acao !== null || lines.has('access-control-allow-methods');
-    // A 403 from a CORS engine refusing the preflight is deliberate; one without CORS headers, or
-    // any 401, comes from an authentication layer in front of the API.
-    if (status === 401 || auth !== null || !cors)
+    const corsAware =
+      [...lines.keys()].some((n) => n.startsWith('access-control-')) ||
+      (getHeader(lines, 'vary') ?? '').toLowerCase().includes('origin');
+    // A 401, or a 403 with WWW-Authenticate, is an authentication layer. A bare 403 is ambiguous:
+    // CORS libraries refusing a preflight (corsgate, jub0bs/cors) still send Vary: Origin, an auth
+    // layer in front knows nothing of Origin; so only a 403 with no trace of CORS is flagged.
+    if (status === 401 || auth !== null || !corsAware)
       out.push({
         code: 'preflight-auth',
         phase,
-        header: auth === null ? undefined : 'WWW-Authenticate',
-        value: auth,
-        message: `the preflight was answered ${status}${auth === null ? '' : ` with WWW-Authenticate: ${auth}`}: an authentication layer rejects it, but browsers never send credentials on a preflight`,
+        ...(auth === null ? {} : { header: 'WWW-Authenticate', value: auth }),
+        message: `the preflight was answered ${status}${auth === null ? ' without any CORS header' : ` with WWW-Authenticate: ${auth}`}: an authentication layer in front of the API rejects it, but browsers never send credentials on a preflight`,
         fix: 'exempt CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) from authentication, or put the CORS handler in front of it',
-      } as Mistake);
+      });
   }
   if (phase === 'preflight' && status >= 300 && status <= 399)
     out.push({

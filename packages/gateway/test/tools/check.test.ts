@@ -101,6 +101,8 @@ describe('check against servers built on the corsgate engine', () => {
     // The engine refuses the preflight with 403 and no CORS headers.
     expect(r.out).toContain('header: Access-Control-Allow-Origin: (absent)');
     expect(r.out).toContain('the preflight was answered 403');
+    // corsgate's refusal carries Vary: Origin: a CORS decision, not an auth layer.
+    expect(r.out).not.toContain('preflight-auth');
   });
 
   it('blocks an origin that is not allowed (exit 1)', async () => {
@@ -253,7 +255,7 @@ describe('check names each server mistake', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('preflight-auth');
     expect(r.out).toContain('WWW-Authenticate: Bearer realm="api"');
-    expect(r.out).toContain('a browser never sends credentials on a preflight');
+    expect(r.out).toContain('browsers never send credentials on a preflight');
   });
 
   it('flags a preflight answered 403 without CORS headers (preflight-auth)', async () => {
