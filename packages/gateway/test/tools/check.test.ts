@@ -182,7 +182,9 @@ describe('check names each server mistake', () => {
     const r = await check([s.url, '--origin', APP]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('vary-missing');
-    expect(r.out).toContain('Access-Control-Allow-Origin echoes the request origin "https://app.example"');
+    expect(r.out).toContain(
+      'the CORS headers differ when the same request is sent with Origin https://vary-probe.corsgate.invalid (Access-Control-Allow-Origin: https://vary-probe.corsgate.invalid)',
+    );
   });
 
   it('detects origin-dependence by probing without Origin (vary-missing)', async () => {
@@ -196,8 +198,8 @@ describe('check names each server mistake', () => {
     expect(trace.verdict).toBe('allowed');
     expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
     expect(trace.mistakes[0]?.message).toContain('sent without Origin');
-    // The actual request, then the probe without Origin.
-    expect(s.seen.length - before).toBe(2);
+    // The actual request, the probe with another origin (same answer), then the one without Origin.
+    expect(s.seen.length - before).toBe(3);
   });
 
   it('does not flag Vary when the answer is the same for every origin', async () => {
@@ -209,14 +211,26 @@ describe('check names each server mistake', () => {
     expect(trace.mistakes).toEqual([]);
   });
 
-  it('never probes a non-GET/HEAD request again', async () => {
+  it('never re-sends a POST, and then takes an echoed origin as the evidence', async () => {
     const s = await start((req, res) => {
       res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
       res.end('x');
     });
     const before = s.seen.length;
-    await checkRequest({ url: s.url, origin: APP, method: 'POST' });
+    const trace = await checkRequest({ url: s.url, origin: APP, method: 'POST' });
     expect(s.seen.length - before).toBe(1);
+    expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
+    expect(trace.mistakes[0]?.message).toContain('not re-sent to confirm');
+  });
+
+  it('does not flag a static single-origin ACAO, which needs no Vary (R24)', async () => {
+    const s = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', APP);
+      res.end('x');
+    });
+    const trace = await checkRequest({ url: s.url, origin: APP });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.mistakes).toEqual([]);
   });
 
   it('flags two ACAO lines (acao-duplicate) and blocks', async () => {
