@@ -465,6 +465,45 @@ describe('check follows redirects of the actual request as a browser does (R11, 
   });
 });
 
+describe('check text output', () => {
+  it('prints every step, the failing header with its value, the fix and the verdict', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': req.headers.origin ?? '',
+        'Access-Control-Allow-Methods': 'put',
+        Vary: 'Origin',
+      });
+      res.end();
+    });
+    const r = await check([s.url, '--origin', APP, '--method', 'put', '-H', 'X-A: 1']);
+    await s.close();
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        `PUT ${s.url} from ${APP} (chromium)`,
+        '',
+        'input:',
+        '  · the browser upper-cases "put" to PUT [R7]',
+        '',
+        'preflight (OPTIONS → 204):',
+        '  · a preflight is needed: method PUT is not GET, HEAD or POST; header X-A is not CORS-safelisted: only Accept, Accept-Language, Content-Language, Content-Type and Range can be [R3]',
+        '    > Accept: */*',
+        '    > Access-Control-Request-Method: PUT',
+        '    > Access-Control-Request-Headers: x-a',
+        `    > Origin: ${APP}`,
+        '  ✓ Access-Control-Allow-Origin matches the origin exactly [R14]',
+        '  ✓ status 204 is an ok status (200-299) [R14]',
+        '  ✗ Access-Control-Allow-Methods is "put", which does not list PUT (it lists "put", but methods are compared case-sensitively, R16) [R16]',
+        '      header: Access-Control-Allow-Methods: put',
+        '      fix: add PUT to Access-Control-Allow-Methods',
+        '',
+        'verdict: blocked — the browser reports a CORS error (a network error to the script)',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('check input errors and colour', () => {
   it('exits 2 on a malformed origin and suggests corsgate origin', async () => {
     const r = await check(['http://127.0.0.1:9/', '--origin', 'https://App.example/']);
