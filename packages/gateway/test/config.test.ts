@@ -54,7 +54,7 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('none.list');
-    expect(r.stderr).toContain('ENOENT');
+    expect(r.stderr).toContain('CG_ALLOWLIST_MISSING');
   });
 
   it('reports every bad flag at once through the engine’s codes', async () => {

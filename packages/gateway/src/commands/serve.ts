@@ -50,7 +50,8 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
     watcher = await openAllowlist(config.allowlist, config.policy);
   } catch (error) {
     if (!(error instanceof AllowlistStartError)) throw error;
-    io.stderr.write(`corsgate serve: ${error.message}\n`);
+    const headline = (error.message.split('\n')[0] ?? '').replace(/^corsgate: /, '');
+    io.stderr.write(`corsgate serve: ${error.code}: ${headline}; not started\n`);
     for (const i of error.issues) io.stderr.write(`${formatAllowlistIssue(i, config.allowlist)}\n`);
     return undefined;
   }
