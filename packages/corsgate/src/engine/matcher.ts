@@ -7,7 +7,7 @@
  * Nothing scans the list, so 100,000 entries cost what 10 do.
  */
 
-import { parseSerializedOrigin } from './origin.js';
+import { MAX_ORIGIN_LENGTH, parseSerializedOrigin } from './origin.js';
 import type { OriginPattern } from './pattern.js';
 
 export type OriginMatch = 'allowed' | 'not-listed' | 'malformed' | 'null-not-allowed';
@@ -62,6 +62,8 @@ export class OriginMatcher {
 
   /** Matches one `Origin` value exactly as received. */
   match(origin: string): OriginMatch {
+    // Refuse over-long values before hashing them: hashing a hostile 1 MB Origin costs a scan.
+    if (origin.length > MAX_ORIGIN_LENGTH) return 'malformed';
     if (this.exact.has(origin)) return 'allowed';
     if (origin === 'null') return this.allowNull || this.any ? 'allowed' : 'null-not-allowed';
     const parsed = parseSerializedOrigin(origin);

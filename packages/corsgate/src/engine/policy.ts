@@ -507,47 +507,64 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
   };
 }
 
-/** Warns about entries that a wildcard, `:*` or `*` already covers. */
+/**
+ * Warns about entries that another entry already covers. Each kind of entry is asked only of the
+ * entries that can cover it, so an exact `https://example.com:*` never makes
+ * `https://*.example.com` look covered (it allows the apex, not the subdomains).
+ */
 function reportRedundantOrigins(
   patterns: readonly OriginPattern[],
   texts: readonly string[],
   indexOfText: ReadonlyMap<string, number>,
   issues: ConfigIssue[],
 ): void {
-  const broad = patterns.filter(
-    (p) => p.kind === 'any' || (p.kind === 'origin' && (p.subdomains || p.port === 'any')),
+  const wildcards: OriginPattern[] = [];
+  const anyPortWildcards: OriginPattern[] = [];
+  const anyPortWildcardApexes = new Set<string>();
+  let broad = false;
+  for (const p of patterns) {
+    if (p.kind === 'any') broad = true;
+    if (p.kind !== 'origin' || !(p.subdomains || p.port === 'any')) continue;
+    broad = true;
+    if (!p.subdomains) continue;
+    wildcards.push(p);
+    if (p.port === 'any') {
+      anyPortWildcards.push(p);
+      anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
+    }
+  }
+  if (!broad) return;
+  // Exact origins are covered by anything broad; wildcards only by wildcards.
+  const all = new OriginMatcher(
+    patterns.filter((p) => p.kind === 'any' || (p.kind === 'origin' && (p.subdomains || p.port === 'any'))),
   );
-  if (broad.length === 0) return;
-  const matcher = new OriginMatcher(broad);
-  const anyIndex = texts.indexOf('*');
+  const byWildcard = new OriginMatcher(wildcards);
+  const byAnyPortWildcard = new OriginMatcher(anyPortWildcards);
+  const anyText = texts.includes('*');
   patterns.forEach((p, i) => {
+    if (p.kind === 'any') return;
     const text = texts[i]!;
     const index = indexOfText.get(text)!;
-    if (p.kind === 'any') return;
-    if (anyIndex >= 0) {
-      issues.push(
-        issue('CG_ORIGIN_REDUNDANT', ['origins', index], text, `"${text}" is already allowed by "*"`),
-      );
-      return;
+    let by: string | undefined;
+    if (anyText) by = '"*"';
+    else if (p.kind === 'origin') {
+      const apex = `${p.scheme}://${p.host}`;
+      const port = p.port === null || p.port === 'any' ? '' : `:${p.port}`;
+      let covered: boolean;
+      if (!p.subdomains && p.port !== 'any') covered = all.match(apex + port) === 'allowed';
+      else if (!p.subdomains) covered = byAnyPortWildcard.match(apex) === 'allowed';
+      else if (p.port === 'any') covered = byAnyPortWildcard.match(apex) === 'allowed';
+      else covered = byWildcard.match(apex + port) === 'allowed' || anyPortWildcardApexes.has(apex);
+      if (covered) by = 'a broader entry';
     }
-    if (p.kind !== 'origin' || p.port === 'any') return;
-    // An exact origin, or a wildcard's apex, that a broader entry matches is covered.
-    const candidate = `${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`;
-    if (matcher.match(candidate) === 'allowed') {
+    if (by !== undefined) {
       issues.push(
-        issue(
-          'CG_ORIGIN_REDUNDANT',
-          ['origins', index],
-          text,
-          `"${text}" is already covered by a broader entry`,
-        ),
+        issue('CG_ORIGIN_REDUNDANT', ['origins', index], text, `"${text}" is already covered by ${by}`),
       );
     }
   });
 }
 
-const EMPTY_VARY: readonly string[] = Object.freeze([]);
-const VARY_ORIGIN: readonly string[] = Object.freeze(['Origin']);
 const MAX_DETAIL_LENGTH = 256;
 
 /** An immutable, compiled policy. Build it with `createPolicy`. */
@@ -672,7 +689,7 @@ export class Policy {
       allowed: true,
       status: this.preflightStatus,
       headers,
-      vary: this.anyAnonymous ? EMPTY_VARY : VARY_ORIGIN,
+      vary: this.anyAnonymous ? [] : ['Origin'],
       reason: this.anyAnonymous ? 'any-origin' : 'origin-allowed',
     };
   }
@@ -702,7 +719,7 @@ export class Policy {
       allowed: false,
       status: debug ? this.preflightStatus : 403,
       headers,
-      vary: this.anyAnonymous ? EMPTY_VARY : VARY_ORIGIN,
+      vary: this.anyAnonymous ? [] : ['Origin'],
       reason,
       ...(detail === undefined ? {} : { detail: clip(detail) }),
     };
@@ -717,7 +734,7 @@ export class Policy {
       allowed: true,
       status: undefined,
       headers,
-      vary: VARY_ORIGIN,
+      vary: ['Origin'],
       reason: 'origin-allowed',
     };
   }
@@ -730,7 +747,7 @@ export class Policy {
       allowed: true,
       status: undefined,
       headers,
-      vary: EMPTY_VARY,
+      vary: [],
       reason: kind === 'not-cors' ? 'not-cors' : 'any-origin',
     };
   }
@@ -741,27 +758,29 @@ export class Policy {
       allowed: false,
       status: undefined,
       headers: {},
-      vary: VARY_ORIGIN,
+      vary: ['Origin'],
       reason,
       ...(origin === undefined ? {} : { detail: clip(origin) }),
     };
   }
 
   private passThrough(kind: 'not-cors' | 'same-origin'): Decision {
-    return { kind, allowed: true, status: undefined, headers: {}, vary: VARY_ORIGIN, reason: kind };
+    return { kind, allowed: true, status: undefined, headers: {}, vary: ['Origin'], reason: kind };
   }
 
   private isSameOrigin(origin: string, request: RequestFacts): boolean {
     if (request.secFetchSite === 'same-origin') return true;
     const { host, scheme } = request;
     if (host === undefined || scheme === undefined || host.length === 0) return false;
-    // Fast path: browsers write Host as the origin writes it.
+    // Fast path: browsers write Host as the origin writes it. The lengths match and both ends
+    // match, so the origin is exactly `scheme://host` only if "://" sits between them.
     if (
       origin.length === scheme.length + 3 + host.length &&
       origin.startsWith(scheme) &&
+      origin.startsWith('://', scheme.length) &&
       origin.endsWith(host)
     ) {
-      return origin.charCodeAt(scheme.length) === 0x3a;
+      return true;
     }
     const lowerHost = host.toLowerCase();
     const defaultPort = DEFAULT_PORTS[scheme];
