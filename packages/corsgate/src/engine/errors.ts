@@ -101,6 +101,18 @@ export const ISSUE_CODES = {
   // Numbers
   CG_MAX_AGE_RANGE: { severity: 'error', summary: 'maxAge outside 0..86400 or not an integer' },
   CG_PREFLIGHT_STATUS: { severity: 'error', summary: 'preflightStatus other than 200 or 204' },
+
+  // The allowlist file (corsgate/allowlist): problems with the file itself, not one entry
+  CG_ALLOWLIST_MISSING: { severity: 'error', summary: 'the allowlist file does not exist' },
+  CG_ALLOWLIST_UNREADABLE: {
+    severity: 'error',
+    summary: 'the allowlist file cannot be read (permissions, a directory, an I/O error)',
+  },
+  CG_ALLOWLIST_INVALID_UTF8: { severity: 'error', summary: 'the allowlist file is not valid UTF-8' },
+  CG_ALLOWLIST_EMPTY: {
+    severity: 'warning',
+    summary: 'the allowlist file has no entries, so no cross-origin caller is allowed',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

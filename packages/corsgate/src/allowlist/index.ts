@@ -1,0 +1,27 @@
+/**
+ * `corsgate/allowlist`: the allowlist file: parse and lint it, write it atomically, and watch it
+ * so that every change applies within milliseconds however the file was written.
+ * @module
+ */
+export {
+  type AllowlistPolicyOptions,
+  decodeAllowlist,
+  formatAllowlistIssue,
+  type ParsedAllowlistResult,
+  parseAllowlist,
+  parseLines,
+  type RawAllowlistLine,
+  splitAllowlist,
+} from './parse.js';
+export type * from './types.js';
+export {
+  type AllowlistEdit,
+  AllowlistError,
+  editAllowlistText,
+  type FormatAllowlistOptions,
+  formatAllowlist,
+  type WriteAllowlistOptions,
+  type WriteAllowlistResult,
+  writeAllowlist,
+  writeFileAtomic,
+} from './write.js';

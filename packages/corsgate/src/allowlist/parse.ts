@@ -1,0 +1,269 @@
+/**
+ * The allowlist file format (QRadar's `allowed_origins.list`, with every rule it left open written
+ * down; see docs/allowlist.md):
+ * - UTF-8, an optional BOM, LF or CRLF line ends;
+ * - one entry a line, surrounding white space trimmed;
+ * - blank lines and lines whose first non-blank character is `#` are ignored.
+ *
+ * Every entry goes through the engine (`createPolicy` / `parseOriginPattern`), so the codes,
+ * messages and suggestions are the ones the configuration API, the CLI and the logs report: one
+ * source. This module only maps an issue's `['origins', i]` path to a line and column.
+ *
+ * Pure: no `node:*` imports, so it runs wherever the engine runs.
+ */
+
+import {
+  type ConfigIssue,
+  type CorsConfig,
+  CorsConfigError,
+  createPolicy,
+  ISSUE_CODES,
+  type IssueCode,
+  type Policy,
+  parseOriginPattern,
+} from '../index.js';
+import type { AllowlistEntry, AllowlistIssue, ParsedAllowlist } from './types.js';
+
+/** Everything but `origins`, which come from the file. */
+export type AllowlistPolicyOptions = Omit<CorsConfig, 'origins'>;
+
+/** What `parseAllowlist` returns: the contract's `ParsedAllowlist`, plus the compiled policy. */
+export interface ParsedAllowlistResult extends ParsedAllowlist {
+  /** The compiled policy when there is no error; undefined otherwise. Saves a second compile. */
+  readonly policy: Policy | undefined;
+}
+
+/** One non-blank, non-comment line. */
+export interface RawAllowlistLine {
+  /** The trimmed entry text. */
+  readonly text: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based, in UTF-16 code units of the line (after the BOM). */
+  readonly column: number;
+}
+
+const BOM = '\uFEFF';
+
+/** Splits the text into entry lines: BOM, LF/CRLF, trimming, blank and `#` lines per the format. */
+export function splitAllowlist(text: string): RawAllowlistLine[] {
+  const body = text.startsWith(BOM) ? text.slice(1) : text;
+  const out: RawAllowlistLine[] = [];
+  let start = 0;
+  let line = 1;
+  while (start <= body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const raw = body.slice(start, end);
+    const trimmed = raw.trim();
+    if (trimmed.length > 0 && trimmed.charCodeAt(0) !== 0x23 /* # */) {
+      out.push({ text: trimmed, line, column: raw.length - raw.trimStart().length + 1 });
+    }
+    start = end + 1;
+    line++;
+  }
+  return out;
+}
+
+/**
+ * Decodes the file's bytes as UTF-8 (fatal: a wrong byte is an error, never a U+FFFD that could
+ * turn into a different host). Returns the text, or the 1-based line and column of the first bad
+ * byte.
+ */
+export function decodeAllowlist(
+  bytes: Uint8Array,
+): { ok: true; text: string } | { ok: false; line: number; column: number } {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < bad; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, bad));
+    return { ok: false, line, column: before.length + 1 };
+  }
+}
+
+/** Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+function fileIssue(
+  code: IssueCode,
+  line: number,
+  column: number,
+  text: string,
+  reason: string,
+): AllowlistIssue {
+  return { code, severity: ISSUE_CODES[code].severity, line, column, text, message: `corsgate: ${reason}` };
+}
+
+/** Where inside the entry the problem starts, for the codes whose position is unambiguous. */
+function offsetInEntry(code: IssueCode, text: string): number {
+  const sep = text.indexOf('://');
+  if (sep < 0) return 0;
+  const afterScheme = sep + 3;
+  const rest = text.slice(afterScheme);
+  switch (code) {
+    case 'CG_ORIGIN_HAS_PATH': {
+      const at = rest.search(/[/?#]/);
+      return at < 0 ? 0 : afterScheme + at;
+    }
+    case 'CG_ORIGIN_HAS_USERINFO':
+      return afterScheme;
+    case 'CG_ORIGIN_INVALID_PORT': {
+      const at = rest.lastIndexOf(':');
+      return at < 0 ? 0 : afterScheme + at + 1;
+    }
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Parses and validates an allowlist file as a whole.
+ * @param input the file's text, or its bytes (then invalid UTF-8 is reported with its position)
+ * @param options the rest of the policy (`credentials` changes which entries are refused)
+ * @example
+ * const { entries, warnings, errors, policy } = parseAllowlist('https://app.example.com\n');
+ */
+export function parseAllowlist(
+  input: string | Uint8Array,
+  options: AllowlistPolicyOptions = {},
+): ParsedAllowlistResult {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const decoded = decodeAllowlist(input);
+    if (!decoded.ok) {
+      return {
+        entries: [],
+        warnings: [],
+        errors: [
+          fileIssue(
+            'CG_ALLOWLIST_INVALID_UTF8',
+            decoded.line,
+            decoded.column,
+            '',
+            `line ${decoded.line} is not valid UTF-8 at column ${decoded.column}; save the file as UTF-8`,
+          ),
+        ],
+        policy: undefined,
+      };
+    }
+    text = decoded.text;
+  }
+  return parseLines(splitAllowlist(text), options);
+}
+
+/** The second half of `parseAllowlist`, for callers that split the file themselves. */
+export function parseLines(lines: readonly RawAllowlistLine[], options: AllowlistPolicyOptions = {}) {
+  const origins = lines.map((l) => l.text);
+  let policy: Policy | undefined;
+  let issues: readonly ConfigIssue[];
+  try {
+    // One compile: the engine validates every entry and the policy-level refusals (credentials,
+    // null, insecure, public-suffix wildcards) and reports duplicates and redundancy.
+    policy = createPolicy({ ...options, origins } as CorsConfig);
+    issues = policy.warnings;
+  } catch (err) {
+    if (!(err instanceof CorsConfigError)) throw err;
+    issues = err.issues;
+  }
+
+  const warnings: AllowlistIssue[] = [];
+  const errors: AllowlistIssue[] = [];
+  const skipped = new Set<number>();
+  for (const found of issues) {
+    const index = found.path[0] === 'origins' && typeof found.path[1] === 'number' ? found.path[1] : -1;
+    const at = lines[index];
+    if (found.severity === 'error' || found.code === 'CG_ORIGIN_DUPLICATE') skipped.add(index);
+    // Issues outside the list (a wrong `credentials` type, `privateNetwork` with `*`) belong to
+    // the rest of the configuration: line 0.
+    const mapped: AllowlistIssue = {
+      code: found.code,
+      severity: found.severity,
+      line: at?.line ?? 0,
+      column: at === undefined ? 0 : at.column + offsetInEntry(found.code, at.text),
+      text: at?.text ?? '',
+      // The engine names other entries by config path; a file's reader thinks in lines.
+      message: found.reason.replace(/origins\[(\d+)\]/g, (m, i: string) => {
+        const other = lines[Number(i)];
+        return other === undefined ? m : `line ${other.line}`;
+      }),
+      ...(found.suggestion === undefined ? {} : { suggestion: found.suggestion }),
+    };
+    (found.severity === 'error' ? errors : warnings).push(mapped);
+  }
+  const byLine = (a: AllowlistIssue, b: AllowlistIssue) => a.line - b.line || a.column - b.column;
+  errors.sort(byLine);
+  warnings.sort(byLine);
+
+  const entries: AllowlistEntry[] = [];
+  const kept = lines.filter((_, i) => !skipped.has(i));
+  const normalised = policy?.config().origins;
+  if (normalised !== undefined && normalised.length === kept.length) {
+    kept.forEach((l, i) => {
+      entries.push({ origin: normalised[i]!, line: l.line });
+    });
+  } else {
+    for (const l of kept) {
+      const parsed = parseOriginPattern(l.text);
+      if (parsed.ok) entries.push({ origin: parsed.text, line: l.line });
+    }
+  }
+  if (lines.length === 0) {
+    warnings.push(
+      fileIssue(
+        'CG_ALLOWLIST_EMPTY',
+        1,
+        1,
+        '',
+        'the allowlist has no entries, so no cross-origin caller is allowed (an empty file never means "everyone"; write * for that)',
+      ),
+    );
+  }
+  return { entries, warnings, errors, policy: errors.length === 0 ? policy : undefined };
+}
+
+/** `path:line:column CODE: message (suggestion)`, the one line the CLI and the logs print. */
+export function formatAllowlistIssue(found: AllowlistIssue, file?: string): string {
+  const where = `${file === undefined ? '' : `${file}:`}${found.line}:${found.column}`;
+  const hint = found.suggestion === undefined ? '' : ` (${found.suggestion})`;
+  return `${where} ${found.severity} ${found.code}: ${found.message.replace(/^corsgate: /, '')}${hint}`;
+}
