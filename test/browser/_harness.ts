@@ -10,15 +10,15 @@ import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { type Case, type PagePorts, pageOrigin, variantConfig } from './_cases.js';
 import { type LaunchedBrowser, launchChromium, makeTls, type Tls } from './_chromium.js';
 import { type Observation, observe, type PageRequest } from './_page.js';
-import {
-  appHandler,
-  type FrontDoor,
-  Log,
-  type PageServers,
-  startFrontDoor,
-  startPageServers,
-} from './_servers.js';
+import { type FrontDoor, Log, type PageServers, startFrontDoor, startPageServers } from './_servers.js';
 import type { Running, WayIn } from './_ways-in.js';
+
+/**
+ * Playwright traces cost about a third of each row's time, so they are recorded only with
+ * CORSGATE_BROWSER_TRACE=1 (re-run a failing row with it); a failing row always leaves a
+ * screenshot, the observation, the console and what each server received.
+ */
+const TRACE = process.env['CORSGATE_BROWSER_TRACE'] === '1';
 
 export const ARTEFACTS = join(process.cwd(), 'test-results', 'browser');
 
@@ -67,10 +67,7 @@ export class Instances {
     let instance = this.started.get(key);
     if (instance === undefined) {
       instance = (async () => {
-        const running = await way.start(
-          variantConfig(c.variant, this.suite.ports),
-          appHandler(this.suite.upstream),
-        );
+        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream);
         const front = await startFrontDoor(running.port, this.suite.ingress, this.suite.tls);
         return { running, front };
       })();
@@ -88,6 +85,20 @@ export class Instances {
         await r.value.running.close();
       }
     }
+  }
+}
+
+/** Playwright learns a child frame's name a moment after the page's load event. */
+async function frameNamed(page: Page, name: string): Promise<Frame> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const frame = page.frame({ name });
+    if (frame !== null) {
+      await frame.waitForLoadState('load');
+      return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`the frame "${name}" did not load`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -133,7 +144,7 @@ export async function runRow(
   const req: PageRequest = { ...c.request, url };
 
   const context: BrowserContext = await suite.chromium.browser.newContext();
-  await context.tracing.start({ snapshots: true, screenshots: false });
+  if (TRACE) await context.tracing.start({ snapshots: true, screenshots: true });
   const page = await context.newPage();
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
@@ -147,8 +158,7 @@ export async function runRow(
     let target: Page | Frame = page;
     let scriptOrigin = origin;
     if (c.context !== undefined && c.context !== 'page') {
-      const frame = page.frame({ name: c.context === 'data-url' ? 'data' : 'sandboxed' });
-      if (frame === null) throw new Error(`the ${c.context} frame did not load`);
+      const frame = await frameNamed(page, c.context === 'data-url' ? 'data' : 'sandboxed');
       if (c.context === 'data-url' && !frame.url().startsWith('data:')) throw new Error('not a data: frame');
       target = frame;
       scriptOrigin = 'null';
@@ -220,12 +230,12 @@ export async function runRow(
       },
     };
     await inspect(result);
-    await context.tracing.stop();
+    if (TRACE) await context.tracing.stop();
   } catch (error) {
     const dir = join(ARTEFACTS, slug(way.name), c.id);
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, 'page.png') }).catch(() => {});
-    await context.tracing.stop({ path: join(dir, 'trace.zip') }).catch(() => {});
+    if (TRACE) await context.tracing.stop({ path: join(dir, 'trace.zip') }).catch(() => {});
     writeFileSync(
       join(dir, 'observation.json'),
       JSON.stringify(

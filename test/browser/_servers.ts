@@ -86,7 +86,7 @@ export interface Seen {
 /** A log of requests, filtered by path prefix (every case run uses its own prefix). */
 export class Log {
   readonly entries: Seen[] = [];
-  record(req: IncomingMessage): void {
+  record(req: { method?: string | undefined; url?: string | undefined; headers: Seen['headers'] }): void {
     this.entries.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } });
   }
   under(prefix: string): Seen[] {
@@ -97,42 +97,77 @@ export class Log {
   }
 }
 
+/** What the API answers, framework-neutral; each way in renders it with its framework's own API. */
+export type AppAnswer =
+  | { readonly drop: true }
+  | {
+      readonly drop?: false;
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+    };
+
+export interface AppRequest {
+  readonly method: string;
+  /** Path and query, as on the request line. */
+  readonly url: string;
+  readonly cookie: string | undefined;
+  readonly authorization: string | undefined;
+  readonly body: string;
+}
+
 /**
- * The API behind every way in. It counts what reaches it and answers with a JSON echo, a header
- * the policies expose (`X-Exposed`), one they never expose (`X-Hidden`), and, on `?cookie=set`,
- * a cookie. `/fail` drops the connection so a gateway must answer 502. It never sets CORS headers
- * itself: what the browser sees about CORS comes from the way in.
+ * The API behind every way in. It answers with a JSON echo, a header the policies expose
+ * (`X-Exposed`), one they never expose (`X-Hidden`), and, on `?cookie=set`, a cookie. `/fail`
+ * drops the connection so a gateway must answer 502. It never sets CORS headers itself: what the
+ * browser sees about CORS comes from the way in. The caller records the request in the log first.
  */
+export function appAnswer(req: AppRequest): AppAnswer {
+  const url = new URL(req.url, 'http://upstream');
+  if (url.pathname.endsWith('/fail')) return { drop: true };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-exposed': 'yes',
+    'x-hidden': 'secret',
+  };
+  if (url.searchParams.get('cookie') === 'set') {
+    headers['set-cookie'] = `sid=${url.searchParams.get('value') ?? 'v'}; Path=/; HttpOnly`;
+  }
+  return {
+    status: 200,
+    headers,
+    body: JSON.stringify({
+      method: req.method,
+      path: url.pathname,
+      cookie: req.cookie ?? null,
+      authorization: req.authorization ?? null,
+      body: req.body,
+    }),
+  };
+}
+
+/** The API as a node:http handler (the reference way in, the node adapter, Express, the gateway's upstream). */
 export function appHandler(log: Log) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     log.record(req);
-    const url = new URL(req.url ?? '/', 'http://upstream');
-    if (url.pathname.endsWith('/fail')) {
-      req.socket.destroy();
-      return;
-    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const headers: Record<string, string | string[]> = {
-        'content-type': 'application/json',
-        'x-exposed': 'yes',
-        'x-hidden': 'secret',
-      };
-      if (url.searchParams.get('cookie') === 'set') {
-        headers['set-cookie'] = `sid=${url.searchParams.get('value') ?? 'v'}; Path=/; HttpOnly`;
+      const answer = appAnswer({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        cookie: req.headers.cookie,
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      if (answer.drop) {
+        req.socket.destroy();
+        return;
       }
-      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-      res.statusCode = 200;
-      res.end(
-        JSON.stringify({
-          method: req.method,
-          path: url.pathname,
-          cookie: req.headers.cookie ?? null,
-          authorization: req.headers.authorization ?? null,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
+      // setHeader keeps whatever CORS headers the way in already set on this response.
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      res.statusCode = answer.status;
+      res.end(answer.body);
     });
   };
 }

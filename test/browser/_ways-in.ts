@@ -3,9 +3,20 @@
  * around) the counting application, and behind the counting front door. A way in lists the
  * features it has; a case that needs a missing feature is reported as a gap, never forked.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type CorsConfig, createPolicy, type Policy } from 'corsgate';
-import { closeServer, listen } from './_servers.js';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
+import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
+import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
+import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
+import { cors as honoCors } from '../../packages/corsgate/src/adapters/hono/index.js';
+import { cors as koaCors } from '../../packages/corsgate/src/adapters/koa/index.js';
+import { cors as nodeCors } from '../../packages/corsgate/src/adapters/node/index.js';
+import { type CorsConfig, createPolicy, type Policy } from '../../packages/corsgate/src/index.js';
+import { type AppAnswer, appAnswer, appHandler, closeServer, type Log, listen } from './_servers.js';
 
 /**
  * - `reload`: the allowlist can change while the way in runs (hot-reloaded file or equivalent).
@@ -13,8 +24,6 @@ import { closeServer, listen } from './_servers.js';
  * - `upstream`: there is a separate upstream whose failure the way in reports (502).
  */
 export type Feature = 'reload' | 'block-unsafe' | 'upstream';
-
-export type AppHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface Running {
   /** Where the way in listens on 127.0.0.1. */
@@ -29,7 +38,7 @@ export interface WayIn {
   readonly features: ReadonlySet<Feature>;
   /** Why a feature is missing, for the gap note in the report. */
   readonly gapReasons?: Partial<Record<Feature, string>>;
-  start(config: CorsConfig, app: AppHandler): Promise<Running>;
+  start(config: CorsConfig, log: Log): Promise<Running>;
 }
 
 /** The request facts a node:http request carries (R2: ACRM decides preflight; R3.2: one Origin line). */
@@ -60,7 +69,8 @@ export const reference: WayIn = {
       'the bare engine only decides CORS headers; blocking refused unsafe requests is the gateway’s job',
     upstream: 'the application runs in-process; there is no upstream to fail',
   },
-  async start(config, app) {
+  async start(config, log) {
+    const app = appHandler(log);
     let policy: Policy = createPolicy(config);
     const server = createServer((req, res) => {
       const decision = policy.evaluate(factsOf(req));
@@ -84,4 +94,143 @@ export const reference: WayIn = {
   },
 };
 
-export const WAYS_IN: readonly WayIn[] = [reference];
+const NO_RELOAD =
+  'the adapters take a config or a compiled policy; without an allowlist-file option the list cannot change while they run';
+const NO_BLOCK =
+  'middleware leaves the application in charge of what it does with a refused origin; only the gateway blocks it';
+const NO_UPSTREAM = 'the application runs in-process; there is no upstream to fail';
+const MIDDLEWARE_GAPS = { reload: NO_RELOAD, 'block-unsafe': NO_BLOCK, upstream: NO_UPSTREAM };
+
+function middleware(name: string, start: (config: CorsConfig, log: Log) => Promise<Running>): WayIn {
+  return { name, features: new Set<Feature>(), gapReasons: MIDDLEWARE_GAPS, start };
+}
+
+async function serveNode(server: Server): Promise<Running> {
+  const port = await listen(server);
+  return { port, close: () => closeServer(server) };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The API as a Fetch handler (Hono and plain fetch servers). */
+async function fetchApi(request: Request, log: Log): Promise<Response> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  log.record({ method: request.method, url: url.pathname + url.search, headers });
+  const answer: AppAnswer = appAnswer({
+    method: request.method,
+    url: url.pathname + url.search,
+    cookie: request.headers.get('cookie') ?? undefined,
+    authorization: request.headers.get('authorization') ?? undefined,
+    body: request.body === null ? '' : await request.text(),
+  });
+  if (answer.drop) return new Response('upstream dropped', { status: 500 });
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+function serveFetch(fetch: (request: Request) => Response | Promise<Response>): Promise<Running> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      resolve({ port: info.port, close: () => closeServer(server as Server) });
+    });
+  });
+}
+
+export const nodeWay = middleware('corsgate/node', async (config, log) => {
+  const handle = nodeCors(config);
+  const app = appHandler(log);
+  return serveNode(
+    createServer((req, res) => {
+      if (handle(req, res)) return;
+      app(req, res);
+    }),
+  );
+});
+
+export const expressWay = middleware('corsgate/express', async (config, log) => {
+  const app = express();
+  app.use(expressCors(config));
+  app.use(appHandler(log));
+  return serveNode(createServer(app));
+});
+
+export const fastifyWay = middleware('corsgate/fastify', async (config, log) => {
+  const app = Fastify();
+  await app.register(fastifyCors, config);
+  // The API reads every body as text, whatever its type, like the other ways in.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.all('/*', async (request, reply) => {
+    log.record(request.raw);
+    const answer = appAnswer({
+      method: request.method,
+      url: request.url,
+      cookie: request.headers.cookie,
+      authorization: request.headers.authorization,
+      body: typeof request.body === 'string' ? request.body : '',
+    });
+    if (answer.drop) return reply.code(500).send('upstream dropped');
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return { port, close: () => app.close() };
+});
+
+export const koaWay = middleware('corsgate/koa', async (config, log) => {
+  const app = new Koa();
+  app.silent = true;
+  app.use(koaCors(config));
+  app.use(async (ctx) => {
+    log.record(ctx.req);
+    const answer = appAnswer({
+      method: ctx.method,
+      url: ctx.url,
+      cookie: ctx.get('cookie') || undefined,
+      authorization: ctx.get('authorization') || undefined,
+      body: await readBody(ctx.req),
+    });
+    if (answer.drop) {
+      ctx.status = 500;
+      return;
+    }
+    ctx.set(answer.headers);
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+  });
+  return serveNode(createServer(app.callback()));
+});
+
+export const honoWay = middleware('corsgate/hono', async (config, log) => {
+  const app = new Hono();
+  app.use('*', honoCors(config));
+  app.all('*', (c) => fetchApi(c.req.raw, log));
+  return serveFetch(app.fetch);
+});
+
+export const fetchWay = middleware('corsgate/fetch', async (config, log) =>
+  serveFetch(withCors((request: Request) => fetchApi(request, log), config)),
+);
+
+const ALL_WAYS_IN: readonly WayIn[] = [reference, nodeWay, expressWay, fastifyWay, koaWay, honoWay, fetchWay];
+
+/**
+ * `CORSGATE_BROWSER_WAYS=reference,express` runs only the ways in whose names contain one of the
+ * words (for working on one adapter); unset, all of them run, as in CI.
+ */
+export const WAYS_IN: readonly WayIn[] = (() => {
+  const only = process.env['CORSGATE_BROWSER_WAYS'];
+  if (only === undefined || only === '') return ALL_WAYS_IN;
+  const words = only.split(',').map((w) => w.trim());
+  return ALL_WAYS_IN.filter((w) => words.some((word) => w.name.includes(word)));
+})();

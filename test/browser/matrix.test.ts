@@ -3,7 +3,7 @@
  * asserts what the page script observed. A row a way in cannot run (a missing feature) shows as a
  * skipped "gap" naming the reason; the expectations are never forked per way in.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import { CASES, type Case } from './_cases.js';
 import { Instances, type RowResult, runRow, type Suite, startSuite } from './_harness.js';
 import { WAYS_IN } from './_ways-in.js';
@@ -18,7 +18,7 @@ afterAll(async () => {
   await suite?.close();
 });
 
-function assertRow(c: Case, r: RowResult): void {
+function assertRow(expect: ExpectStatic, c: Case, r: RowResult): void {
   const o = r.observation;
   const e = c.expect;
   const where = `${c.id}: ${JSON.stringify(o)}`;
@@ -37,7 +37,9 @@ function assertRow(c: Case, r: RowResult): void {
 }
 
 for (const way of WAYS_IN) {
-  describe(`Chromium against ${way.name}`, () => {
+  // Rows of one way in run a few at a time (each in its own browser context): most of a row's time
+  // is waiting on the loopback round trips and Chromium, not CPU.
+  describe.concurrent(`Chromium against ${way.name}`, () => {
     let live: Instances;
     beforeAll(() => {
       live = new Instances(suite);
@@ -53,9 +55,10 @@ for (const way of WAYS_IN) {
         it.skip(`${c.title} [gap: ${why}]`, () => {});
         continue;
       }
-      it(c.title, async () => {
+      // Concurrent rows must use their own `expect` so failures are attributed to the right row.
+      it(c.title, async ({ expect }) => {
         await runRow(suite, live, way, c, async (r) => {
-          assertRow(c, r);
+          assertRow(expect, c, r);
           const method = c.request.method ?? 'GET';
           // Every row's request reached the way in: a refusal was the way in's, not something
           // the browser decided on its own before sending (mixed content, Local Network Access).
