@@ -163,7 +163,12 @@ export const CASES: readonly Case[] = [
     request: {},
     expect: {
       ...OK_JSON,
-      readable: { 'content-type': 'application/json', 'x-exposed': 'yes', 'x-hidden': null, vary: null },
+      readable: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-exposed': 'yes',
+        'x-hidden': null,
+        vary: null,
+      },
       body: { method: 'GET' },
       preflights: 0,
       upstream: 1,

@@ -114,6 +114,10 @@ export interface RowResult {
   readonly origin: string;
   readonly url: string;
   readonly prefix: string;
+  /** Path and query of the request (the same on every front door port). */
+  readonly path: string;
+  /** The way in's plain-http front door, for `corsgate check`. */
+  readonly frontPort: number;
   readonly observation: Observation;
   /** Observations of earlier steps of the scenario. */
   readonly steps: readonly Observation[];
@@ -140,7 +144,8 @@ export async function runRow(
   const prefix = `/r/${slug(way.name)}/${c.id}/`;
   const base = tlsPage ? `https://api.app.test:${front.tlsPort}` : `http://api.app.test:${front.port}`;
   const query = c.request.query === undefined ? '' : `?${c.request.query}`;
-  const url = `${base}${prefix}${c.request.path ?? 'res'}${query}`;
+  const path = `${prefix}${c.request.path ?? 'res'}${query}`;
+  const url = `${base}${path}`;
   const req: PageRequest = { ...c.request, url };
 
   const context: BrowserContext = await suite.chromium.browser.newContext();
@@ -217,6 +222,8 @@ export async function runRow(
       origin: scriptOrigin,
       url,
       prefix,
+      path,
+      frontPort: front.port,
       observation: observation!,
       steps,
       consoleLines,

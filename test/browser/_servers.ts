@@ -126,7 +126,8 @@ export function appAnswer(req: AppRequest): AppAnswer {
   const url = new URL(req.url, 'http://upstream');
   if (url.pathname.endsWith('/fail')) return { drop: true };
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    // With the charset spelled out, so no framework adds one of its own.
+    'content-type': 'application/json; charset=utf-8',
     'x-exposed': 'yes',
     'x-hidden': 'secret',
   };

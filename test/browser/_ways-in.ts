@@ -170,6 +170,9 @@ export const fastifyWay = middleware('corsgate/fastify', async (config, log) => 
   // The API reads every body as text, whatever its type, like the other ways in.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Fastify routes only the common methods until told about others (the WebDAV ones the matrix uses).
+  app.addHttpMethod('PROPFIND', { hasBody: true });
+  app.addHttpMethod('MOVE', { hasBody: true });
   app.all('/*', async (request, reply) => {
     log.record(request.raw);
     const answer = appAnswer({

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import { CASES, type Case } from './_cases.js';
+import { checkAgainst } from './_check.js';
 import { Instances, type RowResult, runRow, type Suite, startSuite } from './_harness.js';
 import { WAYS_IN } from './_ways-in.js';
 
@@ -79,6 +80,13 @@ for (const way of WAYS_IN) {
           if (c.expect.console !== undefined) {
             const line = await r.waitForConsole(c.expect.console);
             expect(line, `console:\n${r.consoleLines.join('\n')}`).toBeDefined();
+          }
+          // corsgate check, asked the same question, must reach Chromium's verdict.
+          if (c.noCheck === undefined) {
+            const v = await checkAgainst(c, r.frontPort, r.path, r.origin, r.observation);
+            const why = `corsgate check disagrees with Chromium:\n${JSON.stringify(v.trace.steps, null, 1)}`;
+            expect(v.check.verdict, why).toBe(v.browser.verdict);
+            expect(v.check.readable, why).toEqual(v.browser.readable);
           }
         });
       });
