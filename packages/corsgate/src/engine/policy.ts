@@ -521,26 +521,23 @@ function reportRedundantOrigins(
   const wildcards: OriginPattern[] = [];
   const anyPortWildcards: OriginPattern[] = [];
   const anyPortWildcardApexes = new Set<string>();
-  let broad = false;
+  const anyPortHosts = new Set<string>();
+  let anyText = false;
   for (const p of patterns) {
-    if (p.kind === 'any') broad = true;
-    if (p.kind !== 'origin' || !(p.subdomains || p.port === 'any')) continue;
-    broad = true;
-    if (!p.subdomains) continue;
-    wildcards.push(p);
-    if (p.port === 'any') {
-      anyPortWildcards.push(p);
-      anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
-    }
+    if (p.kind === 'any') anyText = true;
+    if (p.kind !== 'origin') continue;
+    if (p.subdomains) {
+      wildcards.push(p);
+      if (p.port === 'any') {
+        anyPortWildcards.push(p);
+        anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
+      }
+    } else if (p.port === 'any') anyPortHosts.add(`${p.scheme}://${p.host}`);
   }
-  if (!broad) return;
-  // Exact origins are covered by anything broad; wildcards only by wildcards.
-  const all = new OriginMatcher(
-    patterns.filter((p) => p.kind === 'any' || (p.kind === 'origin' && (p.subdomains || p.port === 'any'))),
-  );
+  if (!anyText && wildcards.length === 0 && anyPortHosts.size === 0) return;
+  // Exact origins are covered by a wildcard or a :* host; wildcards only by wildcards.
   const byWildcard = new OriginMatcher(wildcards);
-  const byAnyPortWildcard = new OriginMatcher(anyPortWildcards);
-  const anyText = texts.includes('*');
+  const byAnyPortWildcard = anyPortWildcards.length > 0 ? new OriginMatcher(anyPortWildcards) : undefined;
   patterns.forEach((p, i) => {
     if (p.kind === 'any') return;
     const text = texts[i]!;
@@ -550,10 +547,11 @@ function reportRedundantOrigins(
     else if (p.kind === 'origin') {
       const apex = `${p.scheme}://${p.host}`;
       const port = p.port === null || p.port === 'any' ? '' : `:${p.port}`;
+      const underAnyPortWildcard = () => byAnyPortWildcard?.match(apex) === 'allowed';
       let covered: boolean;
-      if (!p.subdomains && p.port !== 'any') covered = all.match(apex + port) === 'allowed';
-      else if (!p.subdomains) covered = byAnyPortWildcard.match(apex) === 'allowed';
-      else if (p.port === 'any') covered = byAnyPortWildcard.match(apex) === 'allowed';
+      if (!p.subdomains && p.port !== 'any')
+        covered = anyPortHosts.has(apex) || byWildcard.match(apex + port) === 'allowed';
+      else if (!p.subdomains || p.port === 'any') covered = underAnyPortWildcard();
       else covered = byWildcard.match(apex + port) === 'allowed' || anyPortWildcardApexes.has(apex);
       if (covered) by = 'a broader entry';
     }
