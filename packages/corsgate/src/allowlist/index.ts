@@ -15,6 +15,15 @@ export {
 } from './parse.js';
 export type * from './types.js';
 export {
+  DEFAULT_DEBOUNCE_MS,
+  DEFAULT_HASH_EVERY_POLLS,
+  DEFAULT_MAX_WAIT_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_REWATCH_MS,
+  DEFAULT_SETTLE_MS,
+  watchAllowlist,
+} from './watch.js';
+export {
   type AllowlistEdit,
   AllowlistError,
   editAllowlistText,

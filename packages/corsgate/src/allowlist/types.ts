@@ -67,7 +67,29 @@ export interface WatchAllowlistOptions {
   readonly debounceMs?: number;
   /** Longest delay under a burst of events. Default 200 ms. */
   readonly maxWaitMs?: number;
+  /**
+   * The partial-write guard: a read that is zero bytes or does not end in a newline (and a file
+   * that vanished after an event) is read once more after this many ms, and applied only if it
+   * came back identical. Default 1000 ms.
+   */
+  readonly settleMs?: number;
+  /** Every Nth poll tick reads and hashes the file even if `stat` shows no change. Default 10. */
+  readonly hashEveryPolls?: number;
+  /**
+   * `false` for poll-only (filesystems without change events); a function to supply the directory
+   * watcher (it receives the directory and a listener, returns something with `close()` and
+   * `on('error')`). Default: `fs.watch(dir, { persistent: false })`.
+   */
+  readonly watch?: boolean | AllowlistWatchFactory;
+  /** First retry delay after fs.watch fails, doubled up to 30 s. Default 1000 ms. */
+  readonly rewatchMs?: number;
 }
+
+/** What `watch` may supply: a directory watcher shaped like `fs.FSWatcher`. */
+export type AllowlistWatchFactory = (
+  dir: string,
+  listener: (event: string, filename: string | null) => void,
+) => { close(): void; on(event: 'error', listener: (error: Error) => void): unknown };
 
 export type AllowlistEvent =
   | { readonly type: 'reloaded'; readonly snapshot: AllowlistSnapshot; readonly forced: boolean }

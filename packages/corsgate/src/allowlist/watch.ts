@@ -1,0 +1,515 @@
+/**
+ * `watchAllowlist(path)`: a live allowlist that follows the file however it is changed, the design
+ * of watcher.md §2.7:
+ * - watch the PARENT directory, never the file's inode (an atomic rename, `sed -i`, an editor or a
+ *   Kubernetes `..data` swap replaces the inode, and an inode watch goes deaf);
+ * - keep only events whose filename is the file's, `..data` (Kubernetes) or null (unknown);
+ * - debounce with a maximum wait, so a burst costs one or two reloads and a long burst still lands;
+ * - poll `stat` (dev, inode, size, mtime, ctime) every `pollIntervalMs`, and hash the content
+ *   every Nth tick: the fallback for filesystems without events (NFS, some Docker mounts) and for
+ *   an fs.watch that failed;
+ * - read via the path every time (never a cached fd), hash with sha256: identical content is a
+ *   no-op;
+ * - never apply a partial write (see `settleMs`); a version with any error is rejected whole and
+ *   the last good version stays; a missing or unreadable file keeps the last good version;
+ * - the snapshot is one frozen object, swapped by a single assignment: a request reads
+ *   `watcher.current` once and sees one whole version.
+ */
+
+import { createHash } from 'node:crypto';
+import { watch as fsWatch, type Stats, statSync } from 'node:fs';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { type AllowlistPolicyOptions, type ParsedAllowlistResult, parseAllowlist } from './parse.js';
+import type {
+  AllowlistEvent,
+  AllowlistIssue,
+  AllowlistSnapshot,
+  AllowlistStatus,
+  AllowlistWatcher,
+  AllowlistWatchFactory,
+  WatchAllowlistOptions,
+} from './types.js';
+import { AllowlistError } from './write.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+export const DEFAULT_DEBOUNCE_MS = 25;
+export const DEFAULT_MAX_WAIT_MS = 200;
+export const DEFAULT_SETTLE_MS = 1000;
+export const DEFAULT_HASH_EVERY_POLLS = 10;
+export const DEFAULT_REWATCH_MS = 1000;
+const MAX_REWATCH_MS = 30_000;
+/** The Kubernetes ConfigMap/Secret volume swaps this symlink to publish a new version. */
+const K8S_DATA = '..data';
+
+type ReadResult =
+  | { readonly kind: 'ok'; readonly bytes: Buffer; readonly sig: string }
+  | { readonly kind: 'missing'; readonly message: string }
+  | { readonly kind: 'unreadable'; readonly code: string; readonly message: string; readonly sig: string }
+  | { readonly kind: 'in-progress' };
+
+function signature(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.isFile() ? 'f' : 'x'}`;
+}
+
+/**
+ * The partial-write rule: zero bytes or no final newline may be a writer caught mid-write (an
+ * in-place `>` truncates first, then writes). Such a read is re-read once after `settleMs` and is
+ * applied only if it came back byte-identical.
+ */
+function looksPartial(bytes: Buffer): boolean {
+  return bytes.length === 0 || bytes[bytes.length - 1] !== 0x0a;
+}
+
+const isMissing = (code: string | undefined) => code === 'ENOENT' || code === 'ENOTDIR';
+
+/**
+ * Starts watching `path`. Resolves once the first version is applied.
+ * @throws AllowlistError `CG_ALLOWLIST_MISSING` / `CG_ALLOWLIST_UNREADABLE` when the file cannot
+ *   be read at start, or the first error's code (with every error in `issues`) when it is invalid:
+ *   there is no last good version to fall back on, so starting would mean guessing.
+ */
+export async function watchAllowlist(
+  path: string,
+  options: WatchAllowlistOptions = {},
+): Promise<AllowlistWatcher> {
+  const watcher = new FileAllowlistWatcher(resolve(path), options);
+  await watcher.start();
+  return watcher;
+}
+
+class FileAllowlistWatcher implements AllowlistWatcher {
+  private readonly path: string;
+  private readonly dir: string;
+  private readonly base: string;
+  /** Event filenames that concern us: the file's, `..data`, and its symlink target's in the same directory. */
+  private names: Set<string>;
+  private readonly config: AllowlistPolicyOptions;
+  private readonly pollIntervalMs: number;
+  private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  private readonly settleMs: number;
+  private readonly hashEveryPolls: number;
+  private readonly factory: AllowlistWatchFactory | undefined;
+  private readonly rewatchMs: number;
+
+  private snapshot!: AllowlistSnapshot;
+  private lastSig = '';
+  private trackedIno: number | undefined;
+  private lastRejectedHash: string | undefined;
+  private lastReloadAt = 0;
+  private lastReloadResult: AllowlistStatus['lastReloadResult'] = 'applied';
+  private lastErrors: readonly AllowlistIssue[] = [];
+  private lastReadError: { code: string; message: string } | undefined;
+  private reloadsApplied = 0;
+  private reloadsRejected = 0;
+
+  private closed = false;
+  private readonly listeners = new Set<(event: AllowlistEvent) => void>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private scheduledPending = false;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private firstEventAt: number | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
+
+  private fsw: ReturnType<AllowlistWatchFactory> | undefined;
+  private watchedDirIno: number | undefined;
+  private nextWatchAttemptAt = 0;
+  private watchFailures = 0;
+
+  constructor(path: string, options: WatchAllowlistOptions) {
+    this.path = path;
+    this.dir = dirname(path);
+    this.base = basename(path);
+    this.names = new Set([this.base, K8S_DATA]);
+    this.config = options.config ?? {};
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.maxWaitMs = Math.max(options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, this.debounceMs);
+    this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    this.hashEveryPolls = Math.max(1, options.hashEveryPolls ?? DEFAULT_HASH_EVERY_POLLS);
+    this.rewatchMs = options.rewatchMs ?? DEFAULT_REWATCH_MS;
+    const watch = options.watch ?? true;
+    this.factory =
+      watch === false
+        ? undefined
+        : watch === true
+          ? (dir, listener) => fsWatch(dir, { persistent: false }, listener)
+          : watch;
+  }
+
+  get current(): AllowlistSnapshot {
+    return this.snapshot;
+  }
+
+  async start(): Promise<void> {
+    const read = await this.read(false);
+    if (read.kind === 'missing') {
+      throw new AllowlistError('CG_ALLOWLIST_MISSING', `corsgate: allowlist ${this.path}: ${read.message}`);
+    }
+    if (read.kind === 'unreadable') {
+      throw new AllowlistError(
+        'CG_ALLOWLIST_UNREADABLE',
+        `corsgate: allowlist ${this.path}: ${read.message}`,
+      );
+    }
+    if (read.kind === 'in-progress') {
+      throw new AllowlistError(
+        'CG_ALLOWLIST_UNREADABLE',
+        `corsgate: allowlist ${this.path} kept changing while it was read at start; try again`,
+      );
+    }
+    const parsed = parseAllowlist(read.bytes, this.config);
+    if (parsed.policy === undefined) {
+      const first = parsed.errors[0]!;
+      const lines = parsed.errors.map((e) => `  ${this.path}:${e.line}:${e.column} ${e.code}: ${e.message}`);
+      throw new AllowlistError(
+        first.code,
+        `corsgate: allowlist ${this.path} has ${parsed.errors.length} error(s)\n${lines.join('\n')}`,
+        parsed.errors,
+      );
+    }
+    this.lastSig = read.sig;
+    this.snapshot = this.makeSnapshot(parsed, hashOf(read.bytes), 1);
+    this.lastReloadAt = this.snapshot.loadedAt;
+    this.startWatch();
+    this.armPoll();
+  }
+
+  status(): AllowlistStatus {
+    return {
+      path: this.path,
+      snapshot: this.snapshot,
+      lastReloadAt: this.lastReloadAt,
+      lastReloadResult: this.lastReloadResult,
+      lastErrors: this.lastErrors,
+      ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
+      reloadsApplied: this.reloadsApplied,
+      reloadsRejected: this.reloadsRejected,
+      mode: this.fsw === undefined ? 'poll' : 'watch+poll',
+    };
+  }
+
+  reload(options: { force?: boolean } = {}): Promise<AllowlistEvent> {
+    const force = options.force === true;
+    const run = this.chain.then(() => this.doReload(force, false));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  on(listener: (event: AllowlistEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.debounceTimer);
+    clearTimeout(this.pollTimer);
+    for (const s of this.sleepers) {
+      clearTimeout(s.timer);
+      s.done();
+    }
+    this.sleepers.clear();
+    this.stopWatch();
+    await this.chain;
+    this.listeners.clear();
+  }
+
+  // --- change detection -------------------------------------------------------------------
+
+  private startWatch(): void {
+    if (this.factory === undefined || this.closed) return;
+    try {
+      const ino = statSync(this.dir).ino;
+      const fsw = this.factory(this.dir, (_event, filename) => {
+        // A null filename means "something changed here" (some platforms): check.
+        if (filename === null || this.names.has(filename.toString())) this.schedule();
+      });
+      fsw.on('error', (error) => this.watchFailed(error));
+      this.fsw = fsw;
+      this.watchedDirIno = ino;
+      this.watchFailures = 0;
+    } catch (error) {
+      this.watchFailed(error as Error);
+    }
+  }
+
+  private stopWatch(): void {
+    const fsw = this.fsw;
+    this.fsw = undefined;
+    this.watchedDirIno = undefined;
+    try {
+      fsw?.close();
+    } catch {
+      // Closing a watcher whose directory is gone can throw on some platforms; it is gone anyway.
+    }
+  }
+
+  /** fs.watch failed (ENOSPC, EPERM, no support): poll only, retry with backoff, check now. */
+  private watchFailed(_error: Error): void {
+    this.stopWatch();
+    this.watchFailures++;
+    const backoff = Math.min(this.rewatchMs * 2 ** (this.watchFailures - 1), MAX_REWATCH_MS);
+    this.nextWatchAttemptAt = Date.now() + backoff;
+    if (!this.closed) this.triggerReload();
+  }
+
+  /** On every poll tick: re-create the watch when the directory was replaced or the watch failed. */
+  private async checkWatch(): Promise<void> {
+    if (this.factory === undefined || this.closed) return;
+    if (this.fsw !== undefined) {
+      let ino: number | undefined;
+      try {
+        ino = (await stat(this.dir)).ino;
+      } catch {
+        ino = undefined;
+      }
+      if (ino === this.watchedDirIno) return;
+      // The directory was removed (and maybe recreated): the old watch is deaf.
+      this.stopWatch();
+      this.nextWatchAttemptAt = 0;
+    }
+    if (Date.now() < this.nextWatchAttemptAt) return;
+    this.startWatch();
+    if (this.fsw !== undefined) this.triggerReload();
+  }
+
+  private armPoll(): void {
+    if (this.closed) return;
+    this.pollTimer = setTimeout(() => void this.pollTick(), this.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  private async pollTick(): Promise<void> {
+    if (this.closed) return;
+    this.ticks++;
+    let sig: string;
+    try {
+      sig = signature(await stat(this.path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      sig = isMissing(code) ? 'missing' : `error:${code}`;
+    }
+    // Through the debounce, so that polling during a burst adds no reloads of its own.
+    if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) this.schedule();
+    await this.checkWatch();
+    this.armPoll();
+  }
+
+  /** Trailing debounce, capped by the max wait since the first event of the burst. */
+  private schedule(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (this.firstEventAt === undefined) this.firstEventAt = now;
+    clearTimeout(this.debounceTimer);
+    const wait = Math.max(0, Math.min(this.debounceMs, this.firstEventAt + this.maxWaitMs - now));
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      this.firstEventAt = undefined;
+      this.triggerReload();
+    }, wait);
+    this.debounceTimer.unref();
+  }
+
+  /** Queues one unforced reload unless one is already waiting to start. */
+  private triggerReload(): void {
+    if (this.scheduledPending || this.closed) return;
+    this.scheduledPending = true;
+    const run = this.chain.then(() => {
+      this.scheduledPending = false;
+      return this.doReload(false, true);
+    });
+    this.chain = run.catch(() => undefined);
+  }
+
+  // --- reading and applying ---------------------------------------------------------------
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((done) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.sleepers.delete(sleeper);
+          done();
+        }, ms),
+        done,
+      };
+      sleeper.timer.unref();
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  private async readOnce(): Promise<ReadResult> {
+    let handle: FileHandle | undefined;
+    try {
+      // Open via the path every time (a cached fd would keep reading a replaced inode), and stat
+      // the open file, so the signature describes exactly the bytes read.
+      handle = await open(this.path, 'r');
+      const st = await handle.stat();
+      if (!st.isFile()) {
+        return { kind: 'unreadable', code: 'EISDIR', message: 'is not a regular file', sig: signature(st) };
+      }
+      const bytes = await handle.readFile();
+      if (st.ino !== this.trackedIno) {
+        this.trackedIno = st.ino;
+        await this.trackSymlinkTarget();
+      }
+      return { kind: 'ok', bytes, sig: signature(st) };
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      if (isMissing(err.code)) return { kind: 'missing', message: 'the file does not exist' };
+      return { kind: 'unreadable', code: err.code ?? 'EIO', message: err.message, sig: `error:${err.code}` };
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /**
+   * When the path is a symlink to a file in the same directory (`ln -sfn list.v2 list`), an
+   * in-place edit of the target raises events under the target's name: listen for it too. A
+   * target elsewhere is covered by the poll.
+   */
+  private async trackSymlinkTarget(): Promise<void> {
+    let real: string;
+    try {
+      real = await realpath(this.path);
+    } catch {
+      return;
+    }
+    const names = new Set([this.base, K8S_DATA]);
+    if (dirname(real) === this.dir) names.add(basename(real));
+    this.names = names;
+  }
+
+  /** One read, with the partial-write guard and, after an event, one re-check of a vanished file. */
+  private async read(afterEvent: boolean): Promise<ReadResult> {
+    const first = await this.readOnce();
+    if (first.kind === 'missing' && afterEvent) {
+      // Editors rename the old file away before writing the new one: give the writer a moment.
+      await this.sleep(this.settleMs);
+      if (this.closed) return first;
+      return this.readOnce();
+    }
+    if (first.kind !== 'ok' || !looksPartial(first.bytes)) return first;
+    await this.sleep(this.settleMs);
+    if (this.closed) return { kind: 'in-progress' };
+    const again = await this.readOnce();
+    if (again.kind !== 'ok' || !looksPartial(again.bytes)) return again;
+    // Still no final newline: apply only if nothing moved (a file that really ends that way).
+    if (again.bytes.equals(first.bytes)) return again;
+    return { kind: 'in-progress' };
+  }
+
+  private async doReload(force: boolean, afterEvent: boolean): Promise<AllowlistEvent> {
+    if (this.closed) return { type: 'unchanged', forced: force };
+    const read = await this.read(afterEvent);
+    if (this.closed) return { type: 'unchanged', forced: force };
+    const previous = this.lastReloadResult;
+    const wasDown = previous === 'missing' || previous === 'unreadable' || previous === 'rejected';
+
+    if (read.kind === 'in-progress') {
+      // The writer is still at it; its next write raises another event (or the next poll tick).
+      return { type: 'unchanged', forced: force };
+    }
+    this.lastReloadAt = Date.now();
+    if (read.kind === 'missing') {
+      this.lastSig = 'missing';
+      this.lastReloadResult = 'missing';
+      this.lastReadError = {
+        code: 'CG_ALLOWLIST_MISSING',
+        message: `corsgate: ${this.path}: ${read.message}`,
+      };
+      const event: AllowlistEvent = {
+        type: 'missing',
+        message: `corsgate: allowlist ${this.path} is missing; the last good version (${this.snapshot.version}) stays in force`,
+      };
+      if (previous !== 'missing' || force) this.emit(event);
+      return event;
+    }
+    if (read.kind === 'unreadable') {
+      this.lastSig = read.sig;
+      this.lastReloadResult = 'unreadable';
+      this.lastReadError = {
+        code: 'CG_ALLOWLIST_UNREADABLE',
+        message: `corsgate: ${this.path}: ${read.message}`,
+      };
+      const event: AllowlistEvent = {
+        type: 'unreadable',
+        code: read.code,
+        message: `corsgate: allowlist ${this.path} cannot be read (${read.message}); the last good version (${this.snapshot.version}) stays in force`,
+      };
+      if (previous !== 'unreadable' || force) this.emit(event);
+      return event;
+    }
+
+    this.lastSig = read.sig;
+    this.lastReadError = undefined;
+    const hash = hashOf(read.bytes);
+    if (hash === this.snapshot.hash || (hash === this.lastRejectedHash && !force)) {
+      // Identical content (touch, an identical rewrite, a file put back): no version bump.
+      if (hash === this.snapshot.hash) {
+        this.lastReloadResult = 'unchanged';
+        this.lastErrors = [];
+        this.lastRejectedHash = undefined;
+      }
+      const event: AllowlistEvent = { type: 'unchanged', forced: force };
+      if (force) this.emit(event);
+      if (wasDown && hash === this.snapshot.hash) this.emit({ type: 'recovered', snapshot: this.snapshot });
+      return event;
+    }
+
+    const parsed = parseAllowlist(read.bytes, this.config);
+    if (parsed.policy === undefined) {
+      // Rejected whole: the last good version stays (fail closed, never half a list).
+      this.lastReloadResult = 'rejected';
+      this.lastErrors = Object.freeze([...parsed.errors]);
+      this.lastRejectedHash = hash;
+      this.reloadsRejected++;
+      const event: AllowlistEvent = { type: 'rejected', errors: this.lastErrors };
+      this.emit(event);
+      return event;
+    }
+    const snapshot = this.makeSnapshot(parsed, hash, this.snapshot.version + 1);
+    // The swap: one reference assignment. A request that read `current` before keeps its whole
+    // old snapshot; every later read sees the whole new one (watcher.md §2.8 row 22).
+    this.snapshot = snapshot;
+    this.lastReloadResult = 'applied';
+    this.lastErrors = [];
+    this.lastRejectedHash = undefined;
+    this.reloadsApplied++;
+    const event: AllowlistEvent = { type: 'reloaded', snapshot, forced: force };
+    this.emit(event);
+    if (wasDown) this.emit({ type: 'recovered', snapshot });
+    return event;
+  }
+
+  private makeSnapshot(parsed: ParsedAllowlistResult, hash: string, version: number): AllowlistSnapshot {
+    return Object.freeze({
+      policy: parsed.policy!,
+      version,
+      hash,
+      entries: Object.freeze([...parsed.entries]),
+      warnings: Object.freeze([...parsed.warnings]),
+      loadedAt: Date.now(),
+    });
+  }
+
+  private emit(event: AllowlistEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener (a logger, a metrics hook) never stops the reload loop.
+      }
+    }
+  }
+}
+
+function hashOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
