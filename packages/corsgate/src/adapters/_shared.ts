@@ -12,13 +12,26 @@ export interface PolicyOptions {
   readonly policy: Policy;
 }
 
+/** What the middleware does beyond adding headers. */
+export interface MiddlewareOptions {
+  /**
+   * Answer `403` to a state-changing request (any method but GET and HEAD) whose `Origin` is
+   * present but neither allowed nor the server's own, without calling the application, as the
+   * gateway does. CORS alone only hides the response from the page, after the application has
+   * acted on the request. Same-origin requests and requests without `Origin` are not affected.
+   * Default false: the application decides (its CSRF protection, SameSite cookies).
+   */
+  readonly blockDisallowedUnsafeRequests?: boolean;
+}
+
 /**
- * The middleware options: the engine's configuration, or `{ policy }` with a compiled `Policy`.
+ * The middleware options: the engine's configuration, or `{ policy }` with a compiled `Policy`,
+ * either with the middleware's own options beside it.
  * @example
  * cors({ origins: ['https://app.example.com'], credentials: true, methods: ['PUT'] })
- * cors({ policy: createPolicy(config) })
+ * cors({ policy: createPolicy(config), blockDisallowedUnsafeRequests: true })
  */
-export type CorsOptions = CorsConfig | PolicyOptions;
+export type CorsOptions = (CorsConfig | PolicyOptions) & MiddlewareOptions;
 
 /** Where an adapter reads the policy in force from, on every request. */
 export interface PolicySource {
@@ -28,6 +41,8 @@ export interface PolicySource {
   readonly ready: Promise<void>;
   /** Stops watching (no-op unless the policy comes from a watched file). */
   close(): Promise<void>;
+  /** `blockDisallowedUnsafeRequests`. */
+  readonly block: boolean;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -39,12 +54,37 @@ const NOOP_CLOSE = (): Promise<void> => RESOLVED;
  * @throws CorsConfigError when the configuration is invalid or `policy` is not a compiled Policy.
  */
 export function policySource(options: CorsOptions | undefined): PolicySource {
-  const policy = resolvePolicy(options);
-  return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE };
+  const { blockDisallowedUnsafeRequests: block, ...rest } = options ?? {};
+  if (block !== undefined && typeof block !== 'boolean')
+    throw new CorsConfigError([
+      issue(
+        'CG_CONFIG_TYPE',
+        ['blockDisallowedUnsafeRequests'],
+        block,
+        '"blockDisallowedUnsafeRequests" must be true or false',
+      ),
+    ]);
+  const policy = resolvePolicy(rest);
+  return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE, block: block === true };
 }
 
-function resolvePolicy(options: CorsOptions | undefined): Policy {
-  if (options !== undefined && options !== null && typeof options === 'object' && 'policy' in options) {
+/**
+ * True when the middleware answers the request itself: every preflight (R2), and with `block` a
+ * refused state-changing request (the gateway's rule, PRODUCT.md). The answer's status is
+ * `answerStatus(decision)`.
+ */
+export function answersItself(decision: Decision, method: string, block: boolean): boolean {
+  if (decision.kind === 'preflight') return true;
+  return block && !decision.allowed && method !== 'GET' && method !== 'HEAD';
+}
+
+/** The status of a response the middleware gives itself: the preflight's, or 403 for a blocked request. */
+export function answerStatus(decision: Decision): number {
+  return decision.status ?? 403;
+}
+
+function resolvePolicy(options: CorsConfig | PolicyOptions): Policy {
+  if ('policy' in options) {
     const { policy, ...rest } = options as PolicyOptions & Record<string, unknown>;
     const issues = [];
     if (!(policy instanceof Policy))
@@ -65,7 +105,7 @@ function resolvePolicy(options: CorsOptions | undefined): Policy {
     if (issues.length > 0) throw new CorsConfigError(issues);
     return policy;
   }
-  return createPolicy(options as CorsConfig | undefined);
+  return createPolicy(options as CorsConfig);
 }
 
 /**

@@ -4,8 +4,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerPreflightNode, applyToNode, nodeFacts } from '../_node.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { answerNode, applyToNode, nodeFacts } from '../_node.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
 
 /** `handle(req, res)`: true when it answered the request itself, false to let the application answer. */
 export interface NodeCorsHandler {
@@ -36,8 +36,8 @@ export function cors(options?: CorsOptions): NodeCorsHandler {
   const source = policySource(options);
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const decision = source.current().evaluate(nodeFacts(req));
-    if (decision.kind === 'preflight') {
-      answerPreflightNode(res, decision);
+    if (answersItself(decision, req.method!, source.block)) {
+      answerNode(res, decision);
       return true;
     }
     applyToNode(res, decision);
