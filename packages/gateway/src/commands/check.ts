@@ -119,11 +119,20 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
           ? s.yellow('!')
           : s.dim('·');
   let phase = '';
+  const shown = new Set<string>();
   for (const step of trace.steps) {
     if (step.phase !== phase) {
       phase = step.phase;
-      const ex =
-        phase === 'preflight' ? trace.preflight.exchange : phase === 'actual' ? trace.actual : undefined;
+      // The exchange summary belongs to the first request; redirect hops name their URL in each step.
+      const firstTime = !shown.has(phase);
+      shown.add(phase);
+      const ex = !firstTime
+        ? undefined
+        : phase === 'preflight'
+          ? trace.preflight.exchange
+          : phase === 'actual'
+            ? trace.actual
+            : undefined;
       out.push(
         '',
         `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`,
