@@ -3,7 +3,8 @@
  * AggregatorRegistry can collect every worker's). Label children are bound once so the hot path
  * only increments.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
 import type { AllowlistSnapshot, AllowlistStatus } from './allowlist.js';
 
 let defaultsStarted = false;
@@ -66,6 +67,9 @@ export class Metrics {
     if (!defaultsStarted) {
       collectDefaultMetrics({ prefix: 'corsgate_' });
       defaultsStarted = true;
+      // prom-client installs a worker's answer to the primary's metrics requests only when an
+      // AggregatorRegistry is constructed in that worker.
+      if (cluster.isWorker) new AggregatorRegistry();
     }
   }
 
