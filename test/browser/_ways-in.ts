@@ -3,7 +3,12 @@
  * around) the counting application, and behind the counting front door. A way in lists the
  * features it has; a case that needs a missing feature is reported as a gap, never forked.
  */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
@@ -225,7 +230,124 @@ export const fetchWay = middleware('corsgate/fetch', async (config, log) =>
   serveFetch(withCors((request: Request) => fetchApi(request, log), config)),
 );
 
-const ALL_WAYS_IN: readonly WayIn[] = [reference, nodeWay, expressWay, fastifyWay, koaWay, honoWay, fetchWay];
+const ROOT = resolve(import.meta.dirname, '../..');
+const GATEWAY_BIN = join(ROOT, 'packages/gateway/dist/cli/bin.js');
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Waits for the gateway's JSON `listening` log line; fails with its stderr if it exits first. */
+function waitListening(proc: ChildProcess): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    let buffer = '';
+    const stderr: string[] = [];
+    const timer = setTimeout(
+      () => reject(new Error(`corsgate serve did not start: ${stderr.join('')}`)),
+      20_000,
+    );
+    proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`corsgate serve exited with ${code}: ${stderr.join('')}`));
+    });
+    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as { event?: string; url?: string };
+          if (entry.event === 'listening' && entry.url !== undefined) {
+            clearTimeout(timer);
+            resolveUrl(entry.url);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    });
+  });
+}
+
+/**
+ * The gateway: the real `corsgate serve` binary, spawned with a YAML config (written as JSON,
+ * which YAML reads) and an allowlist file, in front of the counting API as its upstream. The
+ * allowlist is changed the way an operator does: the file is replaced atomically, then the admin
+ * listener's `POST /reload` makes the test deterministic (the watcher would pick it up anyway).
+ */
+export const gatewayWay: WayIn = {
+  name: 'corsgate serve (gateway)',
+  features: new Set<Feature>(['reload', 'block-unsafe', 'upstream']),
+  async start(config, log) {
+    if (!existsSync(GATEWAY_BIN)) {
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    }
+    const upstream = createServer(appHandler(log));
+    const upstreamPort = await listen(upstream);
+    const dir = mkdtempSync(join(tmpdir(), 'corsgate-browser-gw-'));
+    const allowlist = join(dir, 'allowed_origins.list');
+    const writeList = (origins: readonly string[]): void => {
+      const tmp = `${allowlist}.tmp`;
+      writeFileSync(tmp, `# written by the browser suite\n${origins.join('\n')}\n`);
+      renameSync(tmp, allowlist);
+    };
+    writeList(config.origins ?? []);
+    const { origins: _origins, ...policy } = config;
+    const configFile = join(dir, 'corsgate.yaml');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ upstream: `http://127.0.0.1:${upstreamPort}`, allowlist, policy, logLevel: 'info' }),
+    );
+    const adminPort = await freePort();
+    const proc = spawn(
+      process.execPath,
+      [GATEWAY_BIN, 'serve', '--config', configFile, '--port', '0', '--admin-port', String(adminPort)],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    let url: string;
+    try {
+      url = await waitListening(proc);
+    } catch (error) {
+      await closeServer(upstream);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return {
+      port: Number(new URL(url).port),
+      async setOrigins(origins) {
+        writeList(origins);
+        const res = await fetch(`http://127.0.0.1:${adminPort}/reload`, { method: 'POST' });
+        if (res.status !== 200) throw new Error(`POST /reload answered ${res.status}: ${await res.text()}`);
+        await res.body?.cancel();
+      },
+      async close() {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+        await closeServer(upstream);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const ALL_WAYS_IN: readonly WayIn[] = [
+  gatewayWay,
+  reference,
+  nodeWay,
+  expressWay,
+  fastifyWay,
+  koaWay,
+  honoWay,
+  fetchWay,
+];
 
 /**
  * `CORSGATE_BROWSER_WAYS=reference,express` runs only the ways in whose names contain one of the
