@@ -195,7 +195,9 @@ export async function runRow(
         observation = await observe(target, req);
         break;
       case 'form': {
-        const navigation = page.waitForNavigation({ timeout: 10_000 });
+        // The response, not the navigation: Chromium turns an empty error answer (a bare 403)
+        // into its own error page and fails the navigation, but the response still arrives.
+        const navigation = page.waitForResponse((r) => r.url() === url, { timeout: 10_000 });
         await page.evaluate((action) => {
           const form = document.createElement('form');
           form.method = 'POST';
@@ -209,10 +211,10 @@ export async function runRow(
         }, url);
         const response = await navigation;
         observation = {
-          outcome: response === null ? 'rejected' : 'resolved',
-          status: response?.status() ?? 0,
+          outcome: 'resolved',
+          status: response.status(),
           type: 'navigation',
-          body: (await response?.text().catch(() => '')) ?? '',
+          body: await response.text().catch(() => ''),
           headers: {},
         };
         break;

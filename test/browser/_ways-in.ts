@@ -14,6 +14,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
+import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
 import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
 import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
 import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
@@ -101,13 +102,21 @@ export const reference: WayIn = {
 
 const NO_RELOAD =
   'the adapters take a config or a compiled policy; without an allowlist-file option the list cannot change while they run';
-const NO_BLOCK =
-  'middleware leaves the application in charge of what it does with a refused origin; only the gateway blocks it';
 const NO_UPSTREAM = 'the application runs in-process; there is no upstream to fail';
-const MIDDLEWARE_GAPS = { reload: NO_RELOAD, 'block-unsafe': NO_BLOCK, upstream: NO_UPSTREAM };
 
-function middleware(name: string, start: (config: CorsConfig, log: Log) => Promise<Running>): WayIn {
-  return { name, features: new Set<Feature>(), gapReasons: MIDDLEWARE_GAPS, start };
+/**
+ * Every adapter runs with `blockDisallowedUnsafeRequests: true`, the gateway's rule for refused
+ * origins' state-changing requests (off by default). It only changes what happens to a POST, PUT…
+ * from a refused origin that is not a preflight, so the form and no-cors rows can run here too;
+ * every other row behaves as without it.
+ */
+function middleware(name: string, start: (options: CorsOptions, log: Log) => Promise<Running>): WayIn {
+  return {
+    name,
+    features: new Set<Feature>(['block-unsafe']),
+    gapReasons: { reload: NO_RELOAD, upstream: NO_UPSTREAM },
+    start: (config, log) => start({ ...config, blockDisallowedUnsafeRequests: true }, log),
+  };
 }
 
 async function serveNode(server: Server): Promise<Running> {
