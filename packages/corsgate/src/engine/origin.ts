@@ -93,9 +93,9 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     hostEnd = j;
     if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH || hostEnd - hostStart > MAX_HOST_LENGTH)
       return null;
-    // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
-    const endsInNumber =
-      lastAllDigits || (value.charCodeAt(labelStart) === 0x30 && value.charCodeAt(labelStart + 1) === 0x78);
+    // URL "ends in a number" (all digits, or 0x followed only by hex digits): such a host is
+    // parsed as IPv4, so it must be canonical dotted decimal. `0x_` is not a number: a domain.
+    const endsInNumber = lastAllDigits || isHexNumberLabel(value, labelStart, hostEnd);
     if (endsInNumber) {
       if (!isCanonicalIpv4(value.slice(hostStart, hostEnd).split('.'))) return null;
       hostKind = 'ipv4';
@@ -109,6 +109,17 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     if (port === null || DEFAULT_PORTS[scheme] === port) return null;
   }
   return { scheme, host: value.slice(hostStart, hostEnd), hostKind, port };
+}
+
+/** `0x` then only hex digits (lower case: upper case never reaches here), per the URL IPv4 number parser. */
+function isHexNumberLabel(value: string, start: number, end: number): boolean {
+  if (end - start < 2 || value.charCodeAt(start) !== 0x30 || value.charCodeAt(start + 1) !== 0x78)
+    return false;
+  for (let k = start + 2; k < end; k++) {
+    const c = value.charCodeAt(k);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** "1*5DIGIT", no leading zero (URL serialises the number), at most 65535. */
