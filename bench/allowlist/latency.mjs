@@ -1,7 +1,15 @@
 // Change-to-enforcement latency: the time from a write completing to the new policy in force
 // (the watcher's 'reloaded' event), over N edits of each kind, on the watch path (fs.watch +
 // debounce) and on the poll path (watch: false). Run: flock /tmp/corsgate-bench.lock node bench/allowlist/latency.mjs
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchAllowlist } from 'corsgate/allowlist';
@@ -80,11 +88,29 @@ async function run(kindName, mode) {
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1] };
 }
 
+/** Baseline in the same run: how late a bare 25 ms timer fires here (the debounce is one). */
+async function timerBaseline() {
+  const late = [];
+  for (let i = 0; i < EDITS; i++) {
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, 25));
+    late.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+  }
+  late.sort((a, b) => a - b);
+  return { p50: pct(late, 50), p99: pct(late, 99), max: late[late.length - 1] };
+}
+
+const load = readFileSync('/proc/loadavg', 'utf8').trim();
 console.log(
-  `# change-to-enforcement latency, ${EDITS} edits each, node ${process.version}, ${new Date().toISOString()}`,
+  `# change-to-enforcement latency, ${EDITS} edits each, node ${process.version}, ${new Date().toISOString()}, loadavg ${load}`,
 );
 console.log('| path | edit | p50 ms | p99 ms | max ms |');
 console.log('|---|---|---|---|---|');
+const base = await timerBaseline();
+console.log(
+  `| baseline: a bare setTimeout(25) | — | ${base.p50.toFixed(1)} | ${base.p99.toFixed(1)} | ${base.max.toFixed(1)} |`,
+);
 for (const mode of ['watch', 'poll']) {
   for (const kindName of Object.keys(kinds)) {
     const r = await run(kindName, mode);

@@ -632,3 +632,60 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
     }
   }, 60_000);
 });
+
+describe('watchAllowlist: more behaviour', () => {
+  it('validates against the rest of the policy: * is rejected on reload when credentials are on', async () => {
+    const w = await start(`${A}\n`, { config: { credentials: true } });
+    writeFileSync(file, '*\n');
+    await waitFor(() => count('rejected') === 1);
+    expect(events[0]).toMatchObject({ errors: [{ code: 'CG_ORIGIN_ANY_WITH_CREDENTIALS', line: 1 }] });
+    expect(allows(w, 'https://evil.example')).toBe(false);
+    expect(w.current.policy.evaluate({ method: 'GET', origin: A }).headers).toEqual({
+      'Access-Control-Allow-Origin': A,
+      'Access-Control-Allow-Credentials': 'true',
+    });
+  });
+
+  it('rejects a version that is not UTF-8, naming the line', async () => {
+    const w = await start(`${A}\n`);
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from(`${A}\nhttps://b`), Buffer.from([0xc3, 0x28]), Buffer.from('.com\n')]),
+    );
+    await waitFor(() => count('rejected') === 1);
+    expect(events[0]).toMatchObject({ errors: [{ code: 'CG_ALLOWLIST_INVALID_UTF8', line: 2, column: 10 }] });
+    expect(w.current.version).toBe(1);
+  });
+
+  it('keeps reloading when a listener throws', async () => {
+    const w = await start(`${A}\n`);
+    w.on(() => {
+      throw new Error('a broken logger');
+    });
+    writeFileSync(file, `${B}\n`);
+    await waitFor(() => w.current.version === 2);
+    writeFileSync(file, `${C}\n`);
+    await waitFor(() => w.current.version === 3);
+    expect(count('reloaded')).toBe(2);
+  });
+
+  it('does not re-report the same rejected content on every poll, and reports it again when forced', async () => {
+    const w = await start(`${A}\n`);
+    writeFileSync(file, 'a.example.com\n');
+    await waitFor(() => count('rejected') === 1);
+    execFileSync('touch', [file]);
+    await sleep(QUIET_MS);
+    expect(count('rejected')).toBe(1);
+    await expect(w.reload({ force: true })).resolves.toMatchObject({ type: 'rejected' });
+    expect(count('rejected')).toBe(2);
+  });
+
+  it('stops emitting after close', async () => {
+    const w = await start(`${A}\n`);
+    await w.close();
+    writeFileSync(file, `${B}\n`);
+    await sleep(QUIET_MS);
+    expect(events).toEqual([]);
+    expect(w.current.version).toBe(1);
+  });
+});
