@@ -154,6 +154,7 @@ const out = {
   rows,
   results,
 };
+mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
 const file = new URL(
   `../results/middleware-${started.toISOString().replace(/[:.]/g, '-')}.json`,
   import.meta.url,
