@@ -105,13 +105,12 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
     ]);
   const closed = createPolicy({ ...config, origins: [] });
   let watcher: AllowlistWatcher | undefined;
-  let closing = false;
   const source: PolicySource = {
     current: () => closed,
     ready: RESOLVED,
     block,
     close: async () => {
-      closing = true;
+      // Waits for a start in progress, so a watcher is never left running behind a close.
       await source.ready.catch(() => undefined);
       // A watcher passed in is the caller's to close.
       if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
@@ -121,12 +120,8 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
     typeof allowlist === 'string'
       ? import('../allowlist/watch.js').then((m) => m.watchAllowlist(allowlist, { ...watchOptions, config }))
       : Promise.resolve(allowlist);
-  const ready = started.then(async (w) => {
+  const ready = started.then((w) => {
     watcher = w;
-    if (closing && typeof allowlist === 'string') {
-      await w.close();
-      return;
-    }
     // One read of `current` per request: each request sees one whole snapshot (watcher.md §2.7).
     source.current = () => w.current.policy;
   });
