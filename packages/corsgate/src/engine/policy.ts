@@ -221,7 +221,10 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
         );
         continue;
       }
-      if (p.subdomains && (!p.host.includes('.') || isPublicSuffix(p.host))) {
+      // `*.localhost` is a single label but only ever names this machine (RFC 6761 §6.3): nobody
+      // else can register under it, so it is not the public-suffix attack class (§6).
+      const broad = p.host !== 'localhost' && (!p.host.includes('.') || isPublicSuffix(p.host));
+      if (p.subdomains && broad) {
         const what = p.host.includes('.')
           ? `"${p.host}" is a public suffix`
           : `"${p.host}" is a single label`;
