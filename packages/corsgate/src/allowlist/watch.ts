@@ -289,17 +289,25 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private async pollTick(): Promise<void> {
     if (this.closed) return;
     this.ticks++;
-    let sig: string;
     try {
-      sig = signature(await stat(this.path));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      sig = isMissing(code) ? 'missing' : `error:${code}`;
+      let sig: string;
+      try {
+        sig = signature(await stat(this.path));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        sig = isMissing(code) ? 'missing' : `error:${code}`;
+      }
+      if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) {
+        // The tick is itself a throttle: reload now. While events are still arriving (a debounce
+        // is pending), join the debounce so that polling adds no reloads to a burst.
+        if (this.debounceTimer === undefined) this.triggerReload();
+        else this.schedule();
+      }
+      await this.checkWatch();
+    } finally {
+      // Whatever happened, the poll goes on: it is the last line of defence.
+      this.armPoll();
     }
-    // Through the debounce, so that polling during a burst adds no reloads of its own.
-    if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) this.schedule();
-    await this.checkWatch();
-    this.armPoll();
   }
 
   /** Trailing debounce, capped by the max wait since the first event of the burst. */

@@ -125,8 +125,9 @@ export function classifyCanonicalHost(host: string): HostKind | null {
   if (host.length === 0 || host.length > MAX_HOST_LENGTH) return null;
   const labels = host.split('.');
   const last = labels[labels.length - 1]!;
-  // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
-  if (DIGITS_RE.test(last) || /^0x/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
+  // URL "ends in a number" (all digits, or 0x followed only by hex digits): such a host is parsed
+  // as IPv4, so it must be canonical dotted decimal. `0x_` is not a number, so it stays a domain.
+  if (DIGITS_RE.test(last) || /^0x[0-9a-f]*$/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
   for (const label of labels) {
     if (label.length === 0 || label.length > MAX_LABEL_LENGTH || !LABEL_RE.test(label)) return null;
   }
