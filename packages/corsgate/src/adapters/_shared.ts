@@ -3,6 +3,7 @@
  * Runtime-neutral (no `node:*` imports) so the fetch and hono adapters can load in workers.
  * @internal
  */
+import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
 import type { Decision } from '../engine/decision.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
 import { type CorsConfig, createPolicy, Policy } from '../engine/policy.js';
@@ -10,6 +11,17 @@ import { type CorsConfig, createPolicy, Policy } from '../engine/policy.js';
 /** A compiled policy, built once and shared between middleware instances or with the gateway. */
 export interface PolicyOptions {
   readonly policy: Policy;
+}
+
+/**
+ * A watched allowlist file: the origins come from the file (hot reload), the rest of the policy
+ * from the other fields. An `AllowlistWatcher` you started yourself may be given instead of a path;
+ * it is then yours to close.
+ */
+export interface AllowlistOptions extends Omit<CorsConfig, 'origins'> {
+  readonly allowlist: string | AllowlistWatcher;
+  /** Passed to `watchAllowlist` (poll interval, debounce…); only with a path. */
+  readonly watchOptions?: Omit<WatchAllowlistOptions, 'config'>;
 }
 
 /** What the middleware does beyond adding headers. */
@@ -30,14 +42,19 @@ export interface MiddlewareOptions {
  * @example
  * cors({ origins: ['https://app.example.com'], credentials: true, methods: ['PUT'] })
  * cors({ policy: createPolicy(config), blockDisallowedUnsafeRequests: true })
+ * cors({ allowlist: '/etc/corsgate/allowed_origins.list', credentials: true })
  */
-export type CorsOptions = (CorsConfig | PolicyOptions) & MiddlewareOptions;
+export type CorsOptions = (CorsConfig | PolicyOptions | AllowlistOptions) & MiddlewareOptions;
 
 /** Where an adapter reads the policy in force from, on every request. */
 export interface PolicySource {
   /** The policy to apply now. */
   current(): Policy;
-  /** Resolves once the policy is loaded (at once for a config or a compiled policy). */
+  /**
+   * Resolves once the policy is loaded: at once for a config or a compiled policy, after the first
+   * read for an allowlist file. Rejects (an `AllowlistError`) when the file cannot be loaded at
+   * start; the middleware then keeps refusing every cross-origin request.
+   */
   readonly ready: Promise<void>;
   /** Stops watching (no-op unless the policy comes from a watched file). */
   close(): Promise<void>;
@@ -64,8 +81,55 @@ export function policySource(options: CorsOptions | undefined): PolicySource {
         '"blockDisallowedUnsafeRequests" must be true or false',
       ),
     ]);
+  if ('allowlist' in rest && rest.allowlist !== undefined) return watchedSource(rest, block === true);
   const policy = resolvePolicy(rest);
   return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE, block: block === true };
+}
+
+/**
+ * A policy that follows an allowlist file. Until the first version is loaded, and for good if it
+ * cannot be, the policy in force allows no origin (fail closed): the rest of the configuration
+ * with an empty origin list. It is also how the rest is validated now, synchronously. The watcher
+ * module (node:fs) is loaded only here, so the fetch and hono adapters stay loadable in workers.
+ */
+function watchedSource(options: AllowlistOptions, block: boolean): PolicySource {
+  const { allowlist, watchOptions, ...config } = options;
+  if ('origins' in config && (config as CorsConfig).origins !== undefined)
+    throw new CorsConfigError([
+      issue(
+        'CG_CONFIG_UNKNOWN_FIELD',
+        ['origins'],
+        (config as CorsConfig).origins,
+        '"origins" cannot be combined with "allowlist": the origins come from the file',
+      ),
+    ]);
+  const closed = createPolicy({ ...config, origins: [] });
+  let watcher: AllowlistWatcher | undefined;
+  const source: PolicySource = {
+    current: () => closed,
+    ready: RESOLVED,
+    block,
+    close: async () => {
+      // Waits for a start in progress, so a watcher is never left running behind a close.
+      await source.ready.catch(() => undefined);
+      // A watcher passed in is the caller's to close.
+      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
+    },
+  };
+  const started: Promise<AllowlistWatcher> =
+    typeof allowlist === 'string'
+      ? import('../allowlist/watch.js').then((m) => m.watchAllowlist(allowlist, { ...watchOptions, config }))
+      : Promise.resolve(allowlist);
+  const ready = started.then((w) => {
+    watcher = w;
+    // One read of `current` per request: each request sees one whole snapshot (watcher.md §2.7).
+    source.current = () => w.current.policy;
+  });
+  // The rejection stays observable through `ready`; this only keeps an unawaited one from being
+  // reported as unhandled, since the middleware itself keeps serving (closed).
+  ready.catch(() => undefined);
+  (source as { ready: Promise<void> }).ready = ready;
+  return source;
 }
 
 /**
@@ -83,7 +147,7 @@ export function answerStatus(decision: Decision): number {
   return decision.status ?? 403;
 }
 
-function resolvePolicy(options: CorsConfig | PolicyOptions): Policy {
+function resolvePolicy(options: CorsConfig | PolicyOptions | AllowlistOptions): Policy {
   if ('policy' in options) {
     const { policy, ...rest } = options as PolicyOptions & Record<string, unknown>;
     const issues = [];
