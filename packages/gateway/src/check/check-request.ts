@@ -390,13 +390,11 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
         message: `status ${answer.status}${where}: ${cors.note ?? 'the CORS check passes'} (any status is shared, R12)`,
       });
     }
-    if (
-      hop === 0 &&
-      options.probeVary !== false &&
-      (method === 'GET' || method === 'HEAD') &&
-      !varyCoversOrigin(lines)
-    )
-      await probeVary(current, method, sent, origin, lines, timeoutMs, mistakes);
+    if (hop === 0 && !varyCoversOrigin(lines)) {
+      // Re-sending is safe only for GET and HEAD; otherwise an echoed origin is the evidence.
+      const probe = options.probeVary !== false && (method === 'GET' || method === 'HEAD');
+      await checkVary(current, method, sent, origin, lines, timeoutMs, probe, mistakes);
+    }
     if (!cors.ok) return done('blocked');
 
     const location = getHeader(lines, 'location');
@@ -555,18 +553,20 @@ function findMistakes(
     });
   if (phase === 'preflight' && (status === 401 || status === 403)) {
     const auth = getHeader(lines, 'www-authenticate');
-    const cors = acao !== null || lines.has('access-control-allow-methods');
-    // A 403 from a CORS engine refusing the preflight is deliberate; one without CORS headers, or
-    // any 401, comes from an authentication layer in front of the API.
-    if (status === 401 || auth !== null || !cors)
+    const corsAware =
+      [...lines.keys()].some((n) => n.startsWith('access-control-')) ||
+      (getHeader(lines, 'vary') ?? '').toLowerCase().includes('origin');
+    // A 401, or a 403 with WWW-Authenticate, is an authentication layer. A bare 403 is ambiguous:
+    // CORS libraries refusing a preflight (corsgate, jub0bs/cors) still send Vary: Origin, an auth
+    // layer in front knows nothing of Origin; so only a 403 with no trace of CORS is flagged.
+    if (status === 401 || auth !== null || !corsAware)
       out.push({
         code: 'preflight-auth',
         phase,
-        header: auth === null ? undefined : 'WWW-Authenticate',
-        value: auth,
-        message: `the preflight was answered ${status}${auth === null ? '' : ` with WWW-Authenticate: ${auth}`}: an authentication layer rejects it, but browsers never send credentials on a preflight`,
+        ...(auth === null ? {} : { header: 'WWW-Authenticate', value: auth }),
+        message: `the preflight was answered ${status}${auth === null ? ' without any CORS header' : ` with WWW-Authenticate: ${auth}`}: an authentication layer in front of the API rejects it, but browsers never send credentials on a preflight`,
         fix: 'exempt CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) from authentication, or put the CORS handler in front of it',
-      } as Mistake);
+      });
   }
   if (phase === 'preflight' && status >= 300 && status <= 399)
     out.push({
@@ -579,13 +579,20 @@ function findMistakes(
     });
 }
 
-async function probeVary(
+/**
+ * R24: is the answer origin-dependent while Vary lacks Origin? With `probe`, the same request is
+ * sent again without Origin and with another origin, and the CORS headers compared: a static
+ * `Access-Control-Allow-Origin` needs no Vary, a reflected or conditional one does. Without it,
+ * an ACAO equal to the request origin is taken as the (likely) evidence.
+ */
+async function checkVary(
   url: URL,
   method: string,
   headers: readonly HeaderPair[],
   origin: string,
   lines: HeaderLines,
   timeoutMs: number,
+  probe: boolean,
   out: Mistake[],
 ): Promise<void> {
   const names = [
@@ -596,19 +603,16 @@ async function probeVary(
   const signature = (l: HeaderLines) => names.map((n) => getHeader(l, n)).join('\n');
   const mine = signature(lines);
   const acao = getHeader(lines, 'access-control-allow-origin');
-  let differs = acao !== null && acao === origin;
-  let evidence = differs ? `Access-Control-Allow-Origin echoes the request origin "${origin}"` : '';
-  if (!differs) {
+  let evidence: string | undefined;
+  if (probe) {
     const probes: [string, HeaderPair[]][] = [
-      ['without Origin', [...headers]],
       [`with Origin ${PROBE_ORIGIN}`, [...headers, ['Origin', PROBE_ORIGIN]]],
+      ['without Origin', [...headers]],
     ];
     for (const [label, probeHeaders] of probes) {
       try {
-        const probe = await exchange(url, method, probeHeaders, timeoutMs);
-        const other = headerLinesFromRaw(probe.raw);
+        const other = headerLinesFromRaw((await exchange(url, method, probeHeaders, timeoutMs)).raw);
         if (signature(other) !== mine) {
-          differs = true;
           evidence = `the CORS headers differ when the same request is sent ${label} (Access-Control-Allow-Origin: ${getHeader(other, 'access-control-allow-origin') ?? '(absent)'})`;
           break;
         }
@@ -616,8 +620,10 @@ async function probeVary(
         // A failed probe proves nothing either way.
       }
     }
+  } else if (acao !== null && acao === origin) {
+    evidence = `Access-Control-Allow-Origin echoes the request origin "${origin}"; not re-sent to confirm, as ${method} may have side effects`;
   }
-  if (differs)
+  if (evidence !== undefined)
     out.push({
       code: 'vary-missing',
       phase: 'actual',

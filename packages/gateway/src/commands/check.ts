@@ -137,10 +137,12 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
         '',
         `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`,
       );
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+      // The preflight as sent, right after the step that says why it is needed.
       if (phase === 'preflight' && ex !== undefined)
         for (const [n, v] of ex.request.headers) out.push(s.dim(`    > ${n}: ${v}`));
-    }
-    out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+    } else
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
     if (step.status === 'fail' && step.header !== undefined)
       out.push(`      header: ${step.header}: ${step.value === null ? '(absent)' : step.value}`);
     if (step.fix !== undefined && step.status !== 'pass') out.push(`      fix: ${step.fix}`);

@@ -101,6 +101,8 @@ describe('check against servers built on the corsgate engine', () => {
     // The engine refuses the preflight with 403 and no CORS headers.
     expect(r.out).toContain('header: Access-Control-Allow-Origin: (absent)');
     expect(r.out).toContain('the preflight was answered 403');
+    // corsgate's refusal carries Vary: Origin: a CORS decision, not an auth layer.
+    expect(r.out).not.toContain('preflight-auth');
   });
 
   it('blocks an origin that is not allowed (exit 1)', async () => {
@@ -180,7 +182,9 @@ describe('check names each server mistake', () => {
     const r = await check([s.url, '--origin', APP]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('vary-missing');
-    expect(r.out).toContain('Access-Control-Allow-Origin echoes the request origin "https://app.example"');
+    expect(r.out).toContain(
+      'the CORS headers differ when the same request is sent with Origin https://vary-probe.corsgate.invalid (Access-Control-Allow-Origin: https://vary-probe.corsgate.invalid)',
+    );
   });
 
   it('detects origin-dependence by probing without Origin (vary-missing)', async () => {
@@ -194,8 +198,8 @@ describe('check names each server mistake', () => {
     expect(trace.verdict).toBe('allowed');
     expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
     expect(trace.mistakes[0]?.message).toContain('sent without Origin');
-    // The actual request, then the probe without Origin.
-    expect(s.seen.length - before).toBe(2);
+    // The actual request, the probe with another origin (same answer), then the one without Origin.
+    expect(s.seen.length - before).toBe(3);
   });
 
   it('does not flag Vary when the answer is the same for every origin', async () => {
@@ -207,14 +211,26 @@ describe('check names each server mistake', () => {
     expect(trace.mistakes).toEqual([]);
   });
 
-  it('never probes a non-GET/HEAD request again', async () => {
+  it('never re-sends a POST, and then takes an echoed origin as the evidence', async () => {
     const s = await start((req, res) => {
       res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
       res.end('x');
     });
     const before = s.seen.length;
-    await checkRequest({ url: s.url, origin: APP, method: 'POST' });
+    const trace = await checkRequest({ url: s.url, origin: APP, method: 'POST' });
     expect(s.seen.length - before).toBe(1);
+    expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
+    expect(trace.mistakes[0]?.message).toContain('not re-sent to confirm');
+  });
+
+  it('does not flag a static single-origin ACAO, which needs no Vary (R24)', async () => {
+    const s = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', APP);
+      res.end('x');
+    });
+    const trace = await checkRequest({ url: s.url, origin: APP });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.mistakes).toEqual([]);
   });
 
   it('flags two ACAO lines (acao-duplicate) and blocks', async () => {
@@ -253,7 +269,7 @@ describe('check names each server mistake', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('preflight-auth');
     expect(r.out).toContain('WWW-Authenticate: Bearer realm="api"');
-    expect(r.out).toContain('a browser never sends credentials on a preflight');
+    expect(r.out).toContain('browsers never send credentials on a preflight');
   });
 
   it('flags a preflight answered 403 without CORS headers (preflight-auth)', async () => {
@@ -446,6 +462,45 @@ describe('check follows redirects of the actual request as a browser does (R11, 
     expect(trace.verdict).toBe('blocked');
     expect(trace.redirects).toHaveLength(20);
     expect(trace.steps.at(-1)?.message).toBe('more than 20 redirects');
+  });
+});
+
+describe('check text output', () => {
+  it('prints every step, the failing header with its value, the fix and the verdict', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': req.headers.origin ?? '',
+        'Access-Control-Allow-Methods': 'put',
+        Vary: 'Origin',
+      });
+      res.end();
+    });
+    const r = await check([s.url, '--origin', APP, '--method', 'put', '-H', 'X-A: 1']);
+    await s.close();
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        `PUT ${s.url} from ${APP} (chromium)`,
+        '',
+        'input:',
+        '  · the browser upper-cases "put" to PUT [R7]',
+        '',
+        'preflight (OPTIONS → 204):',
+        '  · a preflight is needed: method PUT is not GET, HEAD or POST; header X-A is not CORS-safelisted: only Accept, Accept-Language, Content-Language, Content-Type and Range can be [R3]',
+        '    > Accept: */*',
+        '    > Access-Control-Request-Method: PUT',
+        '    > Access-Control-Request-Headers: x-a',
+        `    > Origin: ${APP}`,
+        '  ✓ Access-Control-Allow-Origin matches the origin exactly [R14]',
+        '  ✓ status 204 is an ok status (200-299) [R14]',
+        '  ✗ Access-Control-Allow-Methods is "put", which does not list PUT (it lists "put", but methods are compared case-sensitively, R16) [R16]',
+        '      header: Access-Control-Allow-Methods: put',
+        '      fix: add PUT to Access-Control-Allow-Methods',
+        '',
+        'verdict: blocked — the browser reports a CORS error (a network error to the script)',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
