@@ -67,7 +67,9 @@ export class Instances {
     let instance = this.started.get(key);
     if (instance === undefined) {
       instance = (async () => {
-        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream);
+        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream, {
+          hotReload: c.scenario === 'reload',
+        });
         const front = await startFrontDoor(running.port, this.suite.ingress, this.suite.tls);
         return { running, front };
       })();
