@@ -283,7 +283,7 @@ export async function runRow(
       get consoleLines() {
         return rowConsole();
       },
-      async waitForConsole(pattern, timeoutMs = 3000) {
+      async waitForConsole(pattern, timeoutMs = 10_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const hit = rowConsole().find((l) => pattern.test(l));
