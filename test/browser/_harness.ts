@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { type Case, type PagePorts, pageOrigin, variantConfig } from './_cases.js';
+import { type Case, type Context, type PagePorts, pageOrigin, variantConfig } from './_cases.js';
 import { type LaunchedBrowser, launchChromium, makeTls, type Tls } from './_chromium.js';
 import { type Observation, observe, type PageRequest } from './_page.js';
 import { type FrontDoor, Log, type PageServers, startFrontDoor, startPageServers } from './_servers.js';
@@ -67,7 +67,9 @@ export class Instances {
     let instance = this.started.get(key);
     if (instance === undefined) {
       instance = (async () => {
-        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream);
+        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream, {
+          hotReload: c.scenario === 'reload',
+        });
         const front = await startFrontDoor(running.port, this.suite.ingress, this.suite.tls);
         return { running, front };
       })();
@@ -76,7 +78,26 @@ export class Instances {
     return instance;
   }
 
+  private context: Promise<BrowserContext> | undefined;
+  private readonly pages = new Map<string, Promise<OpenPage>>();
+
+  /** The way in's shared page for an origin and frame kind. */
+  page(origin: string, kind: Context): Promise<OpenPage> {
+    this.context ??= this.suite.chromium.browser.newContext();
+    const key = `${origin}|${kind}`;
+    let page = this.pages.get(key);
+    if (page === undefined) {
+      page = this.context.then((context) => openPage(this.suite, origin, kind, false, context));
+      this.pages.set(key, page);
+    }
+    return page;
+  }
+
   async closeAll(): Promise<void> {
+    const context = this.context;
+    this.context = undefined;
+    this.pages.clear();
+    await (await context)?.close();
     const all = await Promise.allSettled(this.started.values());
     this.started.clear();
     for (const r of all) {
@@ -86,6 +107,43 @@ export class Instances {
       }
     }
   }
+}
+
+export interface OpenPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Where scripts run: the page, or its sandboxed or data: frame. */
+  readonly target: Page | Frame;
+  readonly consoleLines: string[];
+}
+
+/** Opens a page at `origin` (with the frame a `kind` needs) and checks the script's origin. */
+export async function openPage(
+  suite: Suite,
+  origin: string,
+  kind: Context,
+  fresh: boolean,
+  shared?: BrowserContext,
+): Promise<OpenPage> {
+  const context = shared ?? (await suite.chromium.browser.newContext());
+  if (fresh && TRACE) await context.tracing.start({ snapshots: true, screenshots: true });
+  const page = await context.newPage();
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  const pagePath = { page: '', 'sandboxed-iframe': 'sandbox', 'data-url': 'data-frame' }[kind];
+  await page.goto(`${origin}/${pagePath}`);
+  let target: Page | Frame = page;
+  let scriptOrigin = origin;
+  if (kind !== 'page') {
+    const frame = await frameNamed(page, kind === 'data-url' ? 'data' : 'sandboxed');
+    if (kind === 'data-url' && !frame.url().startsWith('data:')) throw new Error('not a data: frame');
+    target = frame;
+    scriptOrigin = 'null';
+  }
+  const seenOrigin = await target.evaluate(() => self.origin);
+  if (seenOrigin !== scriptOrigin)
+    throw new Error(`the page runs in ${seenOrigin}, expected ${scriptOrigin}`);
+  return { context, page, target, consoleLines };
 }
 
 /** Playwright learns a child frame's name a moment after the page's load event. */
@@ -148,30 +206,23 @@ export async function runRow(
   const url = `${base}${path}`;
   const req: PageRequest = { ...c.request, url };
 
-  const context: BrowserContext = await suite.chromium.browser.newContext();
-  if (TRACE) await context.tracing.start({ snapshots: true, screenshots: true });
-  const page = await context.newPage();
-  const consoleLines: string[] = [];
-  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  // Rows share one browser context per way in and one page per (origin, frame kind): a new
+  // renderer per row costs more than everything else the row does. Rows cannot see each other:
+  // every row has its own URL (the preflight cache is keyed by URL), console lines are picked by
+  // that URL, and rows that navigate away (the form) or set cookies (a cookie jar is per host,
+  // not per port) get a context of their own. With
+  // CORSGATE_BROWSER_TRACE=1 every row gets a fresh context and a trace.
+  const setsCookie = c.scenario === 'cookie' || (c.request.query ?? '').includes('cookie=set');
+  const isolated = TRACE || c.scenario === 'form' || setsCookie;
+  const kind = c.context ?? 'page';
+  const own = isolated ? await openPage(suite, origin, kind, true) : undefined;
+  const shared = own ?? (await instances.page(origin, kind));
+  const { page, target, context } = shared;
+  const consoleLines = shared.consoleLines;
+  const scriptOrigin = kind === 'page' ? origin : 'null';
   const steps: Observation[] = [];
   let observation: Observation | undefined;
   try {
-    const pagePath = { page: '', 'sandboxed-iframe': 'sandbox', 'data-url': 'data-frame' }[
-      c.context ?? 'page'
-    ];
-    await page.goto(`${origin}/${pagePath}`);
-    let target: Page | Frame = page;
-    let scriptOrigin = origin;
-    if (c.context !== undefined && c.context !== 'page') {
-      const frame = await frameNamed(page, c.context === 'data-url' ? 'data' : 'sandboxed');
-      if (c.context === 'data-url' && !frame.url().startsWith('data:')) throw new Error('not a data: frame');
-      target = frame;
-      scriptOrigin = 'null';
-    }
-    const seenOrigin = await target.evaluate(() => self.origin);
-    if (seenOrigin !== scriptOrigin)
-      throw new Error(`the page runs in ${seenOrigin}, expected ${scriptOrigin}`);
-
     switch (c.scenario ?? 'once') {
       case 'once':
         observation = await observe(target, req);
@@ -220,6 +271,7 @@ export async function runRow(
         break;
       }
     }
+    const rowConsole = (): string[] => consoleLines.filter((l) => l.includes(prefix));
     const result: RowResult = {
       origin: scriptOrigin,
       url,
@@ -228,23 +280,26 @@ export async function runRow(
       frontPort: front.port,
       observation: observation!,
       steps,
-      consoleLines,
-      async waitForConsole(pattern, timeoutMs = 3000) {
+      get consoleLines() {
+        return rowConsole();
+      },
+      async waitForConsole(pattern, timeoutMs = 10_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-          const hit = consoleLines.find((l) => pattern.test(l));
+          const hit = rowConsole().find((l) => pattern.test(l));
           if (hit !== undefined || Date.now() > deadline) return hit;
           await new Promise((r) => setTimeout(r, 50));
         }
       },
     };
     await inspect(result);
-    if (TRACE) await context.tracing.stop();
+    if (TRACE && own !== undefined) await context.tracing.stop();
   } catch (error) {
     const dir = join(ARTEFACTS, slug(way.name), c.id);
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, 'page.png') }).catch(() => {});
-    if (TRACE) await context.tracing.stop({ path: join(dir, 'trace.zip') }).catch(() => {});
+    if (TRACE && own !== undefined)
+      await context.tracing.stop({ path: join(dir, 'trace.zip') }).catch(() => {});
     writeFileSync(
       join(dir, 'observation.json'),
       JSON.stringify(
@@ -262,9 +317,9 @@ export async function runRow(
         2,
       ),
     );
-    writeFileSync(join(dir, 'console.txt'), consoleLines.join('\n'));
+    writeFileSync(join(dir, 'console.txt'), consoleLines.filter((l) => l.includes(prefix)).join('\n'));
     throw error;
   } finally {
-    await context.close();
+    if (own !== undefined) await own.context.close();
   }
 }

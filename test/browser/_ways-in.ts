@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
@@ -21,6 +21,7 @@ import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
 import { cors as honoCors } from '../../packages/corsgate/src/adapters/hono/index.js';
 import { cors as koaCors } from '../../packages/corsgate/src/adapters/koa/index.js';
 import { cors as nodeCors } from '../../packages/corsgate/src/adapters/node/index.js';
+import { watchAllowlist } from '../../packages/corsgate/src/allowlist/index.js';
 import { type CorsConfig, createPolicy, type Policy } from '../../packages/corsgate/src/index.js';
 import { type AppAnswer, appAnswer, appHandler, closeServer, type Log, listen } from './_servers.js';
 
@@ -44,7 +45,11 @@ export interface WayIn {
   readonly features: ReadonlySet<Feature>;
   /** Why a feature is missing, for the gap note in the report. */
   readonly gapReasons?: Partial<Record<Feature, string>>;
-  start(config: CorsConfig, log: Log): Promise<Running>;
+  /**
+   * @param options.hotReload the row will change the allowlist (`setOrigins`): ways in that can
+   * do so only from a watched file start from one.
+   */
+  start(config: CorsConfig, log: Log, options: { hotReload: boolean }): Promise<Running>;
 }
 
 /** The request facts a node:http request carries (R2: ACRM decides preflight; R3.2: one Origin line). */
@@ -100,22 +105,58 @@ export const reference: WayIn = {
   },
 };
 
-const NO_RELOAD =
-  'the adapters take a config or a compiled policy; without an allowlist-file option the list cannot change while they run';
 const NO_UPSTREAM = 'the application runs in-process; there is no upstream to fail';
+
+/** An allowlist file in a fresh temp dir, replaced atomically (write a temp file, rename). */
+function allowlistFile(origins: readonly string[]): {
+  path: string;
+  write(origins: readonly string[]): void;
+  remove(): void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'corsgate-browser-list-'));
+  const path = join(dir, 'allowed_origins.list');
+  const write = (list: readonly string[]): void => {
+    writeFileSync(`${path}.tmp`, `# written by the browser suite\n${list.join('\n')}\n`);
+    renameSync(`${path}.tmp`, path);
+  };
+  write(origins);
+  return { path, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 /**
  * Every adapter runs with `blockDisallowedUnsafeRequests: true`, the gateway's rule for refused
  * origins' state-changing requests (off by default). It only changes what happens to a POST, PUT…
  * from a refused origin that is not a preflight, so the form and no-cors rows can run here too;
- * every other row behaves as without it.
+ * every other row behaves as without it. Rows that change the allowlist get the adapter's
+ * `allowlist` option with a watcher on a real file; the others pass the configuration directly,
+ * as most applications do.
  */
 function middleware(name: string, start: (options: CorsOptions, log: Log) => Promise<Running>): WayIn {
   return {
     name,
-    features: new Set<Feature>(['block-unsafe']),
-    gapReasons: { reload: NO_RELOAD, upstream: NO_UPSTREAM },
-    start: (config, log) => start({ ...config, blockDisallowedUnsafeRequests: true }, log),
+    features: new Set<Feature>(['block-unsafe', 'reload']),
+    gapReasons: { upstream: NO_UPSTREAM },
+    async start(config, log, { hotReload }) {
+      if (!hotReload) return start({ ...config, blockDisallowedUnsafeRequests: true }, log);
+      const { origins, ...rest } = config;
+      const file = allowlistFile(origins ?? []);
+      const watcher = await watchAllowlist(file.path, { config: rest });
+      const running = await start({ ...rest, allowlist: watcher, blockDisallowedUnsafeRequests: true }, log);
+      return {
+        port: running.port,
+        async setOrigins(list) {
+          file.write(list);
+          // Forced, so the row does not depend on how fast fs events arrive.
+          const event = await watcher.reload({ force: true });
+          if (event.type !== 'reloaded') throw new Error(`allowlist reload: ${JSON.stringify(event)}`);
+        },
+        async close() {
+          await running.close();
+          await watcher.close();
+          file.remove();
+        },
+      };
+    },
   };
 }
 
@@ -298,19 +339,18 @@ export const gatewayWay: WayIn = {
     }
     const upstream = createServer(appHandler(log));
     const upstreamPort = await listen(upstream);
-    const dir = mkdtempSync(join(tmpdir(), 'corsgate-browser-gw-'));
-    const allowlist = join(dir, 'allowed_origins.list');
-    const writeList = (origins: readonly string[]): void => {
-      const tmp = `${allowlist}.tmp`;
-      writeFileSync(tmp, `# written by the browser suite\n${origins.join('\n')}\n`);
-      renameSync(tmp, allowlist);
-    };
-    writeList(config.origins ?? []);
+    const file = allowlistFile(config.origins ?? []);
+    const dir = dirname(file.path);
     const { origins: _origins, ...policy } = config;
     const configFile = join(dir, 'corsgate.yaml');
     writeFileSync(
       configFile,
-      JSON.stringify({ upstream: `http://127.0.0.1:${upstreamPort}`, allowlist, policy, logLevel: 'info' }),
+      JSON.stringify({
+        upstream: `http://127.0.0.1:${upstreamPort}`,
+        allowlist: file.path,
+        policy,
+        logLevel: 'info',
+      }),
     );
     const adminPort = await freePort();
     const proc = spawn(
@@ -330,7 +370,7 @@ export const gatewayWay: WayIn = {
     return {
       port: Number(new URL(url).port),
       async setOrigins(origins) {
-        writeList(origins);
+        file.write(origins);
         const res = await fetch(`http://127.0.0.1:${adminPort}/reload`, { method: 'POST' });
         if (res.status !== 200) throw new Error(`POST /reload answered ${res.status}: ${await res.text()}`);
         await res.body?.cancel();
