@@ -176,16 +176,6 @@ const BUILDERS = {
   hono: honoServer,
 };
 
-/**
- * One scenario as something light-my-request can inject into: a node:http request listener, or
- * for Fastify a dispatch function over the ready instance's own routing.
- */
-export async function buildListener(framework, variant) {
-  const built = await BUILDERS[framework](variant);
-  if (built.fastify) return (req, res) => built.fastify.routing(req, res);
-  return built.listeners('request')[0];
-}
-
 /** Starts one scenario on 127.0.0.1; `port` 0 picks a free one. Resolves to { port, close }. */
 export async function startServer(framework, variant, port = 0) {
   const built = await BUILDERS[framework](variant);
