@@ -93,9 +93,9 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     hostEnd = j;
     if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH || hostEnd - hostStart > MAX_HOST_LENGTH)
       return null;
-    // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
-    const endsInNumber =
-      lastAllDigits || (value.charCodeAt(labelStart) === 0x30 && value.charCodeAt(labelStart + 1) === 0x78);
+    // URL "ends in a number" (the last label is all digits, or 0x and hex digits): such a host is
+    // parsed as IPv4, so it must be canonical dotted decimal. `0xg` is a domain label.
+    const endsInNumber = lastAllDigits || isHexNumber(value, labelStart, hostEnd);
     if (endsInNumber) {
       if (!isCanonicalIpv4(value.slice(hostStart, hostEnd).split('.'))) return null;
       hostKind = 'ipv4';
@@ -109,6 +109,17 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     if (port === null || DEFAULT_PORTS[scheme] === port) return null;
   }
   return { scheme, host: value.slice(hostStart, hostEnd), hostKind, port };
+}
+
+/** True when value[start, end) is `0x` followed by hex digits only (an IPv4 number in hex). */
+function isHexNumber(value: string, start: number, end: number): boolean {
+  if (end - start < 2 || value.charCodeAt(start) !== 0x30 || value.charCodeAt(start + 1) !== 0x78)
+    return false;
+  for (let k = start + 2; k < end; k++) {
+    const c = value.charCodeAt(k);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** "1*5DIGIT", no leading zero (URL serialises the number), at most 65535. */
@@ -125,8 +136,7 @@ export function classifyCanonicalHost(host: string): HostKind | null {
   if (host.length === 0 || host.length > MAX_HOST_LENGTH) return null;
   const labels = host.split('.');
   const last = labels[labels.length - 1]!;
-  // URL "ends in a number" (all digits, or 0x followed only by hex digits): such a host is parsed
-  // as IPv4, so it must be canonical dotted decimal. `0x_` is not a number, so it stays a domain.
+  // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
   if (DIGITS_RE.test(last) || /^0x[0-9a-f]*$/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
   for (const label of labels) {
     if (label.length === 0 || label.length > MAX_LABEL_LENGTH || !LABEL_RE.test(label)) return null;

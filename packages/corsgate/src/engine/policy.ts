@@ -567,6 +567,19 @@ function reportRedundantOrigins(
 }
 
 const MAX_DETAIL_LENGTH = 256;
+/** ACRH values remembered per policy, and the longest value remembered (browsers send short ones). */
+const ACRH_CACHE_SIZE = 512;
+const ACRH_CACHE_MAX_KEY = 256;
+
+/** The outcome of checking one ACRH value: a refusal reason, or the ACAH value to send (if any). */
+type AcrhVerdict =
+  | {
+      readonly reason: 'headers-malformed' | 'headers-too-large' | 'headers-not-allowed';
+      readonly detail: string;
+      readonly acah: undefined;
+    }
+  | { readonly reason: undefined; readonly detail: undefined; readonly acah: string | undefined };
+const NO_HEADERS: AcrhVerdict = Object.freeze({ reason: undefined, detail: undefined, acah: undefined });
 
 /** An immutable, compiled policy. Build it with `createPolicy`. */
 export class Policy {
@@ -580,6 +593,7 @@ export class Policy {
   private readonly exposeValue: string | undefined;
   private readonly maxAgeValue: string | undefined;
   private readonly preflightStatus: number;
+  private readonly acrhCache = new Map<string, AcrhVerdict>();
 
   /** @internal Use `createPolicy`. */
   constructor(compiled: Compiled, issues: readonly ConfigIssue[]) {
@@ -665,12 +679,13 @@ export class Policy {
     let acah: string | undefined;
     const acrh = request.accessControlRequestHeaders;
     if (acrh !== undefined && (typeof acrh !== 'string' || acrh.length > 0)) {
-      const parsed = parseAcrh(acrh);
-      if (!parsed.ok) return this.refusePreflight(parsed.reason, parsed.detail, origin, acam);
-      const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
-      if (denied !== undefined) return this.refusePreflight('headers-not-allowed', denied, origin, acam);
-      if (parsed.names.length > 0)
-        acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+      const verdict =
+        typeof acrh === 'string' && acrh.length <= ACRH_CACHE_MAX_KEY
+          ? this.cachedAcrh(acrh)
+          : this.checkAcrh(acrh);
+      if (verdict.reason !== undefined)
+        return this.refusePreflight(verdict.reason, verdict.detail, origin, acam);
+      acah = verdict.acah;
     }
 
     const headers: Record<string, string> = { [ACAO]: this.anyAnonymous ? '*' : origin };
@@ -693,6 +708,32 @@ export class Policy {
       vary: this.anyAnonymous ? [] : ['Origin'],
       reason: this.anyAnonymous ? 'any-origin' : 'origin-allowed',
     };
+  }
+
+  /**
+   * The verdict on one ACRH value. Browsers send the same few values over and over (R5: one
+   * canonical form per set of names), and the verdict depends only on the value and this
+   * immutable policy, so short single-line values are remembered in a bounded map.
+   */
+  private cachedAcrh(acrh: string): AcrhVerdict {
+    let verdict = this.acrhCache.get(acrh);
+    if (verdict === undefined) {
+      verdict = this.checkAcrh(acrh);
+      // Bounded: a client cycling through distinct values only ever costs a clear.
+      if (this.acrhCache.size >= ACRH_CACHE_SIZE) this.acrhCache.clear();
+      this.acrhCache.set(acrh, verdict);
+    }
+    return verdict;
+  }
+
+  private checkAcrh(acrh: string | readonly string[]): AcrhVerdict {
+    const parsed = parseAcrh(acrh);
+    if (!parsed.ok) return { reason: parsed.reason, detail: parsed.detail, acah: undefined };
+    const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
+    if (denied !== undefined) return { reason: 'headers-not-allowed', detail: denied, acah: undefined };
+    if (parsed.names.length === 0) return NO_HEADERS;
+    const acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+    return { reason: undefined, detail: undefined, acah };
   }
 
   /**

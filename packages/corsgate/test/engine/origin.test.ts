@@ -18,6 +18,7 @@ const accepted: [string, string][] = [
   ['§3.1 punycode host', 'https://xn--bcher-kva.example'],
   ['§3.1 underscore and hyphen in labels', 'https://a_b-c.example'],
   ['§3.1 any scheme in serialized form', 'chrome-extension://abcdefghijklmnop'],
+  ['§3.1 a last label "0x" + non-hex is a domain, not IPv4 (URL ends-in-a-number)', 'https://a.0xg'],
 ];
 
 const refused: [string, string][] = [
@@ -37,6 +38,7 @@ const refused: [string, string][] = [
   ['§3.1 IPv4: a part above 255', 'http://1.2.3.256'],
   ['§3.1 IPv4: five parts', 'http://1.2.3.4.5'],
   ['§3.1 IPv4: a single number', 'http://16909060'],
+  ['§3.1 IPv4: a hex last part', 'http://a.0x1f'],
   ['§3.1 port 0 with a leading zero', 'https://a.example:00'],
   ['§3.1 port above 65535', 'https://a.example:65536'],
   ['§3.1 an empty port', 'https://a.example:'],
