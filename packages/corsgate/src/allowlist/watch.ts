@@ -225,8 +225,15 @@ class FileAllowlistWatcher implements AllowlistWatcher {
 
   private startWatch(): void {
     if (this.factory === undefined || this.closed) return;
+    let ino: number;
     try {
-      const ino = statSync(this.dir).ino;
+      ino = statSync(this.dir).ino;
+    } catch {
+      // The directory is gone: poll, and try again on the next tick (no backoff: nothing failed).
+      this.nextWatchAttemptAt = 0;
+      return;
+    }
+    try {
       const fsw = this.factory(this.dir, (_event, filename) => {
         // A null filename means "something changed here" (some platforms): check.
         if (filename === null || this.names.has(filename.toString())) this.schedule();
