@@ -6,7 +6,7 @@
 // Environment: ROUNDS (8), DURATION seconds per measurement (1), WARMUP seconds (1), CONNECTIONS (50),
 // FRAMEWORKS (comma list, default all).
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -154,6 +154,7 @@ const out = {
   rows,
   results,
 };
+mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
 const file = new URL(
   `../results/middleware-${started.toISOString().replace(/[:.]/g, '-')}.json`,
   import.meta.url,
