@@ -146,14 +146,13 @@ export class GatewayProxy {
     let acrh: string | string[] | undefined;
     let acrpn: string | string[] | undefined;
     // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
-    // (and for preflights, whose ACRH lines matter) pay for the per-line view.
+    // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
+    // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
     if (origin !== undefined && origin.includes(',')) origin = req.headersDistinct.origin;
-    if (method === 'OPTIONS' && h['access-control-request-method'] !== undefined) {
-      const d = req.headersDistinct;
-      acrm = d['access-control-request-method'];
-      acrh = d['access-control-request-headers'];
-      acrpn = d['access-control-request-private-network'];
-      if (acrm?.length === 1) acrm = acrm[0];
+    if (method === 'OPTIONS') {
+      acrm = h['access-control-request-method'];
+      acrh = h['access-control-request-headers'];
+      acrpn = h['access-control-request-private-network'];
     }
     return {
       method,
