@@ -128,7 +128,10 @@ export interface ConfigIssue {
   readonly value: unknown;
   /** Why, in one sentence that starts with "corsgate:". */
   readonly reason: string;
-  /** A replacement that would be accepted, when one exists. */
+  /**
+   * What to write instead, as a short phrase ready to print in parentheses: "did you mean
+   * https://app.example.com?" for an error, "write https://app.example.com" for a normalisation.
+   */
   readonly suggestion?: string;
 }
 

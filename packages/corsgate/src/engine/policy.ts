@@ -183,7 +183,8 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
       issues.push(issue(parsed.code, path, value, parsed.reason, parsed.suggestion));
       continue;
     }
-    for (const w of parsed.warnings) issues.push(issue(w.code, path, value, w.reason, parsed.text));
+    for (const w of parsed.warnings)
+      issues.push(issue(w.code, path, value, w.reason, `write ${parsed.text}`));
     const p = parsed.pattern;
     if (p.kind === 'any' && credentials) {
       issues.push(
@@ -216,7 +217,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
             path,
             value,
             `"${parsed.text}" is plain http: anyone on the network path can inject script into that origin and act with the user's credentials; use https, or set dangerouslyAllowInsecureOrigins`,
-            `https://${parsed.text.slice('http://'.length)}`,
+            `did you mean https://${parsed.text.slice('http://'.length)}?`,
           ),
         );
         continue;
@@ -309,7 +310,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
           path,
           value,
           `browsers upper-case "${value}" to ${upper} before sending it`,
-          upper,
+          `write ${upper}`,
         ),
       );
       method = upper;
@@ -320,7 +321,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
           path,
           value,
           `browsers send "${value}" exactly as the script writes it and compare case-sensitively (R7): "${value}" does not allow ${upper}`,
-          upper,
+          `did you mean ${upper}?`,
         ),
       );
     }

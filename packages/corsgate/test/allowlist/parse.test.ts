@@ -162,7 +162,7 @@ describe('parseAllowlist: errors, each with line, column, code and a suggestion 
       expect.objectContaining({
         code: 'CG_ORIGIN_INSECURE_WITH_CREDENTIALS',
         line: 1,
-        suggestion: 'https://a.example.com',
+        suggestion: 'did you mean https://a.example.com?',
       }),
       expect.objectContaining({ code: 'CG_ORIGIN_PUBLIC_SUFFIX_WILDCARD', line: 2 }),
     ]);

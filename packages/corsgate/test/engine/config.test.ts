@@ -172,7 +172,7 @@ const rows: Row[] = [
       {
         code: 'CG_ORIGIN_INSECURE_WITH_CREDENTIALS',
         path: ['origins', 0],
-        suggestion: 'https://app.example.com',
+        suggestion: 'did you mean https://app.example.com?',
       },
     ],
   },
@@ -196,23 +196,31 @@ const rows: Row[] = [
   {
     description: 'upper case is lower-cased with a warning',
     config: { origins: ['https://App.Example.com'] },
-    issues: [{ code: 'CG_ORIGIN_UPPER_CASE', path: ['origins', 0], suggestion: 'https://app.example.com' }],
+    issues: [
+      { code: 'CG_ORIGIN_UPPER_CASE', path: ['origins', 0], suggestion: 'write https://app.example.com' },
+    ],
   },
   {
     description: 'a lone trailing slash is removed with a warning',
     config: { origins: ['https://a.example/'] },
-    issues: [{ code: 'CG_ORIGIN_TRAILING_SLASH', path: ['origins', 0], suggestion: 'https://a.example' }],
+    issues: [
+      { code: 'CG_ORIGIN_TRAILING_SLASH', path: ['origins', 0], suggestion: 'write https://a.example' },
+    ],
   },
   {
     description: 'the default port is removed with a warning',
     config: { origins: ['https://a.example:443'] },
-    issues: [{ code: 'CG_ORIGIN_DEFAULT_PORT', path: ['origins', 0], suggestion: 'https://a.example' }],
+    issues: [{ code: 'CG_ORIGIN_DEFAULT_PORT', path: ['origins', 0], suggestion: 'write https://a.example' }],
   },
   {
     description: 'a Unicode host is stored as punycode with a warning',
     config: { origins: ['https://bücher.example'] },
     issues: [
-      { code: 'CG_ORIGIN_UNICODE_HOST', path: ['origins', 0], suggestion: 'https://xn--bcher-kva.example' },
+      {
+        code: 'CG_ORIGIN_UNICODE_HOST',
+        path: ['origins', 0],
+        suggestion: 'write https://xn--bcher-kva.example',
+      },
     ],
   },
   {
@@ -224,7 +232,7 @@ const rows: Row[] = [
     description: 'the same origin twice (after normalisation)',
     config: { origins: ['https://a.example', 'https://A.example'] },
     issues: [
-      { code: 'CG_ORIGIN_UPPER_CASE', path: ['origins', 1], suggestion: 'https://a.example' },
+      { code: 'CG_ORIGIN_UPPER_CASE', path: ['origins', 1], suggestion: 'write https://a.example' },
       { code: 'CG_ORIGIN_DUPLICATE', path: ['origins', 1] },
     ],
   },
@@ -248,12 +256,12 @@ const rows: Row[] = [
   {
     description: 'R7: a method browsers upper-case is upper-cased',
     config: { methods: ['delete'] },
-    issues: [{ code: 'CG_METHOD_NORMALISED', path: ['methods', 0], suggestion: 'DELETE' }],
+    issues: [{ code: 'CG_METHOD_NORMALISED', path: ['methods', 0], suggestion: 'write DELETE' }],
   },
   {
     description: 'R7: a lower-case method browsers keep as written',
     config: { methods: ['patch'] },
-    issues: [{ code: 'CG_METHOD_NOT_UPPER_CASE', path: ['methods', 0], suggestion: 'PATCH' }],
+    issues: [{ code: 'CG_METHOD_NOT_UPPER_CASE', path: ['methods', 0], suggestion: 'did you mean PATCH?' }],
   },
   {
     description: 'R16: a safelisted method',
@@ -264,7 +272,7 @@ const rows: Row[] = [
     description: 'the same method twice, after normalisation',
     config: { methods: ['PUT', 'put'] },
     issues: [
-      { code: 'CG_METHOD_NORMALISED', path: ['methods', 1], suggestion: 'PUT' },
+      { code: 'CG_METHOD_NORMALISED', path: ['methods', 1], suggestion: 'write PUT' },
       { code: 'CG_METHOD_DUPLICATE', path: ['methods', 1] },
     ],
   },

@@ -121,7 +121,7 @@ describe('corsgate lint reports every allowlist code', () => {
   it('adds the suggestion in parentheses', async () => {
     const path = await file('https://a.com:443\n');
     expect((await lint([path])).out).toBe(
-      `${path}:1:1: warning CG_ORIGIN_DEFAULT_PORT :443 is the default port of https: and is never sent; removed (https://a.com)\n`,
+      `${path}:1:1: warning CG_ORIGIN_DEFAULT_PORT :443 is the default port of https: and is never sent; removed (write https://a.com)\n`,
     );
   });
 });
