@@ -19,13 +19,13 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
+import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
 import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
 import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
 import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
 import { cors as honoCors } from '../../packages/corsgate/src/adapters/hono/index.js';
 import { cors as koaCors } from '../../packages/corsgate/src/adapters/koa/index.js';
 import { cors as nodeCors } from '../../packages/corsgate/src/adapters/node/index.js';
-import type { CorsConfig } from '../../packages/corsgate/src/index.js';
 
 export interface Started {
   readonly baseUrl: string;
@@ -36,7 +36,8 @@ export type WayInName = 'node' | 'express' | 'fastify' | 'koa' | 'hono' | 'fetch
 
 export interface WayIn {
   readonly name: WayInName;
-  start(config: CorsConfig): Promise<Started>;
+  /** Starts a server applying these options (a gateway maps them to its own configuration). */
+  start(options: CorsOptions): Promise<Started>;
 }
 
 const ITEMS = JSON.stringify({ items: [] });

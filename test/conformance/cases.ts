@@ -5,7 +5,7 @@
  * lists the Vary tokens (across all Vary lines), each exactly once, in any order. A way in that
  * cannot meet a row names the reason in `gaps`; the row is reported as skipped there, not forked.
  */
-import type { CorsConfig } from '../../packages/corsgate/src/index.js';
+import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
 import type { WayInName } from './_ways-in.js';
 
 export const POLICIES = {
@@ -24,7 +24,17 @@ export const POLICIES = {
     methods: ['PUT'],
     requestHeaders: ['Content-Type'],
   },
-} satisfies Record<string, CorsConfig>;
+  /** The credentialed policy, refusing state-changing requests from origins it does not allow. */
+  blocking: {
+    origins: ['https://app.example.com', 'https://admin.example.com', 'http://localhost:5173'],
+    credentials: true,
+    methods: ['PUT', 'DELETE'],
+    requestHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
+    exposeHeaders: ['X-Request-Id'],
+    maxAge: 600,
+    blockDisallowedUnsafeRequests: true,
+  },
+} satisfies Record<string, CorsOptions>;
 
 export interface Case {
   readonly description: string;
@@ -383,5 +393,81 @@ export const CASES: readonly Case[] = [
       },
       vary: [],
     },
+  },
+  // blockDisallowedUnsafeRequests: the gateway's rule, opt-in for middleware
+  {
+    description: 'blocks a POST from an origin that is not listed with 403, before the application',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['Origin', 'https://evil.example.org'],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+  },
+  {
+    description: 'blocks a POST with two Origin lines',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['Origin', APP],
+        ['Origin', 'https://evil.example.org'],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+  },
+  {
+    description: 'lets a GET from an origin that is not listed reach the application when blocking',
+    policy: 'blocking',
+    request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://evil.example.org']] },
+    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+  },
+  {
+    description: 'lets a POST from a listed origin through when blocking',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['Origin', APP],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    expect: { status: 201, headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept' }, vary: ['Origin'] },
+  },
+  {
+    description: 'lets a same-origin POST through when blocking',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['Host', 'localhost:5173'],
+        ['Origin', 'http://localhost:5173'],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    expect: { status: 201, headers: { ...NO_CORS, 'x-app': 'kept' }, vary: ['Origin'] },
+  },
+  {
+    description: 'lets a POST without Origin through when blocking (not a CORS request)',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [['Content-Type', 'application/json']],
+      body: '{}',
+    },
+    expect: { status: 201, headers: { ...NO_CORS, 'x-app': 'kept' }, vary: ['Origin'] },
   },
 ];

@@ -304,6 +304,36 @@ describe('forwarding', () => {
     );
   });
 
+  it('resolves dot segments before matching routes and forwards the resolved path', async () => {
+    await raw(
+      gateway.port,
+      `GET /public/../api/dots HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`,
+    );
+    const r = upstream.received.find((x) => x.url === '/api/dots')!;
+    expect(r.headers.cookie).toBeUndefined();
+  });
+
+  it('does not let an encoded path escape a stripCookies route', async () => {
+    await raw(
+      gateway.port,
+      `GET /public/%2e%2e/api/enc1 HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`,
+    );
+    await raw(gateway.port, `GET /api%2Fenc2 HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`);
+    const enc1 = upstream.received.find((x) => x.url.endsWith('enc1'))!;
+    const enc2 = upstream.received.find((x) => x.url.endsWith('enc2'))!;
+    expect(enc1.headers.cookie).toBeUndefined();
+    expect(enc2.url).toBe('/api%2Fenc2');
+    expect(enc2.headers.cookie).toBeUndefined();
+  });
+
+  it('forwards an absolute-form request target as its path', async () => {
+    await raw(
+      gateway.port,
+      `GET http://api.test/absolute?x=1 HTTP/1.1\nHost: api.test\nConnection: close\n\n`,
+    );
+    expect(upstream.received.some((x) => x.url === '/absolute?x=1')).toBe(true);
+  });
+
   it('keeps the request path and query exactly', async () => {
     await fetch(`${gateway.url}/path/%7Ea?q=1&r=%20`);
     expect(upstream.received.some((x) => x.url === '/path/%7Ea?q=1&r=%20')).toBe(true);

@@ -5,7 +5,7 @@
  */
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
-import { mergeVary, varyValue } from './_shared.js';
+import { answerStatus, mergeVary, varyValue } from './_shared.js';
 
 /**
  * Decides one Fetch API request. A request without `Origin` reads no other header: it is not a CORS
@@ -35,12 +35,12 @@ export function decideFetch(policy: Policy, request: Request): Decision {
   return policy.evaluate(facts);
 }
 
-/** The answer to a preflight, allowed or refused: the decision's status and headers, no body. */
-export function preflightResponse(decision: Decision): Response {
+/** The answer to a preflight (allowed or refused) or a blocked request: status and headers, no body. */
+export function answerResponse(decision: Decision): Response {
   const headers: Record<string, string> = { ...decision.headers };
   const vary = varyValue(decision);
   if (vary !== undefined) headers['Vary'] = vary;
-  return new Response(null, { status: decision.status!, headers });
+  return new Response(null, { status: answerStatus(decision), headers });
 }
 
 function setOn(headers: Headers, decision: Decision): void {

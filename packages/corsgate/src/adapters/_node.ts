@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, RequestFacts } from '../engine/decision.js';
-import { mergeVary } from './_shared.js';
+import { answerStatus, mergeVary } from './_shared.js';
 
 /**
  * The CORS facts of a node:http request. Node joins repeated `Origin` lines with ", ", which the
@@ -40,9 +40,9 @@ export function applyToNode(res: ServerResponse, decision: Decision): void {
   if (decision.vary.length > 0) res.setHeader('Vary', nodeVary(res, decision.vary));
 }
 
-/** Answers a preflight (allowed or refused) with the decision's status and headers, no body. */
-export function answerPreflightNode(res: ServerResponse, decision: Decision): void {
+/** Answers a preflight or a blocked request with the decision's status and headers, no body. */
+export function answerNode(res: ServerResponse, decision: Decision): void {
   applyToNode(res, decision);
-  res.statusCode = decision.status!;
+  res.statusCode = answerStatus(decision);
   res.end();
 }

@@ -13,13 +13,14 @@ import type { OriginPattern } from './pattern.js';
 export type OriginMatch = 'allowed' | 'not-listed' | 'malformed' | 'null-not-allowed';
 
 interface LabelNode {
-  readonly children: Map<string, LabelNode>;
+  /** Created on first use: most nodes of a large allowlist are leaves, and a Map each costs. */
+  children: Map<string, LabelNode> | undefined;
   /** Any host with at least one more label below this node matches. */
   terminal: boolean;
 }
 
 function newNode(): LabelNode {
-  return { children: new Map(), terminal: false };
+  return { children: undefined, terminal: false };
 }
 
 export class OriginMatcher {
@@ -50,6 +51,7 @@ export class OriginMatcher {
     const labels = domain.split('.');
     for (let i = labels.length - 1; i >= 0; i--) {
       const label = labels[i]!;
+      node.children ??= new Map();
       let child: LabelNode | undefined = node.children.get(label);
       if (child === undefined) {
         child = newNode();
@@ -85,7 +87,7 @@ function underTree(root: LabelNode | undefined, host: string): boolean {
   let end = host.length;
   while (node !== undefined) {
     const dot = host.lastIndexOf('.', end - 1);
-    node = node.children.get(host.slice(dot + 1, end));
+    node = node.children?.get(host.slice(dot + 1, end));
     if (node === undefined || dot < 0) return false;
     if (node.terminal) return true;
     end = dot;

@@ -221,7 +221,10 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
         );
         continue;
       }
-      if (p.subdomains && (!p.host.includes('.') || isPublicSuffix(p.host))) {
+      // `*.localhost` is a single label but only ever names this machine (RFC 6761 §6.3): nobody
+      // else can register under it, so it is not the public-suffix attack class (§6).
+      const broad = p.host !== 'localhost' && (!p.host.includes('.') || isPublicSuffix(p.host));
+      if (p.subdomains && broad) {
         const what = p.host.includes('.')
           ? `"${p.host}" is a public suffix`
           : `"${p.host}" is a single label`;
@@ -521,26 +524,23 @@ function reportRedundantOrigins(
   const wildcards: OriginPattern[] = [];
   const anyPortWildcards: OriginPattern[] = [];
   const anyPortWildcardApexes = new Set<string>();
-  let broad = false;
+  const anyPortHosts = new Set<string>();
+  let anyText = false;
   for (const p of patterns) {
-    if (p.kind === 'any') broad = true;
-    if (p.kind !== 'origin' || !(p.subdomains || p.port === 'any')) continue;
-    broad = true;
-    if (!p.subdomains) continue;
-    wildcards.push(p);
-    if (p.port === 'any') {
-      anyPortWildcards.push(p);
-      anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
-    }
+    if (p.kind === 'any') anyText = true;
+    if (p.kind !== 'origin') continue;
+    if (p.subdomains) {
+      wildcards.push(p);
+      if (p.port === 'any') {
+        anyPortWildcards.push(p);
+        anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
+      }
+    } else if (p.port === 'any') anyPortHosts.add(`${p.scheme}://${p.host}`);
   }
-  if (!broad) return;
-  // Exact origins are covered by anything broad; wildcards only by wildcards.
-  const all = new OriginMatcher(
-    patterns.filter((p) => p.kind === 'any' || (p.kind === 'origin' && (p.subdomains || p.port === 'any'))),
-  );
+  if (!anyText && wildcards.length === 0 && anyPortHosts.size === 0) return;
+  // Exact origins are covered by a wildcard or a :* host; wildcards only by wildcards.
   const byWildcard = new OriginMatcher(wildcards);
-  const byAnyPortWildcard = new OriginMatcher(anyPortWildcards);
-  const anyText = texts.includes('*');
+  const byAnyPortWildcard = anyPortWildcards.length > 0 ? new OriginMatcher(anyPortWildcards) : undefined;
   patterns.forEach((p, i) => {
     if (p.kind === 'any') return;
     const text = texts[i]!;
@@ -550,10 +550,11 @@ function reportRedundantOrigins(
     else if (p.kind === 'origin') {
       const apex = `${p.scheme}://${p.host}`;
       const port = p.port === null || p.port === 'any' ? '' : `:${p.port}`;
+      const underAnyPortWildcard = () => byAnyPortWildcard?.match(apex) === 'allowed';
       let covered: boolean;
-      if (!p.subdomains && p.port !== 'any') covered = all.match(apex + port) === 'allowed';
-      else if (!p.subdomains) covered = byAnyPortWildcard.match(apex) === 'allowed';
-      else if (p.port === 'any') covered = byAnyPortWildcard.match(apex) === 'allowed';
+      if (!p.subdomains && p.port !== 'any')
+        covered = anyPortHosts.has(apex) || byWildcard.match(apex + port) === 'allowed';
+      else if (!p.subdomains || p.port === 'any') covered = underAnyPortWildcard();
       else covered = byWildcard.match(apex + port) === 'allowed' || anyPortWildcardApexes.has(apex);
       if (covered) by = 'a broader entry';
     }
@@ -566,6 +567,19 @@ function reportRedundantOrigins(
 }
 
 const MAX_DETAIL_LENGTH = 256;
+/** ACRH values remembered per policy, and the longest value remembered (browsers send short ones). */
+const ACRH_CACHE_SIZE = 512;
+const ACRH_CACHE_MAX_KEY = 256;
+
+/** The outcome of checking one ACRH value: a refusal reason, or the ACAH value to send (if any). */
+type AcrhVerdict =
+  | {
+      readonly reason: 'headers-malformed' | 'headers-too-large' | 'headers-not-allowed';
+      readonly detail: string;
+      readonly acah: undefined;
+    }
+  | { readonly reason: undefined; readonly detail: undefined; readonly acah: string | undefined };
+const NO_HEADERS: AcrhVerdict = Object.freeze({ reason: undefined, detail: undefined, acah: undefined });
 
 /** An immutable, compiled policy. Build it with `createPolicy`. */
 export class Policy {
@@ -579,6 +593,7 @@ export class Policy {
   private readonly exposeValue: string | undefined;
   private readonly maxAgeValue: string | undefined;
   private readonly preflightStatus: number;
+  private readonly acrhCache = new Map<string, AcrhVerdict>();
 
   /** @internal Use `createPolicy`. */
   constructor(compiled: Compiled, issues: readonly ConfigIssue[]) {
@@ -664,12 +679,13 @@ export class Policy {
     let acah: string | undefined;
     const acrh = request.accessControlRequestHeaders;
     if (acrh !== undefined && (typeof acrh !== 'string' || acrh.length > 0)) {
-      const parsed = parseAcrh(acrh);
-      if (!parsed.ok) return this.refusePreflight(parsed.reason, parsed.detail, origin, acam);
-      const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
-      if (denied !== undefined) return this.refusePreflight('headers-not-allowed', denied, origin, acam);
-      if (parsed.names.length > 0)
-        acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+      const verdict =
+        typeof acrh === 'string' && acrh.length <= ACRH_CACHE_MAX_KEY
+          ? this.cachedAcrh(acrh)
+          : this.checkAcrh(acrh);
+      if (verdict.reason !== undefined)
+        return this.refusePreflight(verdict.reason, verdict.detail, origin, acam);
+      acah = verdict.acah;
     }
 
     const headers: Record<string, string> = { [ACAO]: this.anyAnonymous ? '*' : origin };
@@ -692,6 +708,32 @@ export class Policy {
       vary: this.anyAnonymous ? [] : ['Origin'],
       reason: this.anyAnonymous ? 'any-origin' : 'origin-allowed',
     };
+  }
+
+  /**
+   * The verdict on one ACRH value. Browsers send the same few values over and over (R5: one
+   * canonical form per set of names), and the verdict depends only on the value and this
+   * immutable policy, so short single-line values are remembered in a bounded map.
+   */
+  private cachedAcrh(acrh: string): AcrhVerdict {
+    let verdict = this.acrhCache.get(acrh);
+    if (verdict === undefined) {
+      verdict = this.checkAcrh(acrh);
+      // Bounded: a client cycling through distinct values only ever costs a clear.
+      if (this.acrhCache.size >= ACRH_CACHE_SIZE) this.acrhCache.clear();
+      this.acrhCache.set(acrh, verdict);
+    }
+    return verdict;
+  }
+
+  private checkAcrh(acrh: string | readonly string[]): AcrhVerdict {
+    const parsed = parseAcrh(acrh);
+    if (!parsed.ok) return { reason: parsed.reason, detail: parsed.detail, acah: undefined };
+    const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
+    if (denied !== undefined) return { reason: 'headers-not-allowed', detail: denied, acah: undefined };
+    if (parsed.names.length === 0) return NO_HEADERS;
+    const acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+    return { reason: undefined, detail: undefined, acah };
   }
 
   /**

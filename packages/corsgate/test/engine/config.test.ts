@@ -459,6 +459,10 @@ describe('validateConfig: the whole configuration at once', () => {
       }),
     ).toEqual([]);
   });
+
+  it('accepts a credentialed *.localhost wildcard: a single label, but only ever this machine (RFC 6761)', () => {
+    expect(validateConfig({ origins: ['http://*.localhost:*'], credentials: true })).toEqual([]);
+  });
 });
 
 describe('validateConfig: redundant entries', () => {

@@ -869,3 +869,35 @@ describe('evaluate: every row', () => {
     }
   });
 });
+
+describe('evaluate: remembered ACRH verdicts', () => {
+  it('decides a repeated ACRH value exactly as the first time, allowed or refused, across origins', () => {
+    const policy = createPolicy(STRICT);
+    const other = 'https://a.example.org';
+    for (let round = 0; round < 3; round++) {
+      expect(policy.evaluate(preflight(APP, 'PUT', 'x-a,x-b')).headers).toStrictEqual({
+        ...STRICT_PUT,
+        'Access-Control-Allow-Headers': 'x-a,x-b',
+      });
+      expect(policy.evaluate(preflight(other, 'DELETE', 'x-a,x-b')).headers).toStrictEqual({
+        ...STRICT_PUT,
+        'Access-Control-Allow-Origin': other,
+        'Access-Control-Allow-Methods': 'DELETE',
+        'Access-Control-Allow-Headers': 'x-a,x-b',
+      });
+      expect(policy.evaluate(preflight(APP, 'PUT', 'x-a,x-c'))).toStrictEqual(
+        refusedPreflight('headers-not-allowed', 'x-c'),
+      );
+    }
+  });
+
+  it('keeps deciding correctly after more distinct values than it remembers', () => {
+    const policy = createPolicy(WILD_PUT);
+    for (let i = 0; i < 2000; i++) {
+      const name = `x-${i}`;
+      expect(policy.evaluate(preflight(APP, 'PUT', name)).headers['Access-Control-Allow-Headers']).toBe(name);
+    }
+    expect(policy.evaluate(preflight(APP, 'PUT', 'authorization')).reason).toBe('headers-not-allowed');
+    expect(policy.evaluate(preflight(APP, 'PUT', 'x-0')).headers['Access-Control-Allow-Headers']).toBe('x-0');
+  });
+});

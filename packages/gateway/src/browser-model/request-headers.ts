@@ -3,6 +3,7 @@
  * needs a preflight, and the exact `Access-Control-Request-Headers` value it sends.
  */
 import { isToken, SAFELISTED_METHODS, trimHttpWhitespace } from './fetch-names.js';
+import type { Browser } from './response.js';
 
 /** #cors-safelisted-request-header step 1: a longer value is never safelisted. */
 export const MAX_SAFELISTED_VALUE_BYTES = 128;
@@ -67,13 +68,61 @@ export function parseSingleRange(value: string): { start: number | null; end: nu
   return { start, end };
 }
 
-/** Why one header is or is not CORS-safelisted, in plain words (R4). */
-export function safelistVerdict(name: string, value: string): { safelisted: boolean; why: string } {
+const DOUBLE = /^[0-9]+(\.[0-9]+)?$/;
+const INT = /^[0-9]+$/;
+/** Chromium's `kWebEffectiveConnectionTypeMapping` values (services/network/public/cpp/client_hints.cc). */
+const ECT_VALUES: ReadonlySet<string> = new Set(['slow-2g', '2g', '3g', '4g']);
+
+/**
+ * Chromium safelists more names than the spec: the legacy client hints a script may also set and
+ * `Intervention` (services/network/public/cpp/cors/cors.cc `IsCorsSafelistedHeader`), each with a
+ * value check. Firefox and Safari follow the spec's list. Null when `name` is not one of them.
+ */
+function chromiumExtra(lower: string, value: string): { safelisted: boolean; why: string } | null {
+  const ok = (safelisted: boolean, what: string) => ({
+    safelisted,
+    why: safelisted
+      ? `Chromium safelists ${lower} with ${what}`
+      : `Chromium safelists ${lower} only with ${what}`,
+  });
+  switch (lower) {
+    case 'intervention':
+      return { safelisted: true, why: 'Chromium safelists Intervention (it adds it itself)' };
+    case 'device-memory':
+    case 'dpr':
+    case 'downlink':
+      return ok(DOUBLE.test(value), 'a decimal number value');
+    case 'width':
+    case 'viewport-width':
+    case 'rtt':
+      return ok(INT.test(value), 'an integer value');
+    case 'ect':
+      return ok(ECT_VALUES.has(value), 'slow-2g, 2g, 3g or 4g');
+    case 'save-data':
+      return ok(value.toLowerCase() === 'on', 'the value "on"');
+    default:
+      return null;
+  }
+}
+
+/**
+ * Why one header is or is not CORS-safelisted, in plain words (R4). `browser` adds Chromium's
+ * extra client-hint names; without it the spec's list applies.
+ */
+export function safelistVerdict(
+  name: string,
+  value: string,
+  browser?: Browser,
+): { safelisted: boolean; why: string } {
   if (value.length > MAX_SAFELISTED_VALUE_BYTES)
     return {
       safelisted: false,
       why: `its value is ${value.length} bytes, over the ${MAX_SAFELISTED_VALUE_BYTES}-byte limit`,
     };
+  if (browser === 'chromium') {
+    const extra = chromiumExtra(name.toLowerCase(), value);
+    if (extra !== null) return extra;
+  }
   switch (name.toLowerCase()) {
     case 'accept':
       return hasUnsafeByte(value)
@@ -115,8 +164,8 @@ export function safelistVerdict(name: string, value: string): { safelisted: bool
 }
 
 /** #cors-safelisted-request-header (R4). */
-export function isCorsSafelistedRequestHeader(name: string, value: string): boolean {
-  return safelistVerdict(name, value).safelisted;
+export function isCorsSafelistedRequestHeader(name: string, value: string, browser?: Browser): boolean {
+  return safelistVerdict(name, value, browser).safelisted;
 }
 
 /** #convert-header-names-to-a-sorted-lowercase-set: lower-case, de-duplicate, byte order. */
@@ -126,12 +175,12 @@ export function sortedLowercaseSet(names: readonly string[]): string[] {
 }
 
 /** #cors-unsafe-request-header-names (R4), including the 1024-byte total rule. */
-export function corsUnsafeRequestHeaderNames(headers: readonly HeaderPair[]): string[] {
+export function corsUnsafeRequestHeaderNames(headers: readonly HeaderPair[], browser?: Browser): string[] {
   const unsafe: string[] = [];
   const potentiallyUnsafe: string[] = [];
   let safelistValueSize = 0;
   for (const [name, value] of headers) {
-    if (!isCorsSafelistedRequestHeader(name, value)) unsafe.push(name);
+    if (!isCorsSafelistedRequestHeader(name, value, browser)) unsafe.push(name);
     else {
       potentiallyUnsafe.push(name);
       safelistValueSize += value.length;
@@ -156,14 +205,21 @@ export interface PreflightNeed {
   readonly totalRuleApplied: boolean;
 }
 
-/** R3: a preflight is needed when the method is not safelisted or some header is CORS-unsafe. */
-export function preflightNeed(method: string, headers: readonly HeaderPair[]): PreflightNeed {
+/**
+ * R3: a preflight is needed when the method is not safelisted or some header is CORS-unsafe.
+ * `browser` applies that browser's safelist (Chromium's is wider); default: the spec's.
+ */
+export function preflightNeed(
+  method: string,
+  headers: readonly HeaderPair[],
+  browser?: Browser,
+): PreflightNeed {
   const reasons: string[] = [];
   if (!SAFELISTED_METHODS.has(method)) reasons.push(`method ${method} is not GET, HEAD or POST`);
   let total = 0;
   const safelisted: string[] = [];
   for (const [name, value] of headers) {
-    const v = safelistVerdict(name, value);
+    const v = safelistVerdict(name, value, browser);
     if (!v.safelisted) reasons.push(`header ${name} is not CORS-safelisted: ${v.why}`);
     else {
       total += value.length;
@@ -175,6 +231,6 @@ export function preflightNeed(method: string, headers: readonly HeaderPair[]): P
     reasons.push(
       `the safelisted headers (${safelisted.join(', ')}) total ${total} bytes, over ${MAX_SAFELISTED_TOTAL_BYTES}, so they count as unsafe too`,
     );
-  const unsafeNames = corsUnsafeRequestHeaderNames(headers);
+  const unsafeNames = corsUnsafeRequestHeaderNames(headers, browser);
   return { needed: reasons.length > 0, unsafeNames, reasons, totalRuleApplied };
 }

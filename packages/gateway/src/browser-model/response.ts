@@ -254,10 +254,15 @@ function statusStep(status: number, headers: HeaderLines): PreflightStep {
     const location = getHeader(headers, 'location');
     message = `the preflight was answered with a redirect (${status}${location === null ? '' : ` to ${location}`}); browsers never follow a redirect on a preflight (R27)`;
     fix = 'call the final URL directly, or answer OPTIONS at this URL without redirecting';
-  } else if (status === 401 || status === 403) {
-    message = `the preflight was answered ${status}: something in front of the API demands authentication, but a browser never sends credentials on a preflight (R9)`;
+  } else if (status === 401) {
+    message = `the preflight was answered 401: something in front of the API demands authentication, but a browser never sends credentials on a preflight (R9)`;
     fix =
       'let OPTIONS requests with Origin and Access-Control-Request-Method through the auth layer unauthenticated';
+  } else if (status === 403) {
+    message =
+      'the preflight was answered 403: the CORS policy refuses this origin, method or header, or an authentication layer in front of the API rejects the unauthenticated OPTIONS (a browser never sends credentials on a preflight, R9)';
+    fix =
+      'if the origin, method and headers should be allowed, add them to the CORS policy; if an auth layer answers, exempt CORS preflights from it';
   }
   return { id: 'status', rule: status >= 300 && status <= 399 ? 'R27' : 'R14', ok: false, message, fix };
 }

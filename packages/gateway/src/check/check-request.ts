@@ -112,7 +112,10 @@ export interface CheckTrace {
     /** Seconds the browser would cache a successful preflight. */
     readonly cacheSeconds?: number;
   };
+  /** The first request (the actual one; its preflight is under `preflight`). */
   readonly actual?: ExchangeTrace;
+  /** Every redirect the browser followed after it, in order (R25, R26). */
+  readonly redirects?: readonly RedirectHop[];
   readonly steps: readonly TraceStep[];
   readonly mistakes: readonly Mistake[];
   /** Lower-case names the script can read from the actual response (R22/R23). */
@@ -235,151 +238,269 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     };
   }
 
-  const need = preflightNeed(method, headers);
-  const acrh = buildAcrh(need.unsafeNames);
-  steps.push({
-    phase: 'preflight',
-    status: 'info',
-    rule: 'R3',
-    message: need.needed
-      ? `a preflight is needed: ${need.reasons.join('; ')}`
-      : 'no preflight: the method is GET, HEAD or POST and every header is CORS-safelisted',
-  });
+  // FETCH #fetching step 12: fetch() appends `Accept: */*` when the script set none, before the
+  // CORS-unsafe names are computed, so its 3 bytes count toward the 1024-byte total (R4).
+  let sent: HeaderPair[] = headers.some(([n]) => n.toLowerCase() === 'accept')
+    ? [...headers]
+    : [...headers, ['Accept', '*/*']];
+  const first = preflightNeed(method, sent, browser);
 
-  let preflightTrace: ExchangeTrace | undefined;
+  let firstPreflight: ExchangeTrace | undefined;
   let cacheSeconds: number | undefined;
-  const done = (
-    verdict: 'allowed' | 'blocked',
-    actual?: ExchangeTrace,
-    readable: string[] = [],
-  ): CheckTrace => ({
+  let firstActual: ExchangeTrace | undefined;
+  const redirects: RedirectHop[] = [];
+  const done = (verdict: 'allowed' | 'blocked', readable: string[] = []): CheckTrace => ({
     input: base,
     verdict,
     sameOrigin,
     preflight: {
-      needed: need.needed,
-      reasons: need.reasons,
-      requestHeaders: acrh,
-      ...(preflightTrace === undefined ? {} : { exchange: preflightTrace }),
+      needed: first.needed,
+      reasons: first.reasons,
+      requestHeaders: buildAcrh(first.unsafeNames),
+      ...(firstPreflight === undefined ? {} : { exchange: firstPreflight }),
       ...(cacheSeconds === undefined ? {} : { cacheSeconds }),
     },
-    ...(actual === undefined ? {} : { actual }),
+    ...(firstActual === undefined ? {} : { actual: firstActual }),
+    ...(redirects.length === 0 ? {} : { redirects }),
     steps,
     mistakes,
     readableHeaders: readable,
   });
-  const unreachable = (e: unknown, actual?: ExchangeTrace): CheckTrace => {
+  const unreachable = (e: unknown, at: URL): CheckTrace => {
     const message = e instanceof UnreachableError ? `${e.code}: ${e.message}` : String(e);
     return {
-      ...done('blocked', actual),
+      ...done('blocked'),
       verdict: 'error',
-      error: { code: 'unreachable', message: `${url.host} did not answer: ${message}` },
+      error: { code: 'unreachable', message: `${at.host} did not answer: ${message}` },
     };
   };
 
-  if (need.needed) {
-    // R9: OPTIONS, Accept: */*, ACRM, ACRH only when non-empty, Origin; never credentials.
-    const request: HeaderPair[] = [
-      ['Accept', '*/*'],
-      ['Access-Control-Request-Method', method],
-    ];
-    if (acrh !== null) request.push(['Access-Control-Request-Headers', acrh]);
-    request.push(['Origin', origin]);
-    preflightTrace = { request: { method: 'OPTIONS', url: url.href, headers: request } };
-    let answer: Exchange;
-    try {
-      answer = await exchange(url, 'OPTIONS', request, timeoutMs);
-    } catch (e) {
-      return unreachable(e);
-    }
-    preflightTrace = { ...preflightTrace, response: { status: answer.status, headers: answer.headers } };
-    const lines = headerLinesFromRaw(answer.raw);
-    findMistakes(lines, answer.status, origin, credentials, 'preflight', mistakes);
-    const results = checkPreflight({
-      status: answer.status,
-      headers: lines,
-      origin,
-      method,
-      unsafeNames: need.unsafeNames,
-      requestHeaderNames: headers.map(([n]) => n.toLowerCase()),
-      credentials,
-      browser,
+  // The URL list of the request (FETCH #concept-request-url-list), for the redirect taint (R26).
+  const urlList: URL[] = [url];
+  // Preflights that succeeded, by URL: the preflight cache is keyed by origin and URL (R20).
+  const preflighted = new Set<string>();
+  let current = url;
+  let currentMethod = method;
+  for (let hop = 0; ; hop++) {
+    const hopOrigin = taintedOrigin(origin, urlList);
+    const need = hop === 0 ? first : preflightNeed(currentMethod, sent, browser);
+    const acrh = buildAcrh(need.unsafeNames);
+    const where = hop === 0 ? '' : ` (after ${hop} redirect${hop === 1 ? '' : 's'}, to ${current.href})`;
+    const record: RedirectHop | undefined =
+      hop === 0 ? undefined : { url: current.href, origin: hopOrigin, method: currentMethod };
+    if (record !== undefined) redirects.push(record);
+    steps.push({
+      phase: 'preflight',
+      status: 'info',
+      rule: 'R3',
+      message: need.needed
+        ? `a preflight is needed${where}: ${need.reasons.join('; ')}`
+        : `no preflight${where}: the method is GET, HEAD or POST and every header is CORS-safelisted`,
     });
-    for (const r of results) {
-      steps.push({
-        phase: 'preflight',
-        status: r.ok ? 'pass' : 'fail',
-        rule: r.rule,
-        message: r.message,
-        ...(r.header === undefined ? {} : { header: r.header, value: r.value ?? null }),
-        ...(r.fix === undefined ? {} : { fix: r.fix }),
+    if (need.needed && !preflighted.has(current.href)) {
+      // R9: OPTIONS, Accept: */*, ACRM, ACRH only when non-empty, Origin; never credentials.
+      const request: HeaderPair[] = [
+        ['Accept', '*/*'],
+        ['Access-Control-Request-Method', currentMethod],
+      ];
+      if (acrh !== null) request.push(['Access-Control-Request-Headers', acrh]);
+      request.push(['Origin', hopOrigin]);
+      let trace: ExchangeTrace = { request: { method: 'OPTIONS', url: current.href, headers: request } };
+      let answer: Exchange;
+      try {
+        answer = await exchange(current, 'OPTIONS', request, timeoutMs);
+      } catch (e) {
+        if (hop === 0) firstPreflight = trace;
+        else record!.preflight = trace;
+        return unreachable(e, current);
+      }
+      trace = { ...trace, response: { status: answer.status, headers: answer.headers } };
+      if (hop === 0) firstPreflight = trace;
+      else record!.preflight = trace;
+      const lines = headerLinesFromRaw(answer.raw);
+      findMistakes(lines, answer.status, hopOrigin, credentials, 'preflight', mistakes);
+      const results = checkPreflight({
+        status: answer.status,
+        headers: lines,
+        origin: hopOrigin,
+        method: currentMethod,
+        unsafeNames: need.unsafeNames,
+        requestHeaderNames: sent.map(([n]) => n.toLowerCase()),
+        credentials,
+        browser,
       });
-      if (r.warning !== undefined)
+      for (const r of results) {
         steps.push({
           phase: 'preflight',
-          status: 'warn',
+          status: r.ok ? 'pass' : 'fail',
           rule: r.rule,
-          message: r.warning,
-          fix: 'add Authorization to Access-Control-Allow-Headers',
+          message: r.message,
+          ...(r.header === undefined ? {} : { header: r.header, value: r.value ?? null }),
+          ...(r.fix === undefined ? {} : { fix: r.fix }),
         });
+        if (r.warning !== undefined)
+          steps.push({
+            phase: 'preflight',
+            status: 'warn',
+            rule: r.rule,
+            message: r.warning,
+            fix: 'add Authorization to Access-Control-Allow-Headers',
+          });
+      }
+      if (results.some((r) => !r.ok)) return done('blocked');
+      const cache = preflightCacheSeconds(lines, browser);
+      if (hop === 0) cacheSeconds = cache.seconds;
+      if (cache.seconds > 0) preflighted.add(current.href);
+      steps.push({ phase: 'preflight', status: 'info', rule: 'R21', message: cache.explanation });
     }
-    if (results.some((r) => !r.ok)) return done('blocked');
-    const cache = preflightCacheSeconds(lines, browser);
-    cacheSeconds = cache.seconds;
-    steps.push({ phase: 'preflight', status: 'info', rule: 'R21', message: cache.explanation });
-  }
 
-  const actualHeaders: HeaderPair[] = [...headers, ['Origin', origin]];
-  let actual: ExchangeTrace = { request: { method, url: url.href, headers: actualHeaders } };
-  let answer: Exchange;
+    const actualHeaders: HeaderPair[] = [...sent, ['Origin', hopOrigin]];
+    let actual: ExchangeTrace = {
+      request: { method: currentMethod, url: current.href, headers: actualHeaders },
+    };
+    let answer: Exchange;
+    try {
+      answer = await exchange(current, currentMethod, actualHeaders, timeoutMs);
+    } catch (e) {
+      if (hop === 0) firstActual = actual;
+      else record!.actual = actual;
+      return unreachable(e, current);
+    }
+    actual = { ...actual, response: { status: answer.status, headers: answer.headers } };
+    if (hop === 0) firstActual = actual;
+    else record!.actual = actual;
+    const lines = headerLinesFromRaw(answer.raw);
+    findMistakes(lines, answer.status, hopOrigin, credentials, 'actual', mistakes);
+    // R11: the CORS check runs on whatever comes back, redirects included, before they are followed.
+    const cors = corsCheck(lines, hopOrigin, credentials);
+    if (!cors.ok) {
+      steps.push({
+        phase: 'actual',
+        status: 'fail',
+        rule: hop === 0 ? cors.rule : 'R11',
+        message: `${cors.message}${where}`,
+        ...(cors.header === undefined ? {} : { header: cors.header, value: cors.value ?? null }),
+        fix: cors.fix,
+      });
+    } else {
+      steps.push({
+        phase: 'actual',
+        status: 'pass',
+        rule: 'R10',
+        message: `status ${answer.status}${where}: ${cors.note ?? 'the CORS check passes'} (any status is shared, R12)`,
+      });
+    }
+    if (hop === 0 && !varyCoversOrigin(lines)) {
+      // Re-sending is safe only for GET and HEAD; otherwise an echoed origin is the evidence.
+      const probe = options.probeVary !== false && (method === 'GET' || method === 'HEAD');
+      await checkVary(current, method, sent, origin, lines, timeoutMs, probe, mistakes);
+    }
+    if (!cors.ok) return done('blocked');
+
+    const location = getHeader(lines, 'location');
+    if (!REDIRECT_STATUSES.has(answer.status) || location === null) {
+      const readable = readableHeaders(lines, credentials);
+      steps.push({
+        phase: 'exposure',
+        status: 'info',
+        rule: 'R22',
+        message: `the script can read: ${readable.length === 0 ? '(no headers)' : readable.join(', ')}${lines.has('set-cookie') ? ' (never Set-Cookie, R23)' : ''}`,
+      });
+      return done('allowed', readable);
+    }
+
+    // FETCH #http-redirect-fetch (R25): follow, at most 20 times.
+    const next = redirectTarget(current, location);
+    const fail = (message: string, fix: string): CheckTrace => {
+      steps.push({
+        phase: 'actual',
+        status: 'fail',
+        rule: 'R25',
+        message,
+        header: 'Location',
+        value: location,
+        fix,
+      });
+      return done('blocked');
+    };
+    if (next === null) return fail(`Location "${location}" is not a URL`, 'send an absolute or relative URL');
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      return fail(
+        `the redirect goes to a ${next.protocol} URL; fetch only follows http(s)`,
+        'redirect to an http(s) URL',
+      );
+    if (hop + 1 > MAX_REDIRECTS)
+      return fail(`more than ${MAX_REDIRECTS} redirects`, 'end the redirect chain');
+    if (next.username !== '' || next.password !== '')
+      return fail(
+        'the redirect URL carries a user name or password, which a CORS request never follows',
+        'remove the credentials from Location',
+      );
+    // 303, and 301/302 after POST, turn into GET without a body (and its Content-* headers).
+    if (
+      (answer.status === 303 && currentMethod !== 'HEAD') ||
+      ((answer.status === 301 || answer.status === 302) && currentMethod === 'POST')
+    ) {
+      currentMethod = 'GET';
+      sent = sent.filter(([n]) => !REQUEST_BODY_HEADERS.has(n.toLowerCase()));
+    }
+    // Authorization is dropped when the redirect crosses origins (FETCH commit 9004f4e).
+    if (next.origin !== current.origin) sent = sent.filter(([n]) => n.toLowerCase() !== 'authorization');
+    urlList.push(next);
+    const nextOrigin = taintedOrigin(origin, urlList);
+    steps.push({
+      phase: 'actual',
+      status: 'info',
+      rule: nextOrigin === 'null' && origin !== 'null' ? 'R26' : 'R25',
+      message: `status ${answer.status}: the browser follows the redirect to ${next.href}${nextOrigin === 'null' && origin !== 'null' ? ', and because it crossed origins the Origin becomes "null" from now on' : ''}`,
+    });
+    current = next;
+  }
+}
+
+/** FETCH #redirect-status. */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+/** FETCH #http-redirect-fetch: the limit on redirects a fetch follows. */
+export const MAX_REDIRECTS = 20;
+/** FETCH #request-body-header-name: dropped when a redirect turns the request into a GET. */
+const REQUEST_BODY_HEADERS: ReadonlySet<string> = new Set([
+  'content-encoding',
+  'content-language',
+  'content-location',
+  'content-type',
+]);
+
+/** One redirect hop after the first request: where it went, with which Origin, what came back. */
+export interface RedirectHop {
+  readonly url: string;
+  /** The Origin sent on this hop: the page's, or "null" once the chain is redirect-tainted (R26). */
+  readonly origin: string;
+  readonly method: string;
+  preflight?: ExchangeTrace;
+  actual?: ExchangeTrace;
+}
+
+function redirectTarget(base: URL, location: string): URL | null {
   try {
-    answer = await exchange(url, method, actualHeaders, timeoutMs);
-  } catch (e) {
-    return unreachable(e, actual);
+    const next = new URL(location, base);
+    // A fragment-less Location inherits the current fragment; irrelevant for HTTP, so drop it.
+    next.hash = '';
+    return next;
+  } catch {
+    return null;
   }
-  actual = { ...actual, response: { status: answer.status, headers: answer.headers } };
-  const lines = headerLinesFromRaw(answer.raw);
-  findMistakes(lines, answer.status, origin, credentials, 'actual', mistakes);
-  // R11: the CORS check runs on whatever comes back, redirects included, before they are followed.
-  const cors = corsCheck(lines, origin, credentials);
-  if (!cors.ok) {
-    steps.push({
-      phase: 'actual',
-      status: 'fail',
-      rule: cors.rule,
-      message: cors.message,
-      ...(cors.header === undefined ? {} : { header: cors.header, value: cors.value ?? null }),
-      fix: cors.fix,
-    });
-  } else {
-    steps.push({
-      phase: 'actual',
-      status: 'pass',
-      rule: 'R10',
-      message: `status ${answer.status}: ${cors.note ?? 'the CORS check passes'} (any status is shared, R12)`,
-    });
-  }
-  if (answer.status >= 300 && answer.status <= 399 && getHeader(lines, 'location') !== null)
-    steps.push({
-      phase: 'actual',
-      status: 'warn',
-      rule: 'R26',
-      message: `the response redirects to ${getHeader(lines, 'location')}; check stops at the first hop (a browser follows it, and a cross-origin hop turns the Origin into null)`,
-      fix: 'run corsgate check against the final URL too',
-    });
+}
 
-  if (options.probeVary !== false && (method === 'GET' || method === 'HEAD') && !varyCoversOrigin(lines)) {
-    await probeVary(url, method, headers, origin, lines, timeoutMs, mistakes);
+/**
+ * FETCH #serializing-a-request-origin with #concept-request-tainted-origin (R26): "null" once a
+ * hop went from one origin to another while the request's origin differed from the one it left.
+ */
+export function taintedOrigin(origin: string, urlList: readonly URL[]): string {
+  for (let i = 1; i < urlList.length; i++) {
+    const last = urlList[i - 1]!.origin;
+    if (urlList[i]!.origin !== last && origin !== last) return 'null';
   }
-  if (!cors.ok) return done('blocked', actual);
-  const readable = readableHeaders(lines, credentials);
-  steps.push({
-    phase: 'exposure',
-    status: 'info',
-    rule: 'R22',
-    message: `the script can read: ${readable.length === 0 ? '(no headers)' : readable.join(', ')}${lines.has('set-cookie') ? ' (never Set-Cookie, R23)' : ''}`,
-  });
-  return done('allowed', actual, readable);
+  return origin;
 }
 
 function varyCoversOrigin(lines: HeaderLines): boolean {
@@ -432,18 +553,20 @@ function findMistakes(
     });
   if (phase === 'preflight' && (status === 401 || status === 403)) {
     const auth = getHeader(lines, 'www-authenticate');
-    const cors = acao !== null || lines.has('access-control-allow-methods');
-    // A 403 from a CORS engine refusing the preflight is deliberate; one without CORS headers, or
-    // any 401, comes from an authentication layer in front of the API.
-    if (status === 401 || auth !== null || !cors)
+    const corsAware =
+      [...lines.keys()].some((n) => n.startsWith('access-control-')) ||
+      (getHeader(lines, 'vary') ?? '').toLowerCase().includes('origin');
+    // A 401, or a 403 with WWW-Authenticate, is an authentication layer. A bare 403 is ambiguous:
+    // CORS libraries refusing a preflight (corsgate, jub0bs/cors) still send Vary: Origin, an auth
+    // layer in front knows nothing of Origin; so only a 403 with no trace of CORS is flagged.
+    if (status === 401 || auth !== null || !corsAware)
       out.push({
         code: 'preflight-auth',
         phase,
-        header: auth === null ? undefined : 'WWW-Authenticate',
-        value: auth,
-        message: `the preflight was answered ${status}${auth === null ? '' : ` with WWW-Authenticate: ${auth}`}: an authentication layer rejects it, but browsers never send credentials on a preflight`,
+        ...(auth === null ? {} : { header: 'WWW-Authenticate', value: auth }),
+        message: `the preflight was answered ${status}${auth === null ? ' without any CORS header' : ` with WWW-Authenticate: ${auth}`}: an authentication layer in front of the API rejects it, but browsers never send credentials on a preflight`,
         fix: 'exempt CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) from authentication, or put the CORS handler in front of it',
-      } as Mistake);
+      });
   }
   if (phase === 'preflight' && status >= 300 && status <= 399)
     out.push({
@@ -456,13 +579,20 @@ function findMistakes(
     });
 }
 
-async function probeVary(
+/**
+ * R24: is the answer origin-dependent while Vary lacks Origin? With `probe`, the same request is
+ * sent again without Origin and with another origin, and the CORS headers compared: a static
+ * `Access-Control-Allow-Origin` needs no Vary, a reflected or conditional one does. Without it,
+ * an ACAO equal to the request origin is taken as the (likely) evidence.
+ */
+async function checkVary(
   url: URL,
   method: string,
   headers: readonly HeaderPair[],
   origin: string,
   lines: HeaderLines,
   timeoutMs: number,
+  probe: boolean,
   out: Mistake[],
 ): Promise<void> {
   const names = [
@@ -473,19 +603,16 @@ async function probeVary(
   const signature = (l: HeaderLines) => names.map((n) => getHeader(l, n)).join('\n');
   const mine = signature(lines);
   const acao = getHeader(lines, 'access-control-allow-origin');
-  let differs = acao !== null && acao === origin;
-  let evidence = differs ? `Access-Control-Allow-Origin echoes the request origin "${origin}"` : '';
-  if (!differs) {
+  let evidence: string | undefined;
+  if (probe) {
     const probes: [string, HeaderPair[]][] = [
-      ['without Origin', [...headers]],
       [`with Origin ${PROBE_ORIGIN}`, [...headers, ['Origin', PROBE_ORIGIN]]],
+      ['without Origin', [...headers]],
     ];
     for (const [label, probeHeaders] of probes) {
       try {
-        const probe = await exchange(url, method, probeHeaders, timeoutMs);
-        const other = headerLinesFromRaw(probe.raw);
+        const other = headerLinesFromRaw((await exchange(url, method, probeHeaders, timeoutMs)).raw);
         if (signature(other) !== mine) {
-          differs = true;
           evidence = `the CORS headers differ when the same request is sent ${label} (Access-Control-Allow-Origin: ${getHeader(other, 'access-control-allow-origin') ?? '(absent)'})`;
           break;
         }
@@ -493,8 +620,10 @@ async function probeVary(
         // A failed probe proves nothing either way.
       }
     }
+  } else if (acao !== null && acao === origin) {
+    evidence = `Access-Control-Allow-Origin echoes the request origin "${origin}"; not re-sent to confirm, as ${method} may have side effects`;
   }
-  if (differs)
+  if (evidence !== undefined)
     out.push({
       code: 'vary-missing',
       phase: 'actual',

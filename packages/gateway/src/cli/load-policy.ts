@@ -6,9 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CorsConfig, CorsConfigError, createPolicy, formatIssue, type Policy } from 'corsgate';
-import { formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
+import { type AllowlistSnapshot, formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
+import { loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/types.js';
+import { RouteTable } from '../server/routes.js';
 
-export type Loaded = { ok: true; policy: Policy; warnings: string[] } | { ok: false; errors: string[] };
+export type Loaded =
+  | { ok: true; policy: Policy; warnings: string[]; route?: string }
+  | { ok: false; errors: string[] };
 
 async function read(path: string): Promise<Buffer | string> {
   try {
@@ -61,4 +66,47 @@ export async function loadConfigPolicy(
     if (!(e instanceof CorsConfigError)) throw e;
     return { ok: false, errors: e.issues.map((i) => `${file}: ${formatIssue(i)}`) };
   }
+}
+
+/**
+ * A gateway YAML config (`corsgate serve --config`), through the gateway's own loader: its policy
+ * over the allowlist file it names, and with `path` the route the gateway would pick for it.
+ */
+export async function loadYamlPolicy(
+  cwd: string,
+  file: string,
+  path: string | undefined,
+  credentials: boolean | undefined,
+): Promise<Loaded> {
+  const { config, problems } = loadConfig(
+    { config: file, ...(credentials === true ? { credentials } : {}) },
+    cwd,
+  );
+  const warnings = problems.filter((p) => p.severity === 'warning').map(formatProblem);
+  if (config === undefined)
+    return { ok: false, errors: problems.filter((p) => p.severity === 'error').map(formatProblem) };
+  const bytes = await read(config.allowlist);
+  if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
+  const parsed = parseAllowlist(new Uint8Array(bytes), config.policy);
+  if (parsed.errors.length > 0 || parsed.policy === undefined)
+    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, config.allowlist)) };
+  warnings.push(...parsed.warnings.map((i) => formatAllowlistIssue(i, config.allowlist)));
+  if (path === undefined) return { ok: true, policy: parsed.policy, warnings };
+  const snapshot: AllowlistSnapshot = {
+    policy: parsed.policy,
+    version: 1,
+    hash: '',
+    entries: parsed.entries,
+    warnings: parsed.warnings,
+    loadedAt: Date.now(),
+  };
+  const routes = new RouteTable(config.routes);
+  const errors: string[] = [];
+  routes.onRouteError = (route, error) => {
+    errors.push(...error.issues.map((i) => `route ${route.path}: ${formatIssue(i)}`));
+  };
+  const hit = routes.resolve(path, snapshot);
+  if (errors.length > 0) return { ok: false, errors };
+  if (hit === undefined) return { ok: true, policy: parsed.policy, warnings };
+  return { ok: true, policy: hit.policy, warnings, route: hit.route?.path ?? path };
 }

@@ -119,19 +119,30 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
           ? s.yellow('!')
           : s.dim('·');
   let phase = '';
+  const shown = new Set<string>();
   for (const step of trace.steps) {
     if (step.phase !== phase) {
       phase = step.phase;
-      const ex =
-        phase === 'preflight' ? trace.preflight.exchange : phase === 'actual' ? trace.actual : undefined;
+      // The exchange summary belongs to the first request; redirect hops name their URL in each step.
+      const firstTime = !shown.has(phase);
+      shown.add(phase);
+      const ex = !firstTime
+        ? undefined
+        : phase === 'preflight'
+          ? trace.preflight.exchange
+          : phase === 'actual'
+            ? trace.actual
+            : undefined;
       out.push(
         '',
         `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`,
       );
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+      // The preflight as sent, right after the step that says why it is needed.
       if (phase === 'preflight' && ex !== undefined)
         for (const [n, v] of ex.request.headers) out.push(s.dim(`    > ${n}: ${v}`));
-    }
-    out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+    } else
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
     if (step.status === 'fail' && step.header !== undefined)
       out.push(`      header: ${step.header}: ${step.value === null ? '(absent)' : step.value}`);
     if (step.fix !== undefined && step.status !== 'pass') out.push(`      fix: ${step.fix}`);

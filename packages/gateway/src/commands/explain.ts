@@ -15,7 +15,7 @@ import {
 } from '../browser-model/index.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
-import { loadAllowlistPolicy, loadConfigPolicy } from '../cli/load-policy.js';
+import { loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
 
 export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist FILE | --config FILE) --origin ORIGIN [options]
 
@@ -24,7 +24,10 @@ same-origin, not-cors), allowed or not, the exact response headers, and the reas
 
 Options:
   --allowlist FILE   path. An allowlist file (one origin a line)
-  --config FILE      path. A JSON file holding the engine's configuration object
+  --config FILE      path. A gateway config (corsgate.yaml, .yaml/.yml: its policy and the
+                     allowlist file it names) or a JSON file holding the engine's config object
+  --path PATH        string, default none. With a YAML config: the request path, to pick the
+                     route the gateway would use (its own origins and policy overrides)
   --origin ORIGIN    string, required. The request's Origin header
   --method M         string, default GET. The method the script uses (normalised as browsers do)
   --header NAME      string, repeatable. A header the script sets: "Name" or "Name: value"
@@ -47,6 +50,7 @@ export const explain: Command = async (argv, io) => {
     credentials?: boolean;
     json?: boolean;
     help?: boolean;
+    path?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -59,6 +63,7 @@ export const explain: Command = async (argv, io) => {
         header: { type: 'string', multiple: true, short: 'H' },
         credentials: { type: 'boolean' },
         json: { type: 'boolean' },
+        path: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -92,15 +97,19 @@ export const explain: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const credentials = values.credentials;
+  const yaml = values.config !== undefined && /\.ya?ml$/i.test(values.config);
   const loaded =
     values.allowlist !== undefined
       ? await loadAllowlistPolicy(io.cwd, values.allowlist, { credentials: credentials === true })
-      : await loadConfigPolicy(io.cwd, values.config!, credentials === undefined ? {} : { credentials });
+      : yaml
+        ? await loadYamlPolicy(io.cwd, values.config!, values.path, credentials)
+        : await loadConfigPolicy(io.cwd, values.config!, credentials === undefined ? {} : { credentials });
   if (!loaded.ok) {
     for (const line of loaded.errors) io.stderr.write(`${line}\n`);
     return EXIT.INVALID;
   }
   for (const line of loaded.warnings) io.stderr.write(`${line}\n`);
+  if (loaded.route !== undefined) io.stderr.write(`route: ${loaded.route}\n`);
 
   // R7: the method as the browser sends it.
   const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;

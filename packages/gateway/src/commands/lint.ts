@@ -7,8 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type AllowlistIssue, decodeAllowlist, parseAllowlist } from 'corsgate/allowlist';
-import { writeFileAtomic } from '../cli/atomic-write.js';
+import {
+  type AllowlistIssue,
+  decodeAllowlist,
+  formatAllowlist,
+  parseAllowlist,
+  writeFileAtomic,
+} from 'corsgate/allowlist';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
 import { style } from '../cli/style.js';
@@ -21,8 +26,9 @@ FILE:LINE:COL: severity CODE message (suggestion).
 Options:
   --credentials  boolean, default false. Lint as used with credentials (refuses *, http://, …)
   --fix          boolean, default false. Rewrite the file in normalised form (lower case,
-                 punycode, no default port or trailing slash, duplicates removed), keeping
-                 comments, blank lines and order; atomically; never while an error remains
+                 punycode, no default port or trailing slash, duplicates removed, LF line ends,
+                 no BOM), keeping comments, blank lines and order; atomically (temp file, fsync,
+                 rename); never while an error remains
   --strict       boolean, default false. Exit 1 when there are warnings
   --json         boolean, default false. Print {"file","errors","warnings","fixed"}
   -h, --help
@@ -104,7 +110,9 @@ export const lint: Command = async (argv, io) => {
     } else {
       const decoded = decodeAllowlist(new Uint8Array(bytes));
       if (decoded.ok) {
-        const text = normalise(decoded.text, parsed.entries);
+        // The allowlist module's normalised form: comments, blank lines and order kept, duplicates
+        // dropped, LF line ends, no BOM.
+        const text = formatAllowlist(decoded.text, { removeDuplicates: true });
         if (text !== decoded.text) {
           await writeFileAtomic(path, text);
           fixed = true;
@@ -138,27 +146,4 @@ function report(
   if (errors.length > 0) return EXIT.INVALID;
   if (warnings.length > 0 && values.strict === true) return EXIT.BLOCKED;
   return EXIT.OK;
-}
-
-/**
- * The file with each kept entry line replaced by its normalised origin and each dropped entry
- * line (a duplicate) removed; comments, blank lines, order, BOM and line ends stay as they were.
- */
-function normalise(text: string, entries: readonly { origin: string; line: number }[]): string {
-  const byLine = new Map(entries.map((e) => [e.line, e.origin]));
-  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
-  const lines = text.slice(bom.length).split('\n');
-  const out: string[] = [];
-  lines.forEach((raw, index) => {
-    const cr = raw.endsWith('\r') ? '\r' : '';
-    const content = cr === '' ? raw : raw.slice(0, -1);
-    const trimmed = content.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) {
-      out.push(raw);
-      return;
-    }
-    const origin = byLine.get(index + 1);
-    if (origin !== undefined) out.push(`${origin}${cr}`);
-  });
-  return bom + out.join('\n');
 }

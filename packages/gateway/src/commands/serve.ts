@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { formatIssue } from 'corsgate';
+import { formatAllowlistIssue } from 'corsgate/allowlist';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
@@ -39,8 +40,7 @@ Options (flags override --config):
 `;
 
 function printProblems(io: CliIo, problems: readonly ConfigProblem[]): void {
-  for (const p of problems)
-    io.stderr.write(`${p.severity === 'error' ? 'error' : 'warning'}: ${formatProblem(p)}\n`);
+  for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
 }
 
 /** Opens the allowlist and checks every route compiles with it; prints every problem. */
@@ -50,13 +50,9 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
     watcher = await openAllowlist(config.allowlist, config.policy);
   } catch (error) {
     if (!(error instanceof AllowlistStartError)) throw error;
-    io.stderr.write(`corsgate serve: ${error.message}\n`);
-    for (const i of error.issues) {
-      const hint = i.suggestion === undefined ? '' : ` (did you mean ${i.suggestion}?)`;
-      io.stderr.write(
-        `${i.severity}: ${config.allowlist}:${i.line}:${i.column} ${i.code}: ${i.message.replace(/^corsgate: /, '')}${hint}\n`,
-      );
-    }
+    const headline = (error.message.split('\n')[0] ?? '').replace(/^corsgate: /, '');
+    io.stderr.write(`corsgate serve: ${error.code}: ${headline}; not started\n`);
+    for (const i of error.issues) io.stderr.write(`${formatAllowlistIssue(i, config.allowlist)}\n`);
     return undefined;
   }
   const origins = watcher.current.policy.config().origins;
@@ -64,14 +60,11 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
   if (routeErrors.length > 0) {
     for (const { route, error } of routeErrors)
       for (const i of error.errors)
-        io.stderr.write(`error: route ${route.path} with ${config.allowlist}: ${formatIssue(i)}\n`);
+        io.stderr.write(`route ${route.path} with ${config.allowlist}: error ${formatIssue(i)}\n`);
     await watcher.close();
     return undefined;
   }
-  for (const w of watcher.current.warnings)
-    io.stderr.write(
-      `warning: ${config.allowlist}:${w.line}:${w.column} ${w.code}: ${w.message.replace(/^corsgate: /, '')}\n`,
-    );
+  for (const w of watcher.current.warnings) io.stderr.write(`${formatAllowlistIssue(w, config.allowlist)}\n`);
   return watcher;
 }
 

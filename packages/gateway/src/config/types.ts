@@ -42,11 +42,11 @@ export interface GatewayConfig {
 export interface ConfigProblem {
   readonly code: string;
   readonly severity: 'error' | 'warning';
-  /** `corsgate.yaml:12:7`, `--methods`, or `allowed_origins.list:3:1`. */
+  /** Where: `corsgate.yaml:12:7`, `--methods`, or `allowed_origins.list:3:1`. */
   readonly where: string;
   readonly message: string;
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.where} ${p.code}: ${p.message}`;
+  return `${p.where} ${p.severity} ${p.code}: ${p.message}`;
 }

@@ -3,22 +3,36 @@
  * AggregatorRegistry can collect every worker's). Label children are bound once so the hot path
  * only increments.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
 import type { AllowlistSnapshot, AllowlistStatus } from './allowlist.js';
 
 let defaultsStarted = false;
 
 export class Metrics {
-  readonly requests = new Counter({
-    name: 'corsgate_requests_total',
-    help: 'Requests by kind (preflight, actual, same-origin, not-cors) and decision (allowed, refused)',
-    labelNames: ['kind', 'decision'] as const,
-  });
-  readonly denials = new Counter({
-    name: 'corsgate_denials_total',
-    help: 'Refused requests by reason code (see REASONS)',
-    labelNames: ['reason'] as const,
-  });
+  /**
+   * Hot-path counts are plain numbers, folded into the prom-client counters at scrape time:
+   * a bound label child still hashes its labels on every `inc`.
+   */
+  private readonly requestCounts = new Map<string, { kind: string; decision: string; n: number }>();
+  private readonly denialCounts = new Map<string, number>();
+
+  readonly requests = this.foldedCounter(
+    'corsgate_requests_total',
+    'Requests by kind (preflight, actual, same-origin, not-cors) and decision (allowed, refused)',
+    ['kind', 'decision'],
+    (c) => {
+      for (const { kind, decision, n } of this.requestCounts.values()) c.inc({ kind, decision }, n);
+    },
+  );
+  readonly denials = this.foldedCounter(
+    'corsgate_denials_total',
+    'Refused requests by reason code (see REASONS)',
+    ['reason'],
+    (c) => {
+      for (const [reason, n] of this.denialCounts) c.inc({ reason }, n);
+    },
+  );
   readonly blocked = new Counter({
     name: 'corsgate_blocked_requests_total',
     help: 'State-changing cross-origin requests answered 403 without reaching the upstream',
@@ -59,33 +73,42 @@ export class Metrics {
     labelNames: ['type'] as const,
   });
 
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly denialChildren = new Map<string, { inc(): void }>();
-
   constructor() {
     if (!defaultsStarted) {
       collectDefaultMetrics({ prefix: 'corsgate_' });
       defaultsStarted = true;
+      // prom-client installs a worker's answer to the primary's metrics requests only when an
+      // AggregatorRegistry is constructed in that worker.
+      if (cluster.isWorker) new AggregatorRegistry();
     }
+  }
+
+  private foldedCounter<L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    fold: (c: Counter<L>) => void,
+  ): Counter<L> {
+    return new Counter<L>({
+      name,
+      help,
+      labelNames,
+      collect() {
+        this.reset();
+        fold(this);
+      },
+    });
   }
 
   countRequest(kind: string, allowed: boolean): void {
     const key = allowed ? kind : `${kind}!`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels(kind, allowed ? 'allowed' : 'refused');
-      this.requestChildren.set(key, child);
-    }
-    child.inc();
+    const entry = this.requestCounts.get(key);
+    if (entry !== undefined) entry.n++;
+    else this.requestCounts.set(key, { kind, decision: allowed ? 'allowed' : 'refused', n: 1 });
   }
 
   countDenial(reason: string): void {
-    let child = this.denialChildren.get(reason);
-    if (child === undefined) {
-      child = this.denials.labels(reason);
-      this.denialChildren.set(reason, child);
-    }
-    child.inc();
+    this.denialCounts.set(reason, (this.denialCounts.get(reason) ?? 0) + 1);
   }
 
   allowlist(snapshot: AllowlistSnapshot, status: AllowlistStatus | undefined): void {

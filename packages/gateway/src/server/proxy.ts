@@ -26,6 +26,35 @@ const DENIAL_LOGS_PER_SECOND = 20;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** `/.`, `/..`, `//` or a backslash in the target: resolve before matching routes. */
+const DOT_SEGMENT = /\/\.|\/\/|\\/;
+
+function normaliseTarget(target: string): string {
+  if (target === '*') return '*';
+  try {
+    const u = new URL(target, 'http://gateway.invalid');
+    return u.pathname + u.search;
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * The path routes are matched against: percent-decoded (so `/api%2Fx` is under `/api/*`) and
+ * dot-segments resolved after decoding (so `/public/%2e%2e/api/x` is too). Matching on what the
+ * upstream will most likely resolve stops an encoded path from escaping a stricter route.
+ */
+function routePath(path: string): string {
+  if (!path.includes('%')) return path;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+  return DOT_SEGMENT.test(decoded) ? normaliseTarget(decoded).split('?')[0]! : decoded;
+}
+
 export interface ProxyDeps {
   readonly config: GatewayConfig;
   readonly watcher: AllowlistWatcher;
@@ -70,10 +99,13 @@ export class GatewayProxy {
   /** The request listener for node:http / node:https. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const snapshot = this.deps.watcher.current;
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    // Absolute-form targets (`GET http://host/path`) and dot segments are normalised once, and the
+    // normalised target is what the upstream receives, so routes match what the upstream serves.
+    if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const route = this.routes.resolve(path, snapshot);
+    const route = this.routes.resolve(this.routes.empty ? path : routePath(path), snapshot);
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
     const decision = policy.evaluate(this.facts(req));
     const { metrics } = this.deps;
@@ -103,7 +135,7 @@ export class GatewayProxy {
         return;
       }
     }
-    this.forward(req, res, decision, route?.stripCookies === true);
+    this.forward(req, res, url, decision, route?.stripCookies === true);
   };
 
   private facts(req: IncomingMessage): RequestFacts {
@@ -114,14 +146,13 @@ export class GatewayProxy {
     let acrh: string | string[] | undefined;
     let acrpn: string | string[] | undefined;
     // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
-    // (and for preflights, whose ACRH lines matter) pay for the per-line view.
+    // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
+    // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
     if (origin !== undefined && origin.includes(',')) origin = req.headersDistinct.origin;
-    if (method === 'OPTIONS' && h['access-control-request-method'] !== undefined) {
-      const d = req.headersDistinct;
-      acrm = d['access-control-request-method'];
-      acrh = d['access-control-request-headers'];
-      acrpn = d['access-control-request-private-network'];
-      if (acrm?.length === 1) acrm = acrm[0];
+    if (method === 'OPTIONS') {
+      acrm = h['access-control-request-method'];
+      acrh = h['access-control-request-headers'];
+      acrpn = h['access-control-request-private-network'];
     }
     return {
       method,
@@ -196,6 +227,7 @@ export class GatewayProxy {
   private forward(
     req: IncomingMessage,
     res: ServerResponse,
+    target: string,
     decision: Decision,
     stripCookies: boolean,
   ): void {
@@ -249,7 +281,7 @@ export class GatewayProxy {
 
     const opts: Dispatcher.DispatchOptions = {
       method: method as Dispatcher.HttpMethod,
-      path: this.upstreamPath + (req.url ?? '/'),
+      path: this.upstreamPath + target,
       headers,
       body: hasBody ? req : null,
     };

@@ -18,6 +18,7 @@ const CLOSED = createPolicy({});
 
 export class RouteTable {
   private readonly routes: readonly RouteConfig[];
+  readonly empty: boolean;
   private readonly staticPolicies: (Policy | undefined)[];
   private cache: { snapshot: AllowlistSnapshot; policies: Policy[] } | undefined;
   /** Called when a route cannot compile against a new allowlist version (it then fails closed). */
@@ -25,6 +26,7 @@ export class RouteTable {
 
   constructor(routes: readonly RouteConfig[]) {
     this.routes = routes;
+    this.empty = routes.length === 0;
     this.staticPolicies = routes.map((r) =>
       r.origins === undefined ? undefined : createPolicy({ ...r.policy, origins: r.origins } as CorsConfig),
     );

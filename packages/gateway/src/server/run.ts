@@ -89,6 +89,16 @@ export async function runWorker(
   watcher: AllowlistWatcher,
   options: { admin: boolean },
 ): Promise<number> {
+  // Signals that arrive while starting are held, not lost to the default action (exit by signal).
+  let earlySignal: string | undefined;
+  const earlyTerm = (): void => {
+    earlySignal ??= 'SIGTERM';
+  };
+  const earlyInt = (): void => {
+    earlySignal ??= 'SIGINT';
+  };
+  process.on('SIGTERM', earlyTerm);
+  process.on('SIGINT', earlyInt);
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const denied = new DeniedTable(1000);
@@ -202,6 +212,9 @@ export async function runWorker(
     };
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    process.off('SIGTERM', earlyTerm);
+    process.off('SIGINT', earlyInt);
+    if (earlySignal !== undefined) void shutdown(earlySignal);
     if (cluster.isPrimary) process.on('SIGHUP', onHup);
     else process.on('SIGHUP', () => undefined);
     process.on('message', onMessage);

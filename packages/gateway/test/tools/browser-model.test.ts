@@ -128,6 +128,41 @@ describe('CORS-safelisted request headers (R4)', () => {
   });
 });
 
+describe('Chromium’s wider safelist (services/network/public/cpp/cors/cors.cc)', () => {
+  const rows: [string, string, boolean][] = [
+    ['DPR', '2', true],
+    ['DPR', '2.5', true],
+    ['DPR', 'x', false],
+    ['Device-Memory', '8', true],
+    ['Width', '1200', true],
+    ['Width', '12.5', false],
+    ['Viewport-Width', '800', true],
+    ['RTT', '50', true],
+    ['Downlink', '1.5', true],
+    ['ECT', '4g', true],
+    ['ECT', '5g', false],
+    ['Save-Data', 'on', true],
+    ['Save-Data', 'off', false],
+    ['Intervention', 'anything', true],
+  ];
+  it.each(rows)(
+    'chromium: %s: %j is safelisted: %s; the spec never safelists it',
+    (name, value, chromium) => {
+      expect(isCorsSafelistedRequestHeader(name, value, 'chromium')).toBe(chromium);
+      expect(isCorsSafelistedRequestHeader(name, value)).toBe(false);
+      expect(isCorsSafelistedRequestHeader(name, value, 'firefox')).toBe(false);
+    },
+  );
+  it('still applies the 128-byte limit to them', () => {
+    expect(isCorsSafelistedRequestHeader('Intervention', 'a'.repeat(129), 'chromium')).toBe(false);
+  });
+  it('so chromium sends no preflight for a GET with DPR while firefox and safari do', () => {
+    expect(preflightNeed('GET', [['DPR', '2']], 'chromium').needed).toBe(false);
+    expect(preflightNeed('GET', [['DPR', '2']], 'firefox').needed).toBe(true);
+    expect(preflightNeed('GET', [['DPR', '2']], 'safari').needed).toBe(true);
+  });
+});
+
 describe('preflight decision and Access-Control-Request-Headers (R3, R5)', () => {
   it('builds ACRH lower-cased, de-duplicated, byte-sorted, joined by "," without spaces', () => {
     // WPT cors-preflight.any.js: the value must equal the sorted lower-case names joined by ",".

@@ -101,6 +101,8 @@ describe('check against servers built on the corsgate engine', () => {
     // The engine refuses the preflight with 403 and no CORS headers.
     expect(r.out).toContain('header: Access-Control-Allow-Origin: (absent)');
     expect(r.out).toContain('the preflight was answered 403');
+    // corsgate's refusal carries Vary: Origin: a CORS decision, not an auth layer.
+    expect(r.out).not.toContain('preflight-auth');
   });
 
   it('blocks an origin that is not allowed (exit 1)', async () => {
@@ -180,7 +182,9 @@ describe('check names each server mistake', () => {
     const r = await check([s.url, '--origin', APP]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('vary-missing');
-    expect(r.out).toContain('Access-Control-Allow-Origin echoes the request origin "https://app.example"');
+    expect(r.out).toContain(
+      'the CORS headers differ when the same request is sent with Origin https://vary-probe.corsgate.invalid (Access-Control-Allow-Origin: https://vary-probe.corsgate.invalid)',
+    );
   });
 
   it('detects origin-dependence by probing without Origin (vary-missing)', async () => {
@@ -194,8 +198,8 @@ describe('check names each server mistake', () => {
     expect(trace.verdict).toBe('allowed');
     expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
     expect(trace.mistakes[0]?.message).toContain('sent without Origin');
-    // The actual request, then the probe without Origin.
-    expect(s.seen.length - before).toBe(2);
+    // The actual request, the probe with another origin (same answer), then the one without Origin.
+    expect(s.seen.length - before).toBe(3);
   });
 
   it('does not flag Vary when the answer is the same for every origin', async () => {
@@ -207,14 +211,26 @@ describe('check names each server mistake', () => {
     expect(trace.mistakes).toEqual([]);
   });
 
-  it('never probes a non-GET/HEAD request again', async () => {
+  it('never re-sends a POST, and then takes an echoed origin as the evidence', async () => {
     const s = await start((req, res) => {
       res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
       res.end('x');
     });
     const before = s.seen.length;
-    await checkRequest({ url: s.url, origin: APP, method: 'POST' });
+    const trace = await checkRequest({ url: s.url, origin: APP, method: 'POST' });
     expect(s.seen.length - before).toBe(1);
+    expect(trace.mistakes.map((m) => m.code)).toEqual(['vary-missing']);
+    expect(trace.mistakes[0]?.message).toContain('not re-sent to confirm');
+  });
+
+  it('does not flag a static single-origin ACAO, which needs no Vary (R24)', async () => {
+    const s = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', APP);
+      res.end('x');
+    });
+    const trace = await checkRequest({ url: s.url, origin: APP });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.mistakes).toEqual([]);
   });
 
   it('flags two ACAO lines (acao-duplicate) and blocks', async () => {
@@ -253,7 +269,7 @@ describe('check names each server mistake', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('preflight-auth');
     expect(r.out).toContain('WWW-Authenticate: Bearer realm="api"');
-    expect(r.out).toContain('a browser never sends credentials on a preflight');
+    expect(r.out).toContain('browsers never send credentials on a preflight');
   });
 
   it('flags a preflight answered 403 without CORS headers (preflight-auth)', async () => {
@@ -331,6 +347,163 @@ describe('check names each server mistake', () => {
   });
 });
 
+describe('check follows redirects of the actual request as a browser does (R11, R25, R26)', () => {
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  const start = async (h: Parameters<typeof serve>[0]) => {
+    const s = await serve(h);
+    servers.push(s);
+    return s;
+  };
+
+  it('keeps the page origin across a same-origin redirect', async () => {
+    const s = await start((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '');
+      res.setHeader('Vary', 'Origin');
+      if (req.url === '/api/items') {
+        res.writeHead(307, { Location: '/api/v2/items' });
+        res.end();
+        return;
+      }
+      res.end('ok');
+    });
+    const trace = await checkRequest({ url: s.url, origin: APP });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.actual?.response?.status).toBe(307);
+    expect(trace.redirects).toHaveLength(1);
+    expect(trace.redirects?.[0]).toMatchObject({
+      url: `${s.origin}/api/v2/items`,
+      origin: APP,
+      method: 'GET',
+    });
+    expect(trace.redirects?.[0]?.actual?.response?.status).toBe(200);
+  });
+
+  it('blocks a redirect whose 3xx lacks CORS headers, without following it', async () => {
+    const s = await start((req, res) => {
+      if (req.url === '/api/items') {
+        res.writeHead(302, { Location: '/elsewhere' });
+        res.end();
+        return;
+      }
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end('ok');
+    });
+    const before = s.seen.length;
+    const trace = await checkRequest({ url: s.url, origin: APP, probeVary: false });
+    expect(trace.verdict).toBe('blocked');
+    expect(s.seen.length - before).toBe(1);
+    expect(trace.steps.find((x) => x.status === 'fail')?.header).toBe('Access-Control-Allow-Origin');
+  });
+
+  it('sends Origin: null after a cross-origin redirect, so only ACAO null or * passes', async () => {
+    const star = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end('ok');
+    });
+    const strict = await start((_req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', APP);
+      res.end('ok');
+    });
+    const hop = (target: string) =>
+      start((_req, res) => {
+        res.writeHead(302, { Location: target, 'Access-Control-Allow-Origin': '*' });
+        res.end();
+      });
+    const toStrict = await hop(`${strict.origin}/x`);
+    const blocked = await checkRequest({ url: toStrict.url, origin: APP, probeVary: false });
+    expect(blocked.verdict).toBe('blocked');
+    expect(blocked.redirects?.[0]?.origin).toBe('null');
+    const sent = strict.seen.at(-1)?.rawHeaders ?? [];
+    expect(sent[sent.indexOf('Origin') + 1]).toBe('null');
+    expect(blocked.steps.find((x) => x.status === 'fail')?.message).toContain(
+      'which is not byte-for-byte the request origin "null"',
+    );
+
+    const toStar = await hop(`${star.origin}/x`);
+    const allowed = await checkRequest({ url: toStar.url, origin: APP, probeVary: false });
+    expect(allowed.verdict).toBe('allowed');
+    expect(
+      allowed.steps.some((x) => x.rule === 'R26' && x.message.includes('the Origin becomes "null"')),
+    ).toBe(true);
+  });
+
+  it('turns a POST into a GET on 303 and drops the body headers', async () => {
+    const s = await start((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.url === '/api/items') {
+        res.writeHead(303, { Location: '/api/result' });
+        res.end();
+        return;
+      }
+      res.end('ok');
+    });
+    const trace = await checkRequest({
+      url: s.url,
+      origin: APP,
+      method: 'POST',
+      headers: [['Content-Type', 'text/plain']],
+    });
+    expect(trace.verdict).toBe('allowed');
+    expect(trace.redirects?.[0]?.method).toBe('GET');
+    expect(s.seen.at(-1)?.method).toBe('GET');
+    expect(s.seen.at(-1)?.rawHeaders).not.toContain('Content-Type');
+  });
+
+  it('gives up after 20 redirects', async () => {
+    const s = await start((req, res) => {
+      const n = Number(req.url?.slice(1) ?? '0') || 0;
+      res.writeHead(302, { Location: `/${n + 1}`, 'Access-Control-Allow-Origin': '*' });
+      res.end();
+    });
+    const trace = await checkRequest({ url: `${s.origin}/0`, origin: APP, probeVary: false });
+    expect(trace.verdict).toBe('blocked');
+    expect(trace.redirects).toHaveLength(20);
+    expect(trace.steps.at(-1)?.message).toBe('more than 20 redirects');
+  });
+});
+
+describe('check text output', () => {
+  it('prints every step, the failing header with its value, the fix and the verdict', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': req.headers.origin ?? '',
+        'Access-Control-Allow-Methods': 'put',
+        Vary: 'Origin',
+      });
+      res.end();
+    });
+    const r = await check([s.url, '--origin', APP, '--method', 'put', '-H', 'X-A: 1']);
+    await s.close();
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        `PUT ${s.url} from ${APP} (chromium)`,
+        '',
+        'input:',
+        '  · the browser upper-cases "put" to PUT [R7]',
+        '',
+        'preflight (OPTIONS → 204):',
+        '  · a preflight is needed: method PUT is not GET, HEAD or POST; header X-A is not CORS-safelisted: only Accept, Accept-Language, Content-Language, Content-Type and Range can be [R3]',
+        '    > Accept: */*',
+        '    > Access-Control-Request-Method: PUT',
+        '    > Access-Control-Request-Headers: x-a',
+        `    > Origin: ${APP}`,
+        '  ✓ Access-Control-Allow-Origin matches the origin exactly [R14]',
+        '  ✓ status 204 is an ok status (200-299) [R14]',
+        '  ✗ Access-Control-Allow-Methods is "put", which does not list PUT (it lists "put", but methods are compared case-sensitively, R16) [R16]',
+        '      header: Access-Control-Allow-Methods: put',
+        '      fix: add PUT to Access-Control-Allow-Methods',
+        '',
+        'verdict: blocked — the browser reports a CORS error (a network error to the script)',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('check input errors and colour', () => {
   it('exits 2 on a malformed origin and suggests corsgate origin', async () => {
     const r = await check(['http://127.0.0.1:9/', '--origin', 'https://App.example/']);
@@ -360,6 +533,28 @@ describe('check input errors and colour', () => {
     expect(trace.preflight.needed).toBe(false);
     expect(s.seen.at(-1)?.rawHeaders).not.toContain('Cookie');
     expect(trace.steps[0]).toMatchObject({ status: 'warn', rule: 'R6' });
+  });
+  it('counts the default Accept: */* toward the 1024-byte total, as fetch() appends it first', async () => {
+    const s = await serve((_q, r) => {
+      r.setHeader('Access-Control-Allow-Origin', '*');
+      r.end();
+    });
+    // 7 × 128 + 126 = 1022 bytes of safelisted values; with Accept: */* (3 bytes) that is 1025.
+    const languages: [string, string][] = [
+      ...Array.from({ length: 7 }, () => ['Content-Language', 'a'.repeat(128)] as [string, string]),
+      ['Content-Language', 'a'.repeat(126)],
+    ];
+    const withDefault = await checkRequest({ url: s.url, origin: APP, headers: languages, probeVary: false });
+    const withOwnAccept = await checkRequest({
+      url: s.url,
+      origin: APP,
+      headers: [...languages, ['Accept', 'x']],
+      probeVary: false,
+    });
+    await s.close();
+    expect(withDefault.preflight.needed).toBe(true);
+    expect(withDefault.preflight.requestHeaders).toBe('accept,content-language');
+    expect(withOwnAccept.preflight.needed).toBe(false);
   });
   it('colours output on a TTY and never under NO_COLOR', async () => {
     const s = await serve((_q, r) => {

@@ -3,8 +3,8 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { answerPreflightNode, applyToNode, nodeFacts } from '../_node.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { answerNode, applyToNode, nodeFacts } from '../_node.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
 
 /** An Express middleware with the policy's lifecycle attached. */
 export interface ExpressCorsMiddleware {
@@ -33,8 +33,8 @@ export function cors(options?: CorsOptions): ExpressCorsMiddleware {
   const source = policySource(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const decision = source.current().evaluate(nodeFacts(req));
-    if (decision.kind === 'preflight') {
-      answerPreflightNode(res, decision);
+    if (answersItself(decision, req.method, source.block)) {
+      answerNode(res, decision);
       return;
     }
     applyToNode(res, decision);

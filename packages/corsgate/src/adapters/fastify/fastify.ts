@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Decision } from '../../engine/decision.js';
 import { nodeFacts } from '../_node.js';
-import { type CorsOptions, mergeVary, policySource } from '../_shared.js';
+import { answerStatus, answersItself, type CorsOptions, mergeVary, policySource } from '../_shared.js';
 
 /** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;
@@ -58,8 +58,8 @@ function corsgatePlugin(
     (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void => {
       const decision = source.current().evaluate(nodeFacts(request.raw));
       setHeaders(reply, decision);
-      if (decision.kind === 'preflight') {
-        reply.code(decision.status!).send();
+      if (answersItself(decision, request.method, source.block)) {
+        reply.code(answerStatus(decision)).send();
         return;
       }
       next();

@@ -3,8 +3,8 @@
  * @module
  */
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { applyToResponse, decideFetch, preflightResponse } from '../_fetch.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { answerResponse, applyToResponse, decideFetch } from '../_fetch.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
 
 /** A Hono middleware with the policy's lifecycle attached. */
 export type HonoCorsMiddleware = MiddlewareHandler & {
@@ -34,7 +34,7 @@ export function cors(options?: CorsOptions): HonoCorsMiddleware {
   const source = policySource(options);
   const middleware = async (c: Context, next: Next): Promise<Response | undefined> => {
     const decision = decideFetch(source.current(), c.req.raw);
-    if (decision.kind === 'preflight') return preflightResponse(decision);
+    if (answersItself(decision, c.req.method, source.block)) return answerResponse(decision);
     await next();
     const response = c.res;
     const updated = applyToResponse(response, decision);

@@ -5,8 +5,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Decision } from '../../engine/decision.js';
-import { answerPreflightNode, applyToNode, nodeFacts } from '../_node.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { answerNode, applyToNode, nodeFacts } from '../_node.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
 
 /** A Koa middleware with the policy's lifecycle attached. */
 export interface KoaCorsMiddleware {
@@ -37,9 +37,9 @@ export function cors(options?: CorsOptions): KoaCorsMiddleware {
   const middleware = (ctx: Context, next: Next): Promise<void> | void => {
     const res = ctx.res;
     const decision = source.current().evaluate(nodeFacts(ctx.req));
-    if (decision.kind === 'preflight') {
+    if (answersItself(decision, ctx.method, source.block)) {
       ctx.respond = false;
-      answerPreflightNode(res, decision);
+      answerNode(res, decision);
       return;
     }
     applyToNode(res, decision);

@@ -4,10 +4,13 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerPreflightNode, applyToNode, nodeFacts } from '../_node.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { answerNode, applyToNode, nodeFacts } from '../_node.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
 
-/** `handle(req, res)`: true when it answered the request itself, false to let the application answer. */
+/**
+ * `handle(req, res)`: true when it answered the request itself (a preflight, or a request refused by
+ * `blockDisallowedUnsafeRequests`), false to let the application answer.
+ */
 export interface NodeCorsHandler {
   (req: IncomingMessage, res: ServerResponse): boolean;
   /** Resolves once the policy is loaded. */
@@ -19,9 +22,11 @@ export interface NodeCorsHandler {
 /**
  * Builds the handler once; each call only evaluates the compiled policy.
  * Preflights (R2: OPTIONS with Origin and Access-Control-Request-Method) are answered at once with
- * their status (204/200 allowed, 403 refused) and the call returns true. Every other request gets
+ * their status (204/200 allowed, 403 refused) and the call returns true; so is a state-changing
+ * request from a refused origin when `blockDisallowedUnsafeRequests` is on. Every other request gets
  * its CORS headers and Vary set on `res` and returns false; the application answers it.
- * @param options the engine's configuration, or `{ policy }` with a compiled policy.
+ * @param options the engine's configuration, or `{ policy }` with a compiled policy; plus
+ *   `blockDisallowedUnsafeRequests` (default false).
  * @throws CorsConfigError at once when the configuration is invalid.
  * @example
  * import { createServer } from 'node:http';
@@ -36,8 +41,8 @@ export function cors(options?: CorsOptions): NodeCorsHandler {
   const source = policySource(options);
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const decision = source.current().evaluate(nodeFacts(req));
-    if (decision.kind === 'preflight') {
-      answerPreflightNode(res, decision);
+    if (answersItself(decision, req.method!, source.block)) {
+      answerNode(res, decision);
       return true;
     }
     applyToNode(res, decision);
