@@ -1,0 +1,2 @@
+-- wrk: send OPTIONS (a preflight) instead of GET.
+wrk.method = "OPTIONS"

@@ -1,0 +1,60 @@
+/**
+ * The gateway's configuration: what `--config FILE` (YAML) and the flags both turn into.
+ * The CORS part of each policy is the library's own `CorsConfig` (minus `origins`, which come from
+ * the allowlist file unless a route lists its own); the engine validates it, not this schema, so
+ * there is one source of truth for CORS rules. This schema checks only the gateway's own shape.
+ */
+import { z } from 'zod';
+
+/** CORS fields, checked for shape here and for meaning by the engine (`validateConfig`). */
+const corsFields = {
+  credentials: z.boolean().optional(),
+  methods: z.array(z.string()).optional(),
+  requestHeaders: z.array(z.string()).optional(),
+  exposeHeaders: z.array(z.string()).optional(),
+  maxAge: z.number().optional(),
+  preflightStatus: z.union([z.literal(200), z.literal(204)]).optional(),
+  privateNetwork: z.boolean().optional(),
+  debug: z.boolean().optional(),
+  dangerouslyAllowNullOrigin: z.boolean().optional(),
+  dangerouslyAllowInsecureOrigins: z.boolean().optional(),
+  dangerouslyAllowPublicSuffixWildcards: z.boolean().optional(),
+};
+
+export const policySchema = z.strictObject(corsFields);
+
+export const routeSchema = z.strictObject({
+  /** `/exact`, or `/prefix/*` (the prefix itself and everything below it). */
+  path: z.string(),
+  /** Fields that override the base policy on this route. */
+  policy: policySchema.optional(),
+  /** Origins for this route instead of the allowlist file (e.g. `["*"]` on `/public/*`). */
+  origins: z.array(z.string()).optional(),
+  /** Remove `Cookie` before forwarding (a cross-site page cannot ride a session cookie). */
+  stripCookies: z.boolean().optional(),
+});
+
+const port = z.number().int().min(0).max(65535);
+
+export const fileSchema = z.strictObject({
+  upstream: z.string().optional(),
+  allowlist: z.string().optional(),
+  listen: z
+    .strictObject({
+      host: z.string().optional(),
+      port: port.optional(),
+      tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+    })
+    .optional(),
+  admin: z.strictObject({ host: z.string().optional(), port: port.optional() }).optional(),
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  upstreamTimeoutMs: z.number().int().min(1).optional(),
+  shutdownTimeoutMs: z.number().int().min(0).optional(),
+  policy: policySchema.optional(),
+  routes: z.array(routeSchema).optional(),
+});
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type PolicyFields = z.infer<typeof policySchema>;
+export type RouteFields = z.infer<typeof routeSchema>;

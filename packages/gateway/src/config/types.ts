@@ -1,0 +1,52 @@
+/** The gateway's resolved configuration: flags over the YAML file over defaults. */
+import type { CorsConfig } from 'corsgate';
+
+export type PolicyOptions = Omit<CorsConfig, 'origins'>;
+
+export interface RouteConfig {
+  /** As written: `/exact` or `/prefix/*`. */
+  readonly path: string;
+  /** The path without the trailing `*` when `prefix` is true. */
+  readonly match: string;
+  readonly prefix: boolean;
+  /** The base policy with this route's overrides applied. */
+  readonly policy: PolicyOptions;
+  /** Origins of this route; absent means the allowlist file's. */
+  readonly origins?: readonly string[];
+  readonly stripCookies: boolean;
+}
+
+export interface GatewayConfig {
+  /** Upstream origin, e.g. `http://127.0.0.1:3000`. */
+  readonly upstream: string;
+  /** Path prefix of the upstream URL, without a trailing slash ('' for none). */
+  readonly upstreamPath: string;
+  /** Absolute path of the allowlist file. */
+  readonly allowlist: string;
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  /** 0 disables the admin listener. */
+  readonly adminPort: number;
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** 1 = no cluster. */
+  readonly workers: number;
+  readonly logLevel: string;
+  readonly upstreamTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly policy: PolicyOptions;
+  readonly routes: readonly RouteConfig[];
+}
+
+/** One problem in the configuration, located at a file position or a flag. */
+export interface ConfigProblem {
+  readonly code: string;
+  readonly severity: 'error' | 'warning';
+  /** Where: `corsgate.yaml:12:7`, `--methods`, or `allowed_origins.list:3:1`. */
+  readonly where: string;
+  readonly message: string;
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.where} ${p.severity} ${p.code}: ${p.message}`;
+}

@@ -1,0 +1,123 @@
+/**
+ * Prometheus metrics (prom-client, the global registry so that with --workers the primary's
+ * AggregatorRegistry can collect every worker's). Label children are bound once so the hot path
+ * only increments.
+ */
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, register } from 'prom-client';
+import type { AllowlistSnapshot, AllowlistStatus } from './allowlist.js';
+
+let defaultsStarted = false;
+
+export class Metrics {
+  /**
+   * Hot-path counts are plain numbers, folded into the prom-client counters at scrape time:
+   * a bound label child still hashes its labels on every `inc`.
+   */
+  private readonly requestCounts = new Map<string, { kind: string; decision: string; n: number }>();
+  private readonly denialCounts = new Map<string, number>();
+
+  readonly requests = this.foldedCounter(
+    'corsgate_requests_total',
+    'Requests by kind (preflight, actual, same-origin, not-cors) and decision (allowed, refused)',
+    ['kind', 'decision'],
+    (c) => {
+      for (const { kind, decision, n } of this.requestCounts.values()) c.inc({ kind, decision }, n);
+    },
+  );
+  readonly denials = this.foldedCounter(
+    'corsgate_denials_total',
+    'Refused requests by reason code (see REASONS)',
+    ['reason'],
+    (c) => {
+      for (const [reason, n] of this.denialCounts) c.inc({ reason }, n);
+    },
+  );
+  readonly blocked = new Counter({
+    name: 'corsgate_blocked_requests_total',
+    help: 'State-changing cross-origin requests answered 403 without reaching the upstream',
+  });
+  readonly allowlistVersion = new Gauge({
+    name: 'corsgate_allowlist_version',
+    help: 'Version of the allowlist in force (increases by one per applied change)',
+    aggregator: 'max',
+  });
+  readonly allowlistEntries = new Gauge({
+    name: 'corsgate_allowlist_entries',
+    help: 'Entries in the allowlist in force',
+    aggregator: 'max',
+  });
+  readonly lastReloadSuccess = new Gauge({
+    name: 'corsgate_allowlist_last_reload_success',
+    help: '1 when the last reload applied or found no change, 0 when it was rejected or the file unreadable',
+    aggregator: 'min',
+  });
+  readonly lastReloadTime = new Gauge({
+    name: 'corsgate_allowlist_last_reload_timestamp_seconds',
+    help: 'When the allowlist file was last read (Unix time)',
+    aggregator: 'max',
+  });
+  readonly reloadFailures = new Counter({
+    name: 'corsgate_allowlist_reload_failures_total',
+    help: 'Reloads that kept the previous version: rejected (errors in the file), missing or unreadable',
+    labelNames: ['result'] as const,
+  });
+  readonly upstreamLatency = new Histogram({
+    name: 'corsgate_upstream_response_seconds',
+    help: 'Time from forwarding a request to the upstream’s response headers',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  readonly upstreamErrors = new Counter({
+    name: 'corsgate_upstream_errors_total',
+    help: 'Upstream failures by type: refused (502), timeout (504), reset, aborted (client went away)',
+    labelNames: ['type'] as const,
+  });
+
+  constructor() {
+    if (!defaultsStarted) {
+      collectDefaultMetrics({ prefix: 'corsgate_' });
+      defaultsStarted = true;
+      // prom-client installs a worker's answer to the primary's metrics requests only when an
+      // AggregatorRegistry is constructed in that worker.
+      if (cluster.isWorker) new AggregatorRegistry();
+    }
+  }
+
+  private foldedCounter<L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    fold: (c: Counter<L>) => void,
+  ): Counter<L> {
+    return new Counter<L>({
+      name,
+      help,
+      labelNames,
+      collect() {
+        this.reset();
+        fold(this);
+      },
+    });
+  }
+
+  countRequest(kind: string, allowed: boolean): void {
+    const key = allowed ? kind : `${kind}!`;
+    const entry = this.requestCounts.get(key);
+    if (entry !== undefined) entry.n++;
+    else this.requestCounts.set(key, { kind, decision: allowed ? 'allowed' : 'refused', n: 1 });
+  }
+
+  countDenial(reason: string): void {
+    this.denialCounts.set(reason, (this.denialCounts.get(reason) ?? 0) + 1);
+  }
+
+  allowlist(snapshot: AllowlistSnapshot, status: AllowlistStatus | undefined): void {
+    this.allowlistVersion.set(snapshot.version);
+    this.allowlistEntries.set(snapshot.entries.length);
+    const result = status?.lastReloadResult ?? 'applied';
+    this.lastReloadSuccess.set(result === 'applied' || result === 'unchanged' ? 1 : 0);
+    this.lastReloadTime.set((status?.lastReloadAt ?? snapshot.loadedAt) / 1000);
+  }
+}
+
+export { register };

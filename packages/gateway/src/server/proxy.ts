@@ -1,0 +1,363 @@
+/**
+ * The traffic listener's request handler. One request:
+ *   facts from the raw request → decision against the snapshot in force now (the route's policy
+ *   when a route matches) → preflight: answered here, never forwarded → a refused state-changing
+ *   request: 403, never forwarded → otherwise streamed to the upstream over a pooled keep-alive
+ *   undici client, and the response streamed back with the upstream's CORS headers replaced by the
+ *   decision's and Vary appended to.
+ * Counters and the denied table are updated from the decision, never by re-parsing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Decision, Policy, RequestFacts } from 'corsgate';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { Pool } from 'undici';
+import type { GatewayConfig } from '../config/types.js';
+import type { AllowlistWatcher } from './allowlist.js';
+import type { DeniedTable } from './denied.js';
+import { appendVary, connectionTokens, isHopByHop } from './headers.js';
+import type { Metrics } from './metrics.js';
+import { RouteTable } from './routes.js';
+
+/** Denial log lines: at most one per origin+reason per interval, and this many per second overall. */
+const DENIAL_LOG_INTERVAL_MS = 60_000;
+const DENIAL_LOGS_PER_SECOND = 20;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** `/.`, `/..`, `//` or a backslash in the target: resolve before matching routes. */
+const DOT_SEGMENT = /\/\.|\/\/|\\/;
+
+function normaliseTarget(target: string): string {
+  if (target === '*') return '*';
+  try {
+    const u = new URL(target, 'http://gateway.invalid');
+    return u.pathname + u.search;
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * The path routes are matched against: percent-decoded (so `/api%2Fx` is under `/api/*`) and
+ * dot-segments resolved after decoding (so `/public/%2e%2e/api/x` is too). Matching on what the
+ * upstream will most likely resolve stops an encoded path from escaping a stricter route.
+ */
+function routePath(path: string): string {
+  if (!path.includes('%')) return path;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+  return DOT_SEGMENT.test(decoded) ? normaliseTarget(decoded).split('?')[0]! : decoded;
+}
+
+export interface ProxyDeps {
+  readonly config: GatewayConfig;
+  readonly watcher: AllowlistWatcher;
+  readonly metrics: Metrics;
+  readonly denied: DeniedTable;
+  readonly logger: Logger;
+}
+
+export class GatewayProxy {
+  readonly pool: Pool;
+  readonly routes: RouteTable;
+  private readonly scheme: string;
+  private readonly upstreamPath: string;
+  private readonly deps: ProxyDeps;
+  private logWindow = 0;
+  private logsInWindow = 0;
+  private suppressedOverall = 0;
+  /** Set while draining: responses ask clients to close their connections. */
+  draining = false;
+
+  constructor(deps: ProxyDeps) {
+    this.deps = deps;
+    const { config } = deps;
+    this.scheme = config.tls === undefined ? 'http' : 'https';
+    this.upstreamPath = config.upstreamPath;
+    this.pool = new Pool(config.upstream, {
+      connections: 256,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      headersTimeout: config.upstreamTimeoutMs,
+      bodyTimeout: config.upstreamTimeoutMs,
+      connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
+    });
+    this.routes = new RouteTable(config.routes);
+    this.routes.onRouteError = (route, error) =>
+      deps.logger.error(
+        { route: route.path, issues: error.errors.map((i) => i.code) },
+        'route policy does not compile with the new allowlist; the route refuses every cross-origin caller until it does',
+      );
+  }
+
+  /** The request listener for node:http / node:https. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const snapshot = this.deps.watcher.current;
+    let url = req.url ?? '/';
+    // Absolute-form targets (`GET http://host/path`) and dot segments are normalised once, and the
+    // normalised target is what the upstream receives, so routes match what the upstream serves.
+    if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = this.routes.resolve(this.routes.empty ? path : routePath(path), snapshot);
+    const policy: Policy = route === undefined ? snapshot.policy : route.policy;
+    const decision = policy.evaluate(this.facts(req));
+    const { metrics } = this.deps;
+    metrics.countRequest(decision.kind, decision.allowed);
+    if (this.draining) res.setHeader('Connection', 'close');
+
+    if (decision.kind === 'preflight') {
+      // R2/R14: the gateway answers every preflight itself; it never reaches the upstream.
+      if (!decision.allowed) this.deny(req, path, decision);
+      const headers = decision.headers as Record<string, string | number>;
+      const vary = appendVary(undefined, decision.vary);
+      if (vary !== undefined) headers['Vary'] = vary;
+      headers['Content-Length'] = 0;
+      res.writeHead(decision.status ?? 204, headers);
+      res.end();
+      return;
+    }
+    if (!decision.allowed) {
+      this.deny(req, path, decision);
+      const method = req.method;
+      // CORS only hides a response, after the upstream has acted: a refused origin's
+      // state-changing request is stopped here (PRODUCT.md "The gateway").
+      if (method !== 'GET' && method !== 'HEAD') {
+        metrics.blocked.inc();
+        this.json(res, 403, decision, { error: 'cross-origin request refused', reason: decision.reason });
+        req.resume();
+        return;
+      }
+    }
+    this.forward(req, res, url, decision, route?.stripCookies === true);
+  };
+
+  private facts(req: IncomingMessage): RequestFacts {
+    const h = req.headers;
+    let origin: string | string[] | undefined = h.origin;
+    const method = req.method ?? 'GET';
+    let acrm: string | string[] | undefined;
+    let acrh: string | string[] | undefined;
+    let acrpn: string | string[] | undefined;
+    // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
+    // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
+    // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
+    if (origin !== undefined && origin.includes(',')) origin = req.headersDistinct.origin;
+    if (method === 'OPTIONS') {
+      acrm = h['access-control-request-method'];
+      acrh = h['access-control-request-headers'];
+      acrpn = h['access-control-request-private-network'];
+    }
+    return {
+      method,
+      origin,
+      accessControlRequestMethod: acrm,
+      accessControlRequestHeaders: acrh,
+      accessControlRequestPrivateNetwork: acrpn,
+      host: h.host,
+      scheme: this.scheme,
+      secFetchSite: h['sec-fetch-site'],
+    };
+  }
+
+  private deny(req: IncomingMessage, path: string, decision: Decision): void {
+    this.deps.metrics.countDenial(decision.reason);
+    const origin = req.headers.origin ?? '';
+    const now = Date.now();
+    const entry = this.deps.denied.record(origin, decision.reason, req.method ?? '', path, now);
+    // Deduplicated and rate-limited: once per origin+reason per interval, and a global cap per
+    // second, so a flood of distinct origins cannot flood the log.
+    if (now - entry.loggedAt < DENIAL_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    const second = Math.floor(now / 1000);
+    if (second !== this.logWindow) {
+      this.logWindow = second;
+      this.logsInWindow = 0;
+    }
+    if (this.logsInWindow >= DENIAL_LOGS_PER_SECOND) {
+      this.suppressedOverall++;
+      entry.suppressed++;
+      return;
+    }
+    this.logsInWindow++;
+    this.deps.logger.warn(
+      {
+        event: 'denied',
+        kind: decision.kind,
+        reason: decision.reason,
+        detail: decision.detail,
+        origin: entry.origin,
+        method: req.method,
+        path: entry.samplePath,
+        suppressed: entry.suppressed,
+        suppressedOverall: this.suppressedOverall,
+      },
+      'cross-origin request refused',
+    );
+    entry.loggedAt = now;
+    entry.suppressed = 0;
+    this.suppressedOverall = 0;
+  }
+
+  /** A small JSON answer from the gateway itself, with the decision's CORS headers. */
+  private json(res: ServerResponse, status: number, decision: Decision, body: object): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const text = JSON.stringify(body);
+    const headers = decision.headers as Record<string, string | number>;
+    const vary = appendVary(undefined, decision.vary);
+    if (vary !== undefined) headers['Vary'] = vary;
+    headers['Content-Type'] = JSON_TYPE;
+    headers['Content-Length'] = Buffer.byteLength(text);
+    headers['Cache-Control'] = 'no-store';
+    res.writeHead(status, headers);
+    res.end(text);
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    decision: Decision,
+    stripCookies: boolean,
+  ): void {
+    const raw = req.rawHeaders;
+    const listed = connectionTokens(req.headers.connection);
+    const headers: string[] = [];
+    let xff: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const lower = name.toLowerCase();
+      if (isHopByHop(lower, listed)) continue;
+      switch (lower) {
+        case 'host':
+        case 'x-forwarded-proto':
+        case 'x-forwarded-host':
+        // Node answers Expect: 100-continue itself; undici does not forward it.
+        case 'expect':
+          continue;
+        case 'x-forwarded-for':
+          xff = xff === undefined ? raw[i + 1]! : `${xff}, ${raw[i + 1]!}`;
+          continue;
+        case 'cookie':
+          if (stripCookies) continue;
+      }
+      headers.push(name, raw[i + 1]!);
+    }
+    const client = req.socket.remoteAddress ?? '';
+    headers.push('X-Forwarded-For', xff === undefined ? client : `${xff}, ${client}`);
+    headers.push('X-Forwarded-Proto', this.scheme);
+    if (req.headers.host !== undefined) headers.push('X-Forwarded-Host', req.headers.host);
+
+    const method = req.method ?? 'GET';
+    const hasBody =
+      req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
+    const started = performance.now();
+    const { metrics } = this.deps;
+    let controller: Dispatcher.DispatchController | undefined;
+    let finished = false;
+    let clientGone = false;
+
+    const onClose = (): void => {
+      if (finished) return;
+      // The client went away before the response ended: cancel the upstream request.
+      clientGone = true;
+      metrics.upstreamErrors.labels('aborted').inc();
+      controller?.abort(new Error('client aborted'));
+    };
+    res.on('close', onClose);
+
+    const opts: Dispatcher.DispatchOptions = {
+      method: method as Dispatcher.HttpMethod,
+      path: this.upstreamPath + target,
+      headers,
+      body: hasBody ? req : null,
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (c) => {
+        controller = c;
+        if (clientGone) c.abort(new Error('client aborted'));
+      },
+      onResponseStart: (c, statusCode, upstreamHeaders) => {
+        metrics.upstreamLatency.observe((performance.now() - started) / 1000);
+        if (statusCode < 200) return; // 1xx informational: not relayed.
+        const out: string[] = [];
+        const listedUp = connectionTokens(upstreamHeaders['connection'] as string | string[] | undefined);
+        let vary: string | string[] | undefined;
+        for (const name in upstreamHeaders) {
+          const value = upstreamHeaders[name];
+          if (value === undefined) continue;
+          // R24: the upstream's own CORS headers are replaced by the decision's, never duplicated.
+          if (name.startsWith('access-control-') || isHopByHop(name, listedUp)) continue;
+          if (name === 'vary') {
+            vary = value;
+            continue;
+          }
+          if (Array.isArray(value)) for (const v of value) out.push(name, v);
+          else out.push(name, value);
+        }
+        const dh = decision.headers;
+        for (const name in dh) out.push(name, dh[name]!);
+        const merged = appendVary(vary, decision.vary);
+        if (merged !== undefined) out.push('Vary', merged);
+        if (this.draining) out.push('Connection', 'close');
+        res.writeHead(statusCode, out);
+        // HEAD and bodiless statuses end with no data.
+        void c;
+      },
+      onResponseData: (c, chunk) => {
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once('drain', () => c.resume());
+        }
+      },
+      onResponseEnd: () => {
+        finished = true;
+        res.end();
+      },
+      onResponseError: (_c, error) => {
+        finished = true;
+        if (clientGone) return;
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (res.headersSent) {
+          metrics.upstreamErrors.labels('reset').inc();
+          res.destroy(error);
+          return;
+        }
+        const timeout =
+          code === 'UND_ERR_HEADERS_TIMEOUT' ||
+          code === 'UND_ERR_CONNECT_TIMEOUT' ||
+          code === 'UND_ERR_BODY_TIMEOUT' ||
+          code === 'ETIMEDOUT';
+        metrics.upstreamErrors.labels(timeout ? 'timeout' : 'refused').inc();
+        this.deps.logger.error(
+          { event: 'upstream-error', code, message: error.message, path: req.url },
+          'upstream failed',
+        );
+        // The CORS headers an allowed origin needs, so the browser shows the real error (502/504)
+        // instead of a CORS error.
+        this.json(res, timeout ? 504 : 502, decision, {
+          error: timeout ? 'upstream timed out' : 'upstream unavailable',
+          code,
+        });
+      },
+    };
+    this.pool.dispatch(opts, handler);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * Running the gateway: one process (traffic + admin listeners), or with --workers a cluster
+ * primary (admin listener, signals, IPC) and N workers (traffic listener each, sharing the port,
+ * each watching the same allowlist file).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { type AdminBackend, createAdminServer } from '../admin/admin.js';
+import type { GatewayConfig } from '../config/types.js';
+import type { AllowlistEvent, AllowlistWatcher } from './allowlist.js';
+import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
+import { createLogger } from './log.js';
+import { Metrics, register } from './metrics.js';
+import { GatewayProxy } from './proxy.js';
+import { allowlistView, reloadView } from './views.js';
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(scheme: string, a: AddressInfo): string {
+  return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Metrics, logger: Logger): void {
+  metrics.allowlist(watcher.current, watcher.status());
+  watcher.on((event: AllowlistEvent) => {
+    const status = watcher.status();
+    metrics.allowlist(watcher.current, status);
+    switch (event.type) {
+      case 'reloaded':
+      case 'recovered':
+        proxy.routes.prepare(event.snapshot);
+        logger.info(
+          {
+            event: 'allowlist-applied',
+            version: event.snapshot.version,
+            entries: event.snapshot.entries.length,
+            warnings: event.snapshot.warnings.length,
+          },
+          'allowlist applied',
+        );
+        return;
+      case 'rejected':
+        metrics.reloadFailures.labels('rejected').inc();
+        logger.error(
+          {
+            event: 'allowlist-rejected',
+            version: watcher.current.version,
+            errors: event.errors.map((e) => ({
+              line: e.line,
+              column: e.column,
+              code: e.code,
+              message: e.message,
+            })),
+          },
+          'allowlist has errors; the last good version stays in force',
+        );
+        return;
+      case 'missing':
+      case 'unreadable':
+        metrics.reloadFailures.labels(event.type).inc();
+        logger.error({ event: `allowlist-${event.type}`, version: watcher.current.version }, event.message);
+        return;
+      default:
+        return;
+    }
+  });
+}
+
+/** Serves traffic in this process. Resolves once shut down (SIGTERM/SIGINT, or the primary says so). */
+export async function runWorker(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  options: { admin: boolean },
+): Promise<number> {
+  // Signals that arrive while starting are held, not lost to the default action (exit by signal).
+  let earlySignal: string | undefined;
+  const earlyTerm = (): void => {
+    earlySignal ??= 'SIGTERM';
+  };
+  const earlyInt = (): void => {
+    earlySignal ??= 'SIGINT';
+  };
+  process.on('SIGTERM', earlyTerm);
+  process.on('SIGINT', earlyInt);
+  const logger = createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const denied = new DeniedTable(1000);
+  const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger });
+  proxy.routes.prepare(watcher.current);
+  watchEvents(watcher, proxy, metrics, logger);
+
+  const server: Server =
+    config.tls === undefined
+      ? createHttpServer(proxy.handle)
+      : (createHttpsServer(
+          { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+          proxy.handle,
+        ) as unknown as Server);
+  server.keepAliveTimeout = 5_000;
+  const address = await listen(server, config.port, config.host);
+  const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
+
+  const local: AdminBackend = {
+    ready: async () => ({ ready: true, detail: { version: watcher.current.version } }),
+    reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
+    allowlist: async () => allowlistView(watcher),
+    denied: async (limit) => ({
+      evicted: denied.evicted,
+      capacity: denied.capacity,
+      origins: viewDenied(denied.list(limit)),
+    }),
+    metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
+  };
+
+  let admin: Server | undefined;
+  let adminUrl: string | undefined;
+  if (options.admin && config.adminPort !== 0) {
+    admin = createAdminServer(local);
+    adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
+  }
+  logger.info(
+    {
+      event: cluster.isWorker ? 'worker-listening' : 'listening',
+      url,
+      admin: adminUrl ?? null,
+      upstream: config.upstream + config.upstreamPath,
+      version: watcher.current.version,
+    },
+    `corsgate listening on ${url}`,
+  );
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const shutdown = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+      proxy.draining = true;
+      const closed = closeServer(server);
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = new Promise<'timeout'>((r) =>
+        setTimeout(() => r('timeout'), config.shutdownTimeoutMs).unref(),
+      );
+      const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
+      clearInterval(idle);
+      if (outcome === 'timeout') {
+        logger.warn({ event: 'shutdown-timeout' }, 'in-flight requests did not finish in time; closing them');
+        server.closeAllConnections();
+      }
+      if (admin !== undefined) {
+        admin.closeAllConnections();
+        await closeServer(admin);
+      }
+      await Promise.race([proxy.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await watcher.close();
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      process.off('SIGHUP', onHup);
+      process.off('message', onMessage);
+      logger.info({ event: 'stopped', outcome }, 'stopped');
+      logger.flush();
+      resolveExit(0);
+    };
+    const onTerm = (): void => void shutdown('SIGTERM');
+    const onInt = (): void => void shutdown('SIGINT');
+    const onHup = (): void => {
+      logger.info({ event: 'sighup' }, 'SIGHUP: re-reading the allowlist');
+      void watcher.reload({ force: true });
+    };
+    // Requests from the cluster primary (admin views, reload, shutdown).
+    const onMessage = (message: unknown): void => {
+      const m = message as { cg?: string; id?: number; op?: string; limit?: number };
+      if (m?.cg !== 'req' || process.send === undefined) return;
+      const reply = (result: unknown): void => {
+        process.send?.({ cg: 'res', id: m.id, result });
+      };
+      switch (m.op) {
+        case 'shutdown':
+          void shutdown('primary');
+          return;
+        case 'reload':
+          void local.reload().then(reply);
+          return;
+        case 'allowlist':
+          void local.allowlist().then(reply);
+          return;
+        case 'denied':
+          reply(viewDenied(denied.list(m.limit ?? 100)));
+          return;
+        case 'ready':
+          reply({ version: watcher.current.version });
+          return;
+      }
+    };
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    process.off('SIGTERM', earlyTerm);
+    process.off('SIGINT', earlyInt);
+    if (earlySignal !== undefined) void shutdown(earlySignal);
+    if (cluster.isPrimary) process.on('SIGHUP', onHup);
+    else process.on('SIGHUP', () => undefined);
+    process.on('message', onMessage);
+    if (cluster.isWorker) process.send?.({ cg: 'listening', url, version: watcher.current.version });
+  });
+}
+
+/** The cluster primary: forks workers, runs the admin listener, relays signals. */
+export async function runPrimary(config: GatewayConfig): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const aggregator = new AggregatorRegistry();
+  const listening = new Map<number, string>();
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  let stopping = false;
+
+  const ask = (worker: Worker, op: string, extra: object = {}): Promise<unknown> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve({ error: 'worker did not answer' });
+      }, 5_000);
+      timer.unref();
+      pending.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      worker.send({ cg: 'req', id, op, ...extra });
+    });
+  const workers = (): Worker[] =>
+    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+
+  const fork = (): void => {
+    const worker = cluster.fork({ CORSGATE_WORKER: '1' });
+    worker.on('message', (message: unknown) => {
+      const m = message as { cg?: string; id?: number; result?: unknown; url?: string };
+      if (m?.cg === 'res' && m.id !== undefined) pending.get(m.id)?.(m.result);
+      else if (m?.cg === 'listening' && m.url !== undefined) {
+        listening.set(worker.id, m.url);
+        if (listening.size === config.workers)
+          logger.info(
+            { event: 'listening', url: m.url, admin: adminUrl ?? null, workers: config.workers },
+            `corsgate listening on ${m.url} with ${config.workers} workers`,
+          );
+      }
+    });
+  };
+
+  const backend: AdminBackend = {
+    ready: async () => {
+      const ready = listening.size === config.workers;
+      return { ready, detail: { workers: config.workers, listening: listening.size } };
+    },
+    reload: async () => ({ workers: await Promise.all(workers().map((w) => ask(w, 'reload'))) }),
+    // Every worker reads the same file; the first one's view stands for all (versions count per worker).
+    allowlist: async () => {
+      const all = workers();
+      return all.length === 0
+        ? { error: 'no worker running' }
+        : ((await ask(all[0]!, 'allowlist')) as object);
+    },
+    denied: async (limit) => {
+      const lists = (await Promise.all(workers().map((w) => ask(w, 'denied', { limit })))) as DeniedView[][];
+      return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
+    },
+    metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+  };
+
+  let admin: Server | undefined;
+  let adminUrl: string | undefined;
+  if (config.adminPort !== 0) {
+    admin = createAdminServer(backend);
+    adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
+  }
+
+  return new Promise<number>((resolveExit) => {
+    cluster.on('exit', (worker, code, signal) => {
+      listening.delete(worker.id);
+      if (stopping) {
+        if (workers().length === 0) void finish();
+        return;
+      }
+      logger.error({ event: 'worker-exit', code, signal }, 'worker exited; starting another');
+      setTimeout(fork, 500).unref();
+    });
+    for (let i = 0; i < config.workers; i++) fork();
+
+    const finish = async (): Promise<void> => {
+      if (admin !== undefined) {
+        admin.closeAllConnections();
+        await closeServer(admin);
+      }
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onTerm);
+      process.off('SIGHUP', onHup);
+      logger.info({ event: 'stopped' }, 'stopped');
+      resolveExit(0);
+    };
+    const onTerm = (): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ event: 'shutdown' }, 'stopping workers');
+      const all = workers();
+      if (all.length === 0) void finish();
+      for (const w of all) w.send({ cg: 'req', id: 0, op: 'shutdown' });
+      // Bounded: workers still running after their own drain deadline are killed.
+      setTimeout(() => {
+        for (const w of workers()) w.process.kill('SIGKILL');
+      }, config.shutdownTimeoutMs + 3_000).unref();
+    };
+    const onHup = (): void => {
+      logger.info({ event: 'sighup' }, 'SIGHUP: workers re-read the allowlist');
+      for (const w of workers()) void ask(w, 'reload');
+    };
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onTerm);
+    process.on('SIGHUP', onHup);
+  });
+}

@@ -1,0 +1,52 @@
+/** JSON views of the allowlist state, for GET /allowlist and POST /reload. */
+import type { AllowlistEvent, AllowlistIssue, AllowlistWatcher } from './allowlist.js';
+
+function issueView(i: AllowlistIssue): object {
+  return {
+    line: i.line,
+    column: i.column,
+    code: i.code,
+    severity: i.severity,
+    text: i.text,
+    message: i.message,
+    ...(i.suggestion === undefined ? {} : { suggestion: i.suggestion }),
+  };
+}
+
+export function allowlistView(watcher: AllowlistWatcher): object {
+  const s = watcher.status();
+  const snap = s.snapshot;
+  return {
+    path: s.path,
+    version: snap.version,
+    hash: snap.hash,
+    loadedAt: new Date(snap.loadedAt).toISOString(),
+    entries: snap.entries.map((e) => ({ origin: e.origin, line: e.line })),
+    warnings: snap.warnings.map(issueView),
+    lastReload: { at: new Date(s.lastReloadAt).toISOString(), result: s.lastReloadResult },
+    lastError:
+      s.lastErrors.length > 0 || s.lastReadError !== undefined
+        ? {
+            ...(s.lastReadError === undefined ? {} : { read: s.lastReadError }),
+            issues: s.lastErrors.map(issueView),
+          }
+        : null,
+    reloadsApplied: s.reloadsApplied,
+    reloadsRejected: s.reloadsRejected,
+    mode: s.mode,
+  };
+}
+
+export function reloadView(event: AllowlistEvent, watcher: AllowlistWatcher): object {
+  const base = { result: event.type, version: watcher.current.version, hash: watcher.current.hash };
+  switch (event.type) {
+    case 'rejected':
+      return { ...base, errors: event.errors.map(issueView) };
+    case 'missing':
+      return { ...base, error: event.message };
+    case 'unreadable':
+      return { ...base, error: event.message, code: event.code };
+    default:
+      return base;
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The traffic listener, black-box: the real `corsgate serve` process in front of a real upstream
+ * on loopback. Raw HTTP/1.1 where header lines matter.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Gateway,
+  raw,
+  startGateway,
+  startUpstream,
+  type TempDir,
+  tempDir,
+  type Upstream,
+  waitFor,
+} from './helpers.js';
+
+const APP = 'https://app.example.com';
+const EVIL = 'https://evil.example';
+
+let upstream: Upstream;
+let gateway: Gateway;
+let tmp: TempDir;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  tmp = tempDir();
+  tmp.file('allowed_origins.list', `# test\n${APP}\n`);
+  tmp.file(
+    'corsgate.yaml',
+    [
+      `upstream: ${upstream.url}`,
+      'allowlist: allowed_origins.list',
+      'upstreamTimeoutMs: 400',
+      'policy:',
+      '  credentials: true',
+      '  methods: [PUT, DELETE]',
+      '  requestHeaders: [Content-Type, X-Custom]',
+      '  exposeHeaders: [X-Request-Id]',
+      '  maxAge: 600',
+      'routes:',
+      '  - path: /public/*',
+      "    origins: ['*']",
+      '    policy: { credentials: false }',
+      '  - path: /api/*',
+      '    stripCookies: true',
+      '',
+    ].join('\n'),
+  );
+  gateway = await startGateway(['--config', `${tmp.dir}/corsgate.yaml`]);
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await upstream?.close();
+  tmp?.remove();
+});
+
+/** Requests the upstream received for a path. */
+function arrived(path: string): number {
+  return upstream.received.filter((r) => r.url.startsWith(path)).length;
+}
+
+describe('preflights', () => {
+  it('answers an allowed preflight itself with the exact CORS headers and never forwards it', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-allowed HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: content-type,x-custom\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(204);
+    expect(res.header('access-control-allow-origin')).toBe(APP);
+    expect(res.header('access-control-allow-credentials')).toBe('true');
+    expect(res.header('access-control-allow-methods')).toBe('PUT');
+    expect(res.header('access-control-allow-headers')).toBe('content-type,x-custom');
+    expect(res.header('access-control-max-age')).toBe('600');
+    expect(res.header('vary')).toBe('Origin');
+    expect(arrived('/pf-allowed')).toBe(0);
+  });
+
+  it('refuses a preflight from an origin not on the allowlist with 403 and no CORS headers, not forwarded', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-refused HTTP/1.1\nHost: api.test\nOrigin: ${EVIL}\nAccess-Control-Request-Method: PUT\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(403);
+    expect(res.lines.filter(([n]) => n.startsWith('access-control-'))).toEqual([]);
+    expect(res.header('vary')).toBe('Origin');
+    expect(arrived('/pf-refused')).toBe(0);
+  });
+
+  it('refuses a preflight whose method is not listed', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-method HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nAccess-Control-Request-Method: PATCH\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(403);
+    expect(res.header('access-control-allow-origin')).toBeUndefined();
+    expect(arrived('/pf-method')).toBe(0);
+  });
+
+  it('reads Access-Control-Request-Headers split over two lines as one list', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-split HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: content-type\nAccess-Control-Request-Headers: x-custom\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(204);
+    expect(res.header('access-control-allow-headers')).toBe('content-type,x-custom');
+  });
+
+  it('refuses a split Access-Control-Request-Headers when one of its lines names a header not allowed', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-split2 HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nAccess-Control-Request-Method: PUT\nAccess-Control-Request-Headers: content-type\nAccess-Control-Request-Headers: x-other\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a preflight with two Origin lines even when both are allowed', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /pf-two HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nOrigin: ${APP}\nAccess-Control-Request-Method: PUT\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(403);
+    expect(res.header('access-control-allow-origin')).toBeUndefined();
+    expect(arrived('/pf-two')).toBe(0);
+  });
+
+  it('forwards an OPTIONS request without Access-Control-Request-Method (not a preflight) from an allowed origin', async () => {
+    const res = await raw(
+      gateway.port,
+      `OPTIONS /plain-options HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(200);
+    expect(arrived('/plain-options')).toBe(1);
+  });
+});
+
+describe('actual requests', () => {
+  it('forwards an allowed GET and sets the CORS headers the allowed origin needs', async () => {
+    const res = await fetch(`${gateway.url}/allowed-get`, { headers: { Origin: APP } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('access-control-expose-headers')).toBe('X-Request-Id');
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(arrived('/allowed-get')).toBe(1);
+  });
+
+  it('blocks a cross-site POST from a refused origin with 403 JSON before it reaches the upstream', async () => {
+    const res = await fetch(`${gateway.url}/blocked-post`, {
+      method: 'POST',
+      headers: { Origin: EVIL },
+      body: 'transfer=1000',
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({ error: 'cross-origin request refused', reason: 'origin-not-allowed' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(arrived('/blocked-post')).toBe(0);
+  });
+
+  it.each(['PUT', 'DELETE', 'PATCH'])(
+    'blocks a refused origin’s %s before it reaches the upstream',
+    async (method) => {
+      const res = await fetch(`${gateway.url}/blocked-${method}`, { method, headers: { Origin: EVIL } });
+      expect(res.status).toBe(403);
+      expect(arrived(`/blocked-${method}`)).toBe(0);
+    },
+  );
+
+  it('blocks a POST carrying two Origin lines', async () => {
+    const res = await raw(
+      gateway.port,
+      `POST /two-origins-post HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nOrigin: ${EVIL}\nContent-Length: 0\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toEqual({
+      error: 'cross-origin request refused',
+      reason: 'origin-multiple',
+    });
+    expect(arrived('/two-origins-post')).toBe(0);
+  });
+
+  it('forwards a refused origin’s GET without CORS headers (the browser hides the response)', async () => {
+    const res = await fetch(`${gateway.url}/refused-get`, { headers: { Origin: EVIL } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(arrived('/refused-get')).toBe(1);
+  });
+
+  it('lets a same-origin POST through untouched (Origin equals the gateway’s own scheme and Host)', async () => {
+    const res = await raw(
+      gateway.port,
+      `POST /same-origin HTTP/1.1\nHost: 127.0.0.1:${gateway.port}\nOrigin: http://127.0.0.1:${gateway.port}\nContent-Length: 2\nConnection: close\n\nok`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.header('access-control-allow-origin')).toBeUndefined();
+    expect(arrived('/same-origin')).toBe(1);
+  });
+
+  it('lets a POST marked Sec-Fetch-Site: same-origin through', async () => {
+    const res = await fetch(`${gateway.url}/sec-fetch`, {
+      method: 'POST',
+      headers: { Origin: 'https://front.test', 'Sec-Fetch-Site': 'same-origin' },
+      body: 'x',
+    });
+    expect(res.status).toBe(200);
+    expect(arrived('/sec-fetch')).toBe(1);
+  });
+
+  it('forwards a POST without Origin (not CORS) untouched', async () => {
+    const res = await fetch(`${gateway.url}/no-origin`, { method: 'POST', body: 'hello' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { bodyBytes: number }).bodyBytes).toBe(5);
+  });
+
+  it('replaces the upstream’s own Access-Control-* headers instead of duplicating them', async () => {
+    const res = await raw(
+      gateway.port,
+      `GET /cors HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.all('access-control-allow-origin')).toEqual([APP]);
+    expect(res.all('access-control-allow-credentials')).toEqual(['true']);
+    expect(res.all('access-control-expose-headers')).toEqual(['X-Request-Id']);
+    expect(res.all('access-control-max-age')).toEqual([]);
+  });
+
+  it('removes the upstream’s CORS headers for a refused origin too', async () => {
+    const res = await raw(
+      gateway.port,
+      `GET /cors HTTP/1.1\nHost: api.test\nOrigin: ${EVIL}\nConnection: close\n\n`,
+    );
+    expect(res.lines.filter(([n]) => n.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('appends Origin to the upstream’s Vary without duplicating a token it already has', async () => {
+    const res = await raw(
+      gateway.port,
+      `GET /cors HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(res.all('vary')).toEqual(['Accept-Encoding, origin']);
+    const echo = await raw(
+      gateway.port,
+      `GET /echo HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(echo.all('vary')).toEqual(['Origin']);
+  });
+
+  it('leaves Vary: * alone', async () => {
+    const res = await raw(
+      gateway.port,
+      `GET /vary-star HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(res.all('vary')).toEqual(['*']);
+  });
+
+  it('uses a route’s own policy: /public/* answers any origin with * and no credentials', async () => {
+    const res = await fetch(`${gateway.url}/public/status`, { headers: { Origin: EVIL } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+});
+
+describe('forwarding', () => {
+  it('adds X-Forwarded-For, -Proto and -Host, appending to an incoming X-Forwarded-For', async () => {
+    await raw(
+      gateway.port,
+      `GET /xff HTTP/1.1\nHost: front.test:8443\nX-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: https\nX-Forwarded-Host: spoof.test\nConnection: close\n\n`,
+    );
+    const r = upstream.received.find((x) => x.url === '/xff')!;
+    expect(r.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    expect(r.headers['x-forwarded-proto']).toBe('http');
+    expect(r.headers['x-forwarded-host']).toBe('front.test:8443');
+    expect(r.headers.host).toBe(`127.0.0.1:${upstream.port}`);
+  });
+
+  it('removes hop-by-hop request headers, including the names Connection lists', async () => {
+    await raw(
+      gateway.port,
+      `GET /hop-req HTTP/1.1\nHost: api.test\nConnection: close, X-Drop-Me\nX-Drop-Me: 1\nKeep-Alive: timeout=9\nTE: trailers\nUpgrade: websocket\nProxy-Authorization: Basic abc\nProxy-Connection: keep-alive\nX-Keep-Me: 1\n\n`,
+    );
+    const r = upstream.received.find((x) => x.url === '/hop-req')!;
+    const names = r.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    for (const n of ['x-drop-me', 'keep-alive', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection'])
+      expect(names).not.toContain(n);
+    expect(r.headers['x-keep-me']).toBe('1');
+  });
+
+  it('removes hop-by-hop response headers, including the names the upstream’s Connection lists', async () => {
+    const res = await raw(gateway.port, `GET /hop HTTP/1.1\nHost: api.test\nConnection: close\n\n`);
+    expect(res.status).toBe(200);
+    expect(res.header('x-private')).toBeUndefined();
+    expect(res.header('proxy-authenticate')).toBeUndefined();
+    expect(res.header('keep-alive')).toBeUndefined();
+  });
+
+  it('strips Cookie on a stripCookies route and keeps it elsewhere', async () => {
+    await fetch(`${gateway.url}/api/with-cookie`, { headers: { Origin: APP, Cookie: 'session=s3cr3t' } });
+    await fetch(`${gateway.url}/other/with-cookie`, { headers: { Origin: APP, Cookie: 'session=s3cr3t' } });
+    expect(upstream.received.find((x) => x.url === '/api/with-cookie')!.headers.cookie).toBeUndefined();
+    expect(upstream.received.find((x) => x.url === '/other/with-cookie')!.headers.cookie).toBe(
+      'session=s3cr3t',
+    );
+  });
+
+  it('resolves dot segments before matching routes and forwards the resolved path', async () => {
+    await raw(
+      gateway.port,
+      `GET /public/../api/dots HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`,
+    );
+    const r = upstream.received.find((x) => x.url === '/api/dots')!;
+    expect(r.headers.cookie).toBeUndefined();
+  });
+
+  it('does not let an encoded path escape a stripCookies route', async () => {
+    await raw(
+      gateway.port,
+      `GET /public/%2e%2e/api/enc1 HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`,
+    );
+    await raw(gateway.port, `GET /api%2Fenc2 HTTP/1.1\nHost: api.test\nCookie: s=1\nConnection: close\n\n`);
+    const enc1 = upstream.received.find((x) => x.url.endsWith('enc1'))!;
+    const enc2 = upstream.received.find((x) => x.url.endsWith('enc2'))!;
+    expect(enc1.headers.cookie).toBeUndefined();
+    expect(enc2.url).toBe('/api%2Fenc2');
+    expect(enc2.headers.cookie).toBeUndefined();
+  });
+
+  it('forwards an absolute-form request target as its path', async () => {
+    await raw(
+      gateway.port,
+      `GET http://api.test/absolute?x=1 HTTP/1.1\nHost: api.test\nConnection: close\n\n`,
+    );
+    expect(upstream.received.some((x) => x.url === '/absolute?x=1')).toBe(true);
+  });
+
+  it('keeps the request path and query exactly', async () => {
+    await fetch(`${gateway.url}/path/%7Ea?q=1&r=%20`);
+    expect(upstream.received.some((x) => x.url === '/path/%7Ea?q=1&r=%20')).toBe(true);
+  });
+});
+
+describe('upstream failures', () => {
+  it('answers 504 with JSON and the allowed origin’s CORS headers when the upstream does not answer in time', async () => {
+    const res = await fetch(`${gateway.url}/hang`, { headers: { Origin: APP } });
+    expect(res.status).toBe(504);
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(await res.json()).toEqual({ error: 'upstream timed out', code: 'UND_ERR_HEADERS_TIMEOUT' });
+  });
+
+  it('cancels the upstream request when the client aborts', async () => {
+    const before = upstream.cancelled.filter((p) => p === '/slow').length;
+    const controller = new AbortController();
+    const pending = fetch(`${gateway.url}/slow?ms=5000`, {
+      headers: { Origin: APP },
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(
+      () => upstream.received.some((r) => r.url === '/slow?ms=5000'),
+      3000,
+      'the request to reach the upstream',
+    );
+    controller.abort();
+    await pending;
+    await waitFor(
+      () => upstream.cancelled.filter((p) => p === '/slow').length > before,
+      3000,
+      'the upstream request to be cancelled',
+    );
+  });
+});
+
+describe('upstream down', () => {
+  it('answers 502 with JSON and CORS headers when the upstream refuses the connection', async () => {
+    const dead = await startUpstream();
+    await dead.close();
+    const t = tempDir();
+    try {
+      t.file('list', `${APP}\n`);
+      const gw = await startGateway(
+        ['--upstream', dead.url, '--allowlist', `${t.dir}/list`, '--credentials'],
+        { admin: false },
+      );
+      try {
+        const res = await fetch(`${gw.url}/x`, { headers: { Origin: APP } });
+        expect(res.status).toBe(502);
+        expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+        expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(await res.json()).toEqual({ error: 'upstream unavailable', code: 'ECONNREFUSED' });
+        const refused = await fetch(`${gw.url}/x`, { headers: { Origin: EVIL } });
+        expect(refused.status).toBe(502);
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      } finally {
+        await gw.stop();
+      }
+    } finally {
+      t.remove();
+    }
+  });
+});
