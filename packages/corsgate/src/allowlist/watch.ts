@@ -225,13 +225,23 @@ class FileAllowlistWatcher implements AllowlistWatcher {
 
   private startWatch(): void {
     if (this.factory === undefined || this.closed) return;
+    let ino: number;
     try {
-      const ino = statSync(this.dir).ino;
+      ino = statSync(this.dir).ino;
+    } catch {
+      // The directory is gone: poll, and try again on the next tick (no backoff: nothing failed).
+      this.nextWatchAttemptAt = 0;
+      return;
+    }
+    try {
       const fsw = this.factory(this.dir, (_event, filename) => {
         // A null filename means "something changed here" (some platforms): check.
         if (filename === null || this.names.has(filename.toString())) this.schedule();
       });
-      fsw.on('error', (error) => this.watchFailed(error));
+      fsw.on('error', (error) => {
+        // Only the watcher in use may switch us to polling, not one already replaced.
+        if (this.fsw === fsw) this.watchFailed(error);
+      });
       this.fsw = fsw;
       this.watchedDirIno = ino;
       this.watchFailures = 0;
@@ -289,17 +299,25 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private async pollTick(): Promise<void> {
     if (this.closed) return;
     this.ticks++;
-    let sig: string;
     try {
-      sig = signature(await stat(this.path));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      sig = isMissing(code) ? 'missing' : `error:${code}`;
+      let sig: string;
+      try {
+        sig = signature(await stat(this.path));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        sig = isMissing(code) ? 'missing' : `error:${code}`;
+      }
+      if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) {
+        // The tick is itself a throttle: reload now. While events are still arriving (a debounce
+        // is pending), join the debounce so that polling adds no reloads to a burst.
+        if (this.debounceTimer === undefined) this.triggerReload();
+        else this.schedule();
+      }
+      await this.checkWatch();
+    } finally {
+      // Whatever happened, the poll goes on: it is the last line of defence.
+      this.armPoll();
     }
-    // Through the debounce, so that polling during a burst adds no reloads of its own.
-    if (sig !== this.lastSig || this.ticks % this.hashEveryPolls === 0) this.schedule();
-    await this.checkWatch();
-    this.armPoll();
   }
 
   /** Trailing debounce, capped by the max wait since the first event of the burst. */

@@ -35,12 +35,13 @@ export type AcrhResult =
 export function parseAcrh(lines: string | readonly string[]): AcrhResult {
   const list: readonly string[] = typeof lines === 'string' ? [lines] : lines;
   let total = 0;
-  for (const line of list) total += line.length;
+  // Stop summing at the bound: the number of lines is the transport's business, not ours.
+  for (let k = 0; k < list.length && total <= MAX_ACRH_LENGTH; k++) total += list[k]!.length;
   if (total > MAX_ACRH_LENGTH) {
     return {
       ok: false,
       reason: 'headers-too-large',
-      detail: `${total} characters (at most ${MAX_ACRH_LENGTH})`,
+      detail: `more than ${MAX_ACRH_LENGTH} characters`,
     };
   }
   const names: string[] = [];

@@ -7,19 +7,20 @@
  * Nothing scans the list, so 100,000 entries cost what 10 do.
  */
 
-import { parseSerializedOrigin } from './origin.js';
+import { MAX_ORIGIN_LENGTH, parseSerializedOrigin } from './origin.js';
 import type { OriginPattern } from './pattern.js';
 
 export type OriginMatch = 'allowed' | 'not-listed' | 'malformed' | 'null-not-allowed';
 
 interface LabelNode {
-  readonly children: Map<string, LabelNode>;
+  /** Created on first use: most nodes of a large allowlist are leaves, and a Map each costs. */
+  children: Map<string, LabelNode> | undefined;
   /** Any host with at least one more label below this node matches. */
   terminal: boolean;
 }
 
 function newNode(): LabelNode {
-  return { children: new Map(), terminal: false };
+  return { children: undefined, terminal: false };
 }
 
 export class OriginMatcher {
@@ -50,6 +51,7 @@ export class OriginMatcher {
     const labels = domain.split('.');
     for (let i = labels.length - 1; i >= 0; i--) {
       const label = labels[i]!;
+      node.children ??= new Map();
       let child: LabelNode | undefined = node.children.get(label);
       if (child === undefined) {
         child = newNode();
@@ -62,6 +64,8 @@ export class OriginMatcher {
 
   /** Matches one `Origin` value exactly as received. */
   match(origin: string): OriginMatch {
+    // Refuse over-long values before hashing them: hashing a hostile 1 MB Origin costs a scan.
+    if (origin.length > MAX_ORIGIN_LENGTH) return 'malformed';
     if (this.exact.has(origin)) return 'allowed';
     if (origin === 'null') return this.allowNull || this.any ? 'allowed' : 'null-not-allowed';
     const parsed = parseSerializedOrigin(origin);
@@ -83,7 +87,7 @@ function underTree(root: LabelNode | undefined, host: string): boolean {
   let end = host.length;
   while (node !== undefined) {
     const dot = host.lastIndexOf('.', end - 1);
-    node = node.children.get(host.slice(dot + 1, end));
+    node = node.children?.get(host.slice(dot + 1, end));
     if (node === undefined || dot < 0) return false;
     if (node.terminal) return true;
     end = dot;

@@ -31,46 +31,95 @@ export interface SerializedOrigin {
   readonly port: number | null;
 }
 
-const SCHEME_RE = /^[a-z][a-z0-9+.-]*$/;
 const LABEL_RE = /^[a-z0-9_-]+$/;
 const DIGITS_RE = /^[0-9]+$/;
 
 /**
  * Parses a request's `Origin` value. Returns null for anything that is not a serialized origin
  * exactly as a browser writes it (including `null`, which callers handle first).
+ *
+ * One pass over the characters, no regular expressions or splitting: this runs for every request
+ * whose origin is not an exact allowlist hit (wildcards, refusals), so it is on the hot path.
  */
 export function parseSerializedOrigin(value: string): SerializedOrigin | null {
-  if (value.length > MAX_ORIGIN_LENGTH) return null;
-  const sep = value.indexOf('://');
-  if (sep < 1 || sep > MAX_SCHEME_LENGTH) return null;
-  const scheme = value.slice(0, sep);
-  if (!SCHEME_RE.test(scheme)) return null;
-  const split = splitHostPort(value.slice(sep + 3));
-  if (split === null) return null;
-  const hostKind = classifyCanonicalHost(split.host);
-  if (hostKind === null) return null;
+  const n = value.length;
+  if (n > MAX_ORIGIN_LENGTH || n === 0) return null;
+  // serialized-scheme = lower-alpha *( lower-alphanum / "+" / "-" / "." ) (FETCH ABNF, §3.1)
+  let c = value.charCodeAt(0);
+  if (c < 0x61 || c > 0x7a) return null;
+  let i = 1;
+  for (; i < n; i++) {
+    c = value.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e))
+      break;
+  }
+  if (
+    i > MAX_SCHEME_LENGTH ||
+    c !== 0x3a ||
+    value.charCodeAt(i + 1) !== 0x2f ||
+    value.charCodeAt(i + 2) !== 0x2f
+  )
+    return null;
+  const scheme = value.slice(0, i);
+  const hostStart = i + 3;
+  if (hostStart >= n) return null;
+
+  let hostEnd: number;
+  let hostKind: HostKind;
+  if (value.charCodeAt(hostStart) === 0x5b) {
+    // "[" serialized-ipv6 "]"
+    const close = value.indexOf(']', hostStart);
+    if (close < 0) return null;
+    hostEnd = close + 1;
+    if (!isCanonicalIpv6(value.slice(hostStart, hostEnd))) return null;
+    hostKind = 'ipv6';
+  } else {
+    // Lower-case labels of [a-z0-9_-] separated by single dots, up to ":" or the end.
+    let labelStart = hostStart;
+    let lastAllDigits = true;
+    let j = hostStart;
+    for (; j < n; j++) {
+      c = value.charCodeAt(j);
+      if (c === 0x2e) {
+        if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH) return null;
+        labelStart = j + 1;
+        lastAllDigits = true;
+      } else if (c >= 0x30 && c <= 0x39) {
+        // a digit keeps lastAllDigits as it is
+      } else if ((c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f) lastAllDigits = false;
+      else if (c === 0x3a) break;
+      else return null;
+    }
+    hostEnd = j;
+    if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH || hostEnd - hostStart > MAX_HOST_LENGTH)
+      return null;
+    // URL "ends in a number" (the last label is all digits, or 0x and hex digits): such a host is
+    // parsed as IPv4, so it must be canonical dotted decimal. `0xg` is a domain label.
+    const endsInNumber = lastAllDigits || isHexNumber(value, labelStart, hostEnd);
+    if (endsInNumber) {
+      if (!isCanonicalIpv4(value.slice(hostStart, hostEnd).split('.'))) return null;
+      hostKind = 'ipv4';
+    } else hostKind = 'domain';
+  }
+
   let port: number | null = null;
-  if (split.port !== null) {
-    port = parseCanonicalPort(split.port);
+  if (hostEnd < n) {
+    if (value.charCodeAt(hostEnd) !== 0x3a) return null;
+    port = parseCanonicalPort(value.slice(hostEnd + 1));
     if (port === null || DEFAULT_PORTS[scheme] === port) return null;
   }
-  return { scheme, host: split.host, hostKind, port };
+  return { scheme, host: value.slice(hostStart, hostEnd), hostKind, port };
 }
 
-/** Splits `host[:port]`; an IPv6 host keeps its brackets. Null when the shape is wrong. */
-function splitHostPort(authority: string): { host: string; port: string | null } | null {
-  if (authority.startsWith('[')) {
-    const close = authority.indexOf(']');
-    if (close < 0) return null;
-    const host = authority.slice(0, close + 1);
-    const after = authority.slice(close + 1);
-    if (after === '') return { host, port: null };
-    if (!after.startsWith(':')) return null;
-    return { host, port: after.slice(1) };
+/** True when value[start, end) is `0x` followed by hex digits only (an IPv4 number in hex). */
+function isHexNumber(value: string, start: number, end: number): boolean {
+  if (end - start < 2 || value.charCodeAt(start) !== 0x30 || value.charCodeAt(start + 1) !== 0x78)
+    return false;
+  for (let k = start + 2; k < end; k++) {
+    const c = value.charCodeAt(k);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
   }
-  const colon = authority.lastIndexOf(':');
-  if (colon < 0) return { host: authority, port: null };
-  return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
+  return true;
 }
 
 /** "1*5DIGIT", no leading zero (URL serialises the number), at most 65535. */
@@ -88,7 +137,7 @@ export function classifyCanonicalHost(host: string): HostKind | null {
   const labels = host.split('.');
   const last = labels[labels.length - 1]!;
   // URL "ends in a number": such a host is parsed as IPv4, so it must be canonical dotted decimal.
-  if (DIGITS_RE.test(last) || /^0x/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
+  if (DIGITS_RE.test(last) || /^0x[0-9a-f]*$/i.test(last)) return isCanonicalIpv4(labels) ? 'ipv4' : null;
   for (const label of labels) {
     if (label.length === 0 || label.length > MAX_LABEL_LENGTH || !LABEL_RE.test(label)) return null;
   }

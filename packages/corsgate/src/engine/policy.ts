@@ -221,7 +221,10 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
         );
         continue;
       }
-      if (p.subdomains && (!p.host.includes('.') || isPublicSuffix(p.host))) {
+      // `*.localhost` is a single label but only ever names this machine (RFC 6761 §6.3): nobody
+      // else can register under it, so it is not the public-suffix attack class (§6).
+      const broad = p.host !== 'localhost' && (!p.host.includes('.') || isPublicSuffix(p.host));
+      if (p.subdomains && broad) {
         const what = p.host.includes('.')
           ? `"${p.host}" is a public suffix`
           : `"${p.host}" is a single label`;
@@ -507,48 +510,76 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
   };
 }
 
-/** Warns about entries that a wildcard, `:*` or `*` already covers. */
+/**
+ * Warns about entries that another entry already covers. Each kind of entry is asked only of the
+ * entries that can cover it, so an exact `https://example.com:*` never makes
+ * `https://*.example.com` look covered (it allows the apex, not the subdomains).
+ */
 function reportRedundantOrigins(
   patterns: readonly OriginPattern[],
   texts: readonly string[],
   indexOfText: ReadonlyMap<string, number>,
   issues: ConfigIssue[],
 ): void {
-  const broad = patterns.filter(
-    (p) => p.kind === 'any' || (p.kind === 'origin' && (p.subdomains || p.port === 'any')),
-  );
-  if (broad.length === 0) return;
-  const matcher = new OriginMatcher(broad);
-  const anyIndex = texts.indexOf('*');
+  const wildcards: OriginPattern[] = [];
+  const anyPortWildcards: OriginPattern[] = [];
+  const anyPortWildcardApexes = new Set<string>();
+  const anyPortHosts = new Set<string>();
+  let anyText = false;
+  for (const p of patterns) {
+    if (p.kind === 'any') anyText = true;
+    if (p.kind !== 'origin') continue;
+    if (p.subdomains) {
+      wildcards.push(p);
+      if (p.port === 'any') {
+        anyPortWildcards.push(p);
+        anyPortWildcardApexes.add(`${p.scheme}://${p.host}`);
+      }
+    } else if (p.port === 'any') anyPortHosts.add(`${p.scheme}://${p.host}`);
+  }
+  if (!anyText && wildcards.length === 0 && anyPortHosts.size === 0) return;
+  // Exact origins are covered by a wildcard or a :* host; wildcards only by wildcards.
+  const byWildcard = new OriginMatcher(wildcards);
+  const byAnyPortWildcard = anyPortWildcards.length > 0 ? new OriginMatcher(anyPortWildcards) : undefined;
   patterns.forEach((p, i) => {
+    if (p.kind === 'any') return;
     const text = texts[i]!;
     const index = indexOfText.get(text)!;
-    if (p.kind === 'any') return;
-    if (anyIndex >= 0) {
-      issues.push(
-        issue('CG_ORIGIN_REDUNDANT', ['origins', index], text, `"${text}" is already allowed by "*"`),
-      );
-      return;
+    let by: string | undefined;
+    if (anyText) by = '"*"';
+    else if (p.kind === 'origin') {
+      const apex = `${p.scheme}://${p.host}`;
+      const port = p.port === null || p.port === 'any' ? '' : `:${p.port}`;
+      const underAnyPortWildcard = () => byAnyPortWildcard?.match(apex) === 'allowed';
+      let covered: boolean;
+      if (!p.subdomains && p.port !== 'any')
+        covered = anyPortHosts.has(apex) || byWildcard.match(apex + port) === 'allowed';
+      else if (!p.subdomains || p.port === 'any') covered = underAnyPortWildcard();
+      else covered = byWildcard.match(apex + port) === 'allowed' || anyPortWildcardApexes.has(apex);
+      if (covered) by = 'a broader entry';
     }
-    if (p.kind !== 'origin' || p.port === 'any') return;
-    // An exact origin, or a wildcard's apex, that a broader entry matches is covered.
-    const candidate = `${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`;
-    if (matcher.match(candidate) === 'allowed') {
+    if (by !== undefined) {
       issues.push(
-        issue(
-          'CG_ORIGIN_REDUNDANT',
-          ['origins', index],
-          text,
-          `"${text}" is already covered by a broader entry`,
-        ),
+        issue('CG_ORIGIN_REDUNDANT', ['origins', index], text, `"${text}" is already covered by ${by}`),
       );
     }
   });
 }
 
-const EMPTY_VARY: readonly string[] = Object.freeze([]);
-const VARY_ORIGIN: readonly string[] = Object.freeze(['Origin']);
 const MAX_DETAIL_LENGTH = 256;
+/** ACRH values remembered per policy, and the longest value remembered (browsers send short ones). */
+const ACRH_CACHE_SIZE = 512;
+const ACRH_CACHE_MAX_KEY = 256;
+
+/** The outcome of checking one ACRH value: a refusal reason, or the ACAH value to send (if any). */
+type AcrhVerdict =
+  | {
+      readonly reason: 'headers-malformed' | 'headers-too-large' | 'headers-not-allowed';
+      readonly detail: string;
+      readonly acah: undefined;
+    }
+  | { readonly reason: undefined; readonly detail: undefined; readonly acah: string | undefined };
+const NO_HEADERS: AcrhVerdict = Object.freeze({ reason: undefined, detail: undefined, acah: undefined });
 
 /** An immutable, compiled policy. Build it with `createPolicy`. */
 export class Policy {
@@ -562,6 +593,7 @@ export class Policy {
   private readonly exposeValue: string | undefined;
   private readonly maxAgeValue: string | undefined;
   private readonly preflightStatus: number;
+  private readonly acrhCache = new Map<string, AcrhVerdict>();
 
   /** @internal Use `createPolicy`. */
   constructor(compiled: Compiled, issues: readonly ConfigIssue[]) {
@@ -647,12 +679,13 @@ export class Policy {
     let acah: string | undefined;
     const acrh = request.accessControlRequestHeaders;
     if (acrh !== undefined && (typeof acrh !== 'string' || acrh.length > 0)) {
-      const parsed = parseAcrh(acrh);
-      if (!parsed.ok) return this.refusePreflight(parsed.reason, parsed.detail, origin, acam);
-      const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
-      if (denied !== undefined) return this.refusePreflight('headers-not-allowed', denied, origin, acam);
-      if (parsed.names.length > 0)
-        acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+      const verdict =
+        typeof acrh === 'string' && acrh.length <= ACRH_CACHE_MAX_KEY
+          ? this.cachedAcrh(acrh)
+          : this.checkAcrh(acrh);
+      if (verdict.reason !== undefined)
+        return this.refusePreflight(verdict.reason, verdict.detail, origin, acam);
+      acah = verdict.acah;
     }
 
     const headers: Record<string, string> = { [ACAO]: this.anyAnonymous ? '*' : origin };
@@ -672,9 +705,35 @@ export class Policy {
       allowed: true,
       status: this.preflightStatus,
       headers,
-      vary: this.anyAnonymous ? EMPTY_VARY : VARY_ORIGIN,
+      vary: this.anyAnonymous ? [] : ['Origin'],
       reason: this.anyAnonymous ? 'any-origin' : 'origin-allowed',
     };
+  }
+
+  /**
+   * The verdict on one ACRH value. Browsers send the same few values over and over (R5: one
+   * canonical form per set of names), and the verdict depends only on the value and this
+   * immutable policy, so short single-line values are remembered in a bounded map.
+   */
+  private cachedAcrh(acrh: string): AcrhVerdict {
+    let verdict = this.acrhCache.get(acrh);
+    if (verdict === undefined) {
+      verdict = this.checkAcrh(acrh);
+      // Bounded: a client cycling through distinct values only ever costs a clear.
+      if (this.acrhCache.size >= ACRH_CACHE_SIZE) this.acrhCache.clear();
+      this.acrhCache.set(acrh, verdict);
+    }
+    return verdict;
+  }
+
+  private checkAcrh(acrh: string | readonly string[]): AcrhVerdict {
+    const parsed = parseAcrh(acrh);
+    if (!parsed.ok) return { reason: parsed.reason, detail: parsed.detail, acah: undefined };
+    const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
+    if (denied !== undefined) return { reason: 'headers-not-allowed', detail: denied, acah: undefined };
+    if (parsed.names.length === 0) return NO_HEADERS;
+    const acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
+    return { reason: undefined, detail: undefined, acah };
   }
 
   /**
@@ -702,7 +761,7 @@ export class Policy {
       allowed: false,
       status: debug ? this.preflightStatus : 403,
       headers,
-      vary: this.anyAnonymous ? EMPTY_VARY : VARY_ORIGIN,
+      vary: this.anyAnonymous ? [] : ['Origin'],
       reason,
       ...(detail === undefined ? {} : { detail: clip(detail) }),
     };
@@ -717,7 +776,7 @@ export class Policy {
       allowed: true,
       status: undefined,
       headers,
-      vary: VARY_ORIGIN,
+      vary: ['Origin'],
       reason: 'origin-allowed',
     };
   }
@@ -730,7 +789,7 @@ export class Policy {
       allowed: true,
       status: undefined,
       headers,
-      vary: EMPTY_VARY,
+      vary: [],
       reason: kind === 'not-cors' ? 'not-cors' : 'any-origin',
     };
   }
@@ -741,27 +800,29 @@ export class Policy {
       allowed: false,
       status: undefined,
       headers: {},
-      vary: VARY_ORIGIN,
+      vary: ['Origin'],
       reason,
       ...(origin === undefined ? {} : { detail: clip(origin) }),
     };
   }
 
   private passThrough(kind: 'not-cors' | 'same-origin'): Decision {
-    return { kind, allowed: true, status: undefined, headers: {}, vary: VARY_ORIGIN, reason: kind };
+    return { kind, allowed: true, status: undefined, headers: {}, vary: ['Origin'], reason: kind };
   }
 
   private isSameOrigin(origin: string, request: RequestFacts): boolean {
     if (request.secFetchSite === 'same-origin') return true;
     const { host, scheme } = request;
     if (host === undefined || scheme === undefined || host.length === 0) return false;
-    // Fast path: browsers write Host as the origin writes it.
+    // Fast path: browsers write Host as the origin writes it. The lengths match and both ends
+    // match, so the origin is exactly `scheme://host` only if "://" sits between them.
     if (
       origin.length === scheme.length + 3 + host.length &&
       origin.startsWith(scheme) &&
+      origin.startsWith('://', scheme.length) &&
       origin.endsWith(host)
     ) {
-      return origin.charCodeAt(scheme.length) === 0x3a;
+      return true;
     }
     const lowerHost = host.toLowerCase();
     const defaultPort = DEFAULT_PORTS[scheme];

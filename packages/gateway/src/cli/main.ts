@@ -15,6 +15,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'show the engine deciding example requests (what `npm start` runs)',
     load: async () => (await import('../commands/demo.js')).demo,
   },
+  check: {
+    summary: 'what a browser would do for a cross-origin request to a live server, step by step',
+    load: async () => (await import('../commands/check.js')).check,
+  },
+  origin: {
+    summary: 'the exact Origin header a page at a URL sends (the value to allowlist)',
+    load: async () => (await import('../commands/origin.js')).origin,
+  },
+  lint: {
+    summary: 'check an allowlist file: FILE:LINE:COL: severity CODE message, and --fix',
+    load: async () => (await import('../commands/lint.js')).lint,
+  },
+  explain: {
+    summary: "the engine's offline decision for a request against an allowlist or config file",
+    load: async () => (await import('../commands/explain.js')).explain,
+  },
 };
 
 export function usage(): string {

@@ -1,0 +1,203 @@
+/**
+ * What every adapter shares: turning `options` into a policy source, and merging `Vary`.
+ * Runtime-neutral (no `node:*` imports) so the fetch and hono adapters can load in workers.
+ * @internal
+ */
+import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
+import type { Decision } from '../engine/decision.js';
+import { CorsConfigError, issue } from '../engine/errors.js';
+import { type CorsConfig, createPolicy, Policy } from '../engine/policy.js';
+
+/** A compiled policy, built once and shared between middleware instances or with the gateway. */
+export interface PolicyOptions {
+  readonly policy: Policy;
+}
+
+/**
+ * A watched allowlist file: the origins come from the file (hot reload), the rest of the policy
+ * from the other fields. An `AllowlistWatcher` you started yourself may be given instead of a path;
+ * it is then yours to close.
+ */
+export interface AllowlistOptions extends Omit<CorsConfig, 'origins'> {
+  readonly allowlist: string | AllowlistWatcher;
+  /** Passed to `watchAllowlist` (poll interval, debounce…); only with a path. */
+  readonly watchOptions?: Omit<WatchAllowlistOptions, 'config'>;
+}
+
+/** What the middleware does beyond adding headers. */
+export interface MiddlewareOptions {
+  /**
+   * Answer `403` to a state-changing request (any method but GET and HEAD) whose `Origin` is
+   * present but neither allowed nor the server's own, without calling the application, as the
+   * gateway does. CORS alone only hides the response from the page, after the application has
+   * acted on the request. Same-origin requests and requests without `Origin` are not affected.
+   * Default false: the application decides (its CSRF protection, SameSite cookies).
+   */
+  readonly blockDisallowedUnsafeRequests?: boolean;
+}
+
+/**
+ * The middleware options: the engine's configuration, or `{ policy }` with a compiled `Policy`,
+ * either with the middleware's own options beside it.
+ * @example
+ * cors({ origins: ['https://app.example.com'], credentials: true, methods: ['PUT'] })
+ * cors({ policy: createPolicy(config), blockDisallowedUnsafeRequests: true })
+ * cors({ allowlist: '/etc/corsgate/allowed_origins.list', credentials: true })
+ */
+export type CorsOptions = (CorsConfig | PolicyOptions | AllowlistOptions) & MiddlewareOptions;
+
+/** Where an adapter reads the policy in force from, on every request. */
+export interface PolicySource {
+  /** The policy to apply now. */
+  current(): Policy;
+  /**
+   * Resolves once the policy is loaded: at once for a config or a compiled policy, after the first
+   * read for an allowlist file. Rejects (an `AllowlistError`) when the file cannot be loaded at
+   * start; the middleware then keeps refusing every cross-origin request.
+   */
+  readonly ready: Promise<void>;
+  /** Stops watching (no-op unless the policy comes from a watched file). */
+  close(): Promise<void>;
+  /** `blockDisallowedUnsafeRequests`. */
+  readonly block: boolean;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const NOOP_CLOSE = (): Promise<void> => RESOLVED;
+
+/**
+ * Resolves options once, at factory time: validation errors throw here, at start-up, never on a
+ * request (fail closed: a bad configuration never serves traffic).
+ * @throws CorsConfigError when the configuration is invalid or `policy` is not a compiled Policy.
+ */
+export function policySource(options: CorsOptions | undefined): PolicySource {
+  const { blockDisallowedUnsafeRequests: block, ...rest } = options ?? {};
+  if (block !== undefined && typeof block !== 'boolean')
+    throw new CorsConfigError([
+      issue(
+        'CG_CONFIG_TYPE',
+        ['blockDisallowedUnsafeRequests'],
+        block,
+        '"blockDisallowedUnsafeRequests" must be true or false',
+      ),
+    ]);
+  if ('allowlist' in rest && rest.allowlist !== undefined) return watchedSource(rest, block === true);
+  const policy = resolvePolicy(rest);
+  return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE, block: block === true };
+}
+
+/**
+ * A policy that follows an allowlist file. Until the first version is loaded, and for good if it
+ * cannot be, the policy in force allows no origin (fail closed): the rest of the configuration
+ * with an empty origin list. It is also how the rest is validated now, synchronously. The watcher
+ * module (node:fs) is loaded only here, so the fetch and hono adapters stay loadable in workers.
+ */
+function watchedSource(options: AllowlistOptions, block: boolean): PolicySource {
+  const { allowlist, watchOptions, ...config } = options;
+  if ('origins' in config && (config as CorsConfig).origins !== undefined)
+    throw new CorsConfigError([
+      issue(
+        'CG_CONFIG_UNKNOWN_FIELD',
+        ['origins'],
+        (config as CorsConfig).origins,
+        '"origins" cannot be combined with "allowlist": the origins come from the file',
+      ),
+    ]);
+  const closed = createPolicy({ ...config, origins: [] });
+  let watcher: AllowlistWatcher | undefined;
+  const source: PolicySource = {
+    current: () => closed,
+    ready: RESOLVED,
+    block,
+    close: async () => {
+      // Waits for a start in progress, so a watcher is never left running behind a close.
+      await source.ready.catch(() => undefined);
+      // A watcher passed in is the caller's to close.
+      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
+    },
+  };
+  const started: Promise<AllowlistWatcher> =
+    typeof allowlist === 'string'
+      ? import('../allowlist/watch.js').then((m) => m.watchAllowlist(allowlist, { ...watchOptions, config }))
+      : Promise.resolve(allowlist);
+  const ready = started.then((w) => {
+    watcher = w;
+    // One read of `current` per request: each request sees one whole snapshot (watcher.md §2.7).
+    source.current = () => w.current.policy;
+  });
+  // The rejection stays observable through `ready`; this only keeps an unawaited one from being
+  // reported as unhandled, since the middleware itself keeps serving (closed).
+  ready.catch(() => undefined);
+  (source as { ready: Promise<void> }).ready = ready;
+  return source;
+}
+
+/**
+ * True when the middleware answers the request itself: every preflight (R2), and with `block` a
+ * refused state-changing request (the gateway's rule, PRODUCT.md). The answer's status is
+ * `answerStatus(decision)`.
+ */
+export function answersItself(decision: Decision, method: string, block: boolean): boolean {
+  if (decision.kind === 'preflight') return true;
+  return block && !decision.allowed && method !== 'GET' && method !== 'HEAD';
+}
+
+/** The status of a response the middleware gives itself: the preflight's, or 403 for a blocked request. */
+export function answerStatus(decision: Decision): number {
+  return decision.status ?? 403;
+}
+
+function resolvePolicy(options: CorsConfig | PolicyOptions | AllowlistOptions): Policy {
+  if ('policy' in options) {
+    const { policy, ...rest } = options as PolicyOptions & Record<string, unknown>;
+    const issues = [];
+    if (!(policy instanceof Policy))
+      issues.push(
+        issue('CG_CONFIG_TYPE', ['policy'], policy, '"policy" must be a Policy from createPolicy()'),
+      );
+    for (const key of Object.keys(rest)) {
+      if (rest[key] !== undefined)
+        issues.push(
+          issue(
+            'CG_CONFIG_UNKNOWN_FIELD',
+            [key],
+            rest[key],
+            `"${key}" cannot be combined with "policy": the compiled policy already holds the whole configuration`,
+          ),
+        );
+    }
+    if (issues.length > 0) throw new CorsConfigError(issues);
+    return policy;
+  }
+  return createPolicy(options as CorsConfig);
+}
+
+/**
+ * Appends Vary tokens to an existing value, skipping tokens already present (case-insensitive,
+ * RFC 9110 §12.5.5) and leaving `*` alone: it already varies on everything.
+ */
+export function mergeVary(existing: string, tokens: readonly string[]): string {
+  if (existing.length === 0) return tokens.join(', ');
+  let out = existing;
+  const present = existing.toLowerCase();
+  for (const token of tokens) {
+    const lower = token.toLowerCase();
+    // Cheap test first; the exact element-wise check only when the substring occurs.
+    if (present.includes(lower) && hasToken(present, lower)) continue;
+    if (hasToken(present, '*')) return existing;
+    out += `, ${token}`;
+  }
+  return out;
+}
+
+function hasToken(list: string, token: string): boolean {
+  for (const part of list.split(',')) if (part.trim() === token) return true;
+  return false;
+}
+
+/** The `Vary` value a decision adds when nothing was set before. */
+export function varyValue(decision: Decision): string | undefined {
+  const vary = decision.vary;
+  if (vary.length === 0) return undefined;
+  return vary.length === 1 ? vary[0] : vary.join(', ');
+}

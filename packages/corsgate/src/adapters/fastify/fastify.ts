@@ -1,0 +1,80 @@
+/**
+ * corsgate for Fastify 5: `await app.register(cors, options)`.
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Decision } from '../../engine/decision.js';
+import { nodeFacts } from '../_node.js';
+import { answerStatus, answersItself, type CorsOptions, mergeVary, policySource } from '../_shared.js';
+
+/** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
+const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;
+
+function setHeaders(reply: FastifyReply, decision: Decision): void {
+  const headers = decision.headers;
+  for (const name in headers) reply.header(name, headers[name]!);
+  const vary = decision.vary;
+  if (vary.length === 0) return;
+  const existing = reply.getHeader('vary');
+  reply.header(
+    'vary',
+    existing === undefined
+      ? vary.join(', ')
+      : mergeVary(Array.isArray(existing) ? existing.join(', ') : String(existing), vary),
+  );
+}
+
+/**
+ * A Fastify plugin. It declares `skip-override` (as fastify-plugin does) so its `onRequest` hook
+ * applies to the whole application, the 404 handler included, rather than only to an
+ * encapsulated child. Preflights are answered in `onRequest`, the earliest hook, before body
+ * parsing, validation and any `preHandler` authentication, and never reach a route. Other requests
+ * get their CORS headers in `onRequest`; Fastify keeps them on error and validation responses.
+ * @param options the engine's configuration, or `{ policy }` with a compiled policy.
+ * @example
+ * import Fastify from 'fastify';
+ * import { cors } from 'corsgate/fastify';
+ * const app = Fastify();
+ * await app.register(cors, { origins: ['https://app.example.com'], credentials: true });
+ * app.get('/api/items', async () => []);
+ * await app.listen({ port: 3000 });
+ */
+function corsgatePlugin(
+  fastify: FastifyInstance,
+  options: CorsOptions | undefined,
+  done: (err?: Error) => void,
+): void {
+  let source: ReturnType<typeof policySource>;
+  try {
+    const cleaned: Record<string, unknown> = { ...options };
+    for (const key of REGISTER_OPTIONS) delete cleaned[key];
+    source = policySource(cleaned as CorsOptions);
+  } catch (err) {
+    done(err as Error);
+    return;
+  }
+  fastify.addHook(
+    'onRequest',
+    (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void => {
+      const decision = source.current().evaluate(nodeFacts(request.raw));
+      setHeaders(reply, decision);
+      if (answersItself(decision, request.method, source.block)) {
+        reply.code(answerStatus(decision)).send();
+        return;
+      }
+      next();
+    },
+  );
+  fastify.addHook('onClose', (_instance, closed) => {
+    source.close().then(() => closed(), closed);
+  });
+  source.ready.then(() => done(), done);
+}
+
+Object.defineProperty(corsgatePlugin, Symbol.for('skip-override'), { value: true });
+Object.defineProperty(corsgatePlugin, Symbol.for('fastify.display-name'), { value: 'corsgate' });
+Object.defineProperty(corsgatePlugin, Symbol.for('plugin-meta'), {
+  value: { name: 'corsgate', fastify: '5.x' },
+});
+
+export const cors = corsgatePlugin;

@@ -1,0 +1,50 @@
+/**
+ * corsgate for Hono 4: `app.use('*', cors(options))`, before routes and authentication.
+ * @module
+ */
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { answerResponse, applyToResponse, decideFetch } from '../_fetch.js';
+import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+
+/** A Hono middleware with the policy's lifecycle attached. */
+export type HonoCorsMiddleware = MiddlewareHandler & {
+  /** Resolves once the policy is loaded. */
+  readonly ready: Promise<void>;
+  /** Stops watching an allowlist file (no-op otherwise). */
+  close(): Promise<void>;
+};
+
+/**
+ * Preflights are answered with a fresh Response and never reach `next`. For other requests the
+ * middleware does not touch `c.res` before the handler runs: reading it early makes Hono rebuild
+ * the handler's Response and stream its body, 5.5x slower (hono/cors, peer-benchmark.md). Headers
+ * are added after `next()` to whatever response Hono settled on, including `onError` and
+ * `notFound` answers.
+ * @param options the engine's configuration, or `{ policy }` with a compiled policy.
+ * @throws CorsConfigError at once when the configuration is invalid.
+ * @example
+ * import { Hono } from 'hono';
+ * import { cors } from 'corsgate/hono';
+ * const app = new Hono();
+ * app.use('*', cors({ origins: ['https://app.example.com'], credentials: true }));
+ * app.get('/api/items', (c) => c.json([]));
+ * export default app;
+ */
+export function cors(options?: CorsOptions): HonoCorsMiddleware {
+  const source = policySource(options);
+  const middleware = async (c: Context, next: Next): Promise<Response | undefined> => {
+    const decision = decideFetch(source.current(), c.req.raw);
+    if (answersItself(decision, c.req.method, source.block)) return answerResponse(decision);
+    await next();
+    const response = c.res;
+    const updated = applyToResponse(response, decision);
+    if (updated !== response) {
+      // Assigning over an existing response makes Hono copy the old headers onto the new one,
+      // which would undo ours; clearing first makes the assignment a plain swap.
+      c.res = undefined;
+      c.res = updated;
+    }
+    return undefined;
+  };
+  return Object.assign(middleware, { ready: source.ready, close: () => source.close() });
+}

@@ -1,0 +1,2 @@
+export type { CorsOptions, MiddlewareOptions, PolicyOptions } from '../_shared.js';
+export { cors, type KoaCorsMiddleware } from './koa.js';

@@ -1,0 +1,57 @@
+/**
+ * One HTTP exchange exactly as specified, with every response header line kept apart
+ * (`rawHeaders`), redirects never followed, and the body discarded.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { HeaderPair } from '../browser-model/index.js';
+
+export interface Exchange {
+  readonly status: number;
+  /** Every response header line as received: [name, value] in order. */
+  readonly headers: readonly HeaderPair[];
+  /** node:http rawHeaders, for `headerLinesFromRaw`. */
+  readonly raw: readonly string[];
+}
+
+export class UnreachableError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function exchange(
+  url: URL,
+  method: string,
+  headers: readonly HeaderPair[],
+  timeoutMs: number,
+): Promise<Exchange> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // With an array of raw headers node:http adds no Host line itself, so it goes first, as browsers send it.
+  const flat: string[] = ['Host', url.host];
+  for (const [name, value] of headers) flat.push(name, value);
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      // An array of [name, value] pairs keeps repeated names and the exact case and order.
+      { method, headers: flat, agent: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        const raw = [...res.rawHeaders];
+        const pairs: HeaderPair[] = [];
+        for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: pairs, raw }));
+        res.on('error', (e) => reject(new UnreachableError('ERR_RESPONSE', e.message)));
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new UnreachableError('ETIMEDOUT', `no answer within ${timeoutMs} ms`)),
+    );
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e instanceof UnreachableError ? e : new UnreachableError(e.code ?? 'ERR_NETWORK', e.message)),
+    );
+    req.end();
+  });
+}

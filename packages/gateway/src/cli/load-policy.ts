@@ -1,0 +1,112 @@
+/**
+ * Loads a policy from the files the CLI accepts: an allowlist file (via `corsgate/allowlist`'s
+ * `parseAllowlist`) or a JSON config file (the engine's `CorsConfig`). Errors come back as
+ * printable lines with stable codes, never thrown.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type CorsConfig, CorsConfigError, createPolicy, formatIssue, type Policy } from 'corsgate';
+import { type AllowlistSnapshot, formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
+import { loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/types.js';
+import { RouteTable } from '../server/routes.js';
+
+export type Loaded =
+  | { ok: true; policy: Policy; warnings: string[]; route?: string }
+  | { ok: false; errors: string[] };
+
+async function read(path: string): Promise<Buffer | string> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT'
+      ? `${path}: error CG_ALLOWLIST_MISSING: the file does not exist`
+      : `${path}: error CG_ALLOWLIST_UNREADABLE: cannot read it (${code ?? (e as Error).message})`;
+  }
+}
+
+export async function loadAllowlistPolicy(
+  cwd: string,
+  file: string,
+  options: Omit<CorsConfig, 'origins'>,
+): Promise<Loaded> {
+  const bytes = await read(resolve(cwd, file));
+  if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
+  const parsed = parseAllowlist(new Uint8Array(bytes), options);
+  if (parsed.errors.length > 0 || parsed.policy === undefined)
+    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, file)) };
+  return {
+    ok: true,
+    policy: parsed.policy,
+    warnings: parsed.warnings.map((i) => formatAllowlistIssue(i, file)),
+  };
+}
+
+export async function loadConfigPolicy(
+  cwd: string,
+  file: string,
+  overrides: Partial<CorsConfig>,
+): Promise<Loaded> {
+  const bytes = await read(resolve(cwd, file));
+  if (typeof bytes === 'string')
+    return { ok: false, errors: [bytes.replace(/error CG_ALLOWLIST_\w+: /, 'error: ')] };
+  let config: unknown;
+  try {
+    config = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    return { ok: false, errors: [`${file}: error CG_CONFIG_TYPE: not valid JSON (${(e as Error).message})`] };
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    return { ok: false, errors: [`${file}: error CG_CONFIG_TYPE: the configuration must be a JSON object`] };
+  try {
+    const policy = createPolicy({ ...(config as CorsConfig), ...overrides });
+    return { ok: true, policy, warnings: policy.warnings.map((i) => `${file}: ${formatIssue(i)}`) };
+  } catch (e) {
+    if (!(e instanceof CorsConfigError)) throw e;
+    return { ok: false, errors: e.issues.map((i) => `${file}: ${formatIssue(i)}`) };
+  }
+}
+
+/**
+ * A gateway YAML config (`corsgate serve --config`), through the gateway's own loader: its policy
+ * over the allowlist file it names, and with `path` the route the gateway would pick for it.
+ */
+export async function loadYamlPolicy(
+  cwd: string,
+  file: string,
+  path: string | undefined,
+  credentials: boolean | undefined,
+): Promise<Loaded> {
+  const { config, problems } = loadConfig(
+    { config: file, ...(credentials === true ? { credentials } : {}) },
+    cwd,
+  );
+  const warnings = problems.filter((p) => p.severity === 'warning').map(formatProblem);
+  if (config === undefined)
+    return { ok: false, errors: problems.filter((p) => p.severity === 'error').map(formatProblem) };
+  const bytes = await read(config.allowlist);
+  if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
+  const parsed = parseAllowlist(new Uint8Array(bytes), config.policy);
+  if (parsed.errors.length > 0 || parsed.policy === undefined)
+    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, config.allowlist)) };
+  warnings.push(...parsed.warnings.map((i) => formatAllowlistIssue(i, config.allowlist)));
+  if (path === undefined) return { ok: true, policy: parsed.policy, warnings };
+  const snapshot: AllowlistSnapshot = {
+    policy: parsed.policy,
+    version: 1,
+    hash: '',
+    entries: parsed.entries,
+    warnings: parsed.warnings,
+    loadedAt: Date.now(),
+  };
+  const routes = new RouteTable(config.routes);
+  const errors: string[] = [];
+  routes.onRouteError = (route, error) => {
+    errors.push(...error.issues.map((i) => `route ${route.path}: ${formatIssue(i)}`));
+  };
+  const hit = routes.resolve(path, snapshot);
+  if (errors.length > 0) return { ok: false, errors };
+  if (hit === undefined) return { ok: true, policy: parsed.policy, warnings };
+  return { ok: true, policy: hit.policy, warnings, route: hit.route?.path ?? path };
+}

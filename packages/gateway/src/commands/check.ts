@@ -1,0 +1,164 @@
+/**
+ * `corsgate check URL --origin ORIGIN …`: what a browser would do for this request, step by step.
+ * Argument parsing and printing only; the logic is `checkRequest` (browser model + HTTP).
+ */
+import { parseArgs } from 'node:util';
+import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.js';
+import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { type Command, useColour } from '../cli/io.js';
+import { style } from '../cli/style.js';
+
+export const CHECK_HELP = `Usage: corsgate check URL --origin ORIGIN [options]
+
+Simulates a browser's cross-origin fetch() against a live server: the preflight (if one is
+needed), every check a browser applies, the actual request, and what the script can read.
+
+Options:
+  --origin ORIGIN        string, required. The page's Origin, e.g. https://app.example.com or null
+  --method M             string, default GET. Normalised as browsers do (put → PUT, patch stays)
+  --header 'Name: value' string, repeatable, default none. A header the script sets
+  --credentials          boolean, default false. credentials: 'include' (cookies, HTTP auth)
+  --browser NAME         chromium | firefox | safari, default chromium
+  --timeout MS           integer, default 10000. Per HTTP exchange
+  --no-probe             boolean, default false. Do not re-send a GET/HEAD to detect a missing Vary
+  --json                 boolean, default false. Print the whole trace as JSON
+  -h, --help
+
+Exit codes: 0 the browser would allow it, 1 it would block it, 2 bad input or unreachable.
+`;
+
+export const check: Command = async (argv, io) => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    io.stderr.write(`corsgate check: ${(e as Error).message}\n\n${CHECK_HELP}`);
+    return EXIT.INVALID;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.stdout.write(CHECK_HELP);
+    return EXIT.OK;
+  }
+  const problems: string[] = [];
+  if (positionals.length !== 1) problems.push('give exactly one URL');
+  if (values.origin === undefined) problems.push('--origin is required');
+  const browser = values.browser ?? 'chromium';
+  if (!(BROWSERS as readonly string[]).includes(browser))
+    problems.push(`--browser must be one of ${BROWSERS.join(', ')}, not "${browser}"`);
+  const timeout = values.timeout === undefined ? 10_000 : Number(values.timeout);
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    problems.push('--timeout must be a positive integer (milliseconds)');
+  const headers: HeaderPair[] = [];
+  for (const h of values.header ?? []) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) problems.push(`--header "${h}" is not "Name: value"`);
+    else headers.push([h.slice(0, colon).trim(), h.slice(colon + 1)]);
+  }
+  if (problems.length > 0) {
+    io.stderr.write(`corsgate check: ${problems.join('; ')}\n\n${CHECK_HELP}`);
+    return EXIT.INVALID;
+  }
+  const trace = await checkRequest({
+    url: positionals[0]!,
+    origin: values.origin!,
+    method: values.method ?? 'GET',
+    headers,
+    credentials: values.credentials === true,
+    browser: browser as Browser,
+    timeoutMs: timeout,
+    probeVary: values['no-probe'] !== true,
+  });
+  if (values.json === true) io.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+  else if (trace.verdict === 'error' && trace.error?.code === 'bad-input')
+    io.stderr.write(`corsgate check: ${trace.error.message}\n`);
+  else io.stdout.write(renderTrace(trace, useColour(io)));
+  return exitCodeOf(trace);
+};
+
+export function exitCodeOf(trace: CheckTrace): number {
+  return trace.verdict === 'allowed' ? EXIT.OK : trace.verdict === 'blocked' ? EXIT.BLOCKED : EXIT.INVALID;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      origin: { type: 'string' },
+      method: { type: 'string' },
+      header: { type: 'string', multiple: true, short: 'H' },
+      credentials: { type: 'boolean' },
+      browser: { type: 'string' },
+      timeout: { type: 'string' },
+      'no-probe': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** The readable report: one line per step, the failing header and its value, and the fix. */
+export function renderTrace(trace: CheckTrace, colour: boolean): string {
+  const s = style(colour);
+  const out: string[] = [];
+  const { input } = trace;
+  out.push(
+    s.bold(
+      `${input.method} ${input.url} from ${input.origin}${input.credentials ? ' with credentials' : ''} (${input.browser})`,
+    ),
+  );
+  const mark = (step: TraceStep): string =>
+    step.status === 'pass'
+      ? s.green('✓')
+      : step.status === 'fail'
+        ? s.red('✗')
+        : step.status === 'warn'
+          ? s.yellow('!')
+          : s.dim('·');
+  let phase = '';
+  const shown = new Set<string>();
+  for (const step of trace.steps) {
+    if (step.phase !== phase) {
+      phase = step.phase;
+      // The exchange summary belongs to the first request; redirect hops name their URL in each step.
+      const firstTime = !shown.has(phase);
+      shown.add(phase);
+      const ex = !firstTime
+        ? undefined
+        : phase === 'preflight'
+          ? trace.preflight.exchange
+          : phase === 'actual'
+            ? trace.actual
+            : undefined;
+      out.push(
+        '',
+        `${phase}${ex?.response === undefined ? '' : ` (${ex.request.method} → ${ex.response.status})`}:`,
+      );
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+      // The preflight as sent, right after the step that says why it is needed.
+      if (phase === 'preflight' && ex !== undefined)
+        for (const [n, v] of ex.request.headers) out.push(s.dim(`    > ${n}: ${v}`));
+    } else
+      out.push(`  ${mark(step)} ${step.message}${step.rule === undefined ? '' : s.dim(` [${step.rule}]`)}`);
+    if (step.status === 'fail' && step.header !== undefined)
+      out.push(`      header: ${step.header}: ${step.value === null ? '(absent)' : step.value}`);
+    if (step.fix !== undefined && step.status !== 'pass') out.push(`      fix: ${step.fix}`);
+  }
+  if (trace.mistakes.length > 0) {
+    out.push('', 'server mistakes:');
+    for (const m of trace.mistakes) {
+      out.push(`  ${s.yellow('!')} ${m.code} (${MISTAKES[m.code]}): ${m.message}`);
+      if (m.header !== undefined) out.push(`      header: ${m.header}: ${m.value ?? '(absent)'}`);
+      out.push(`      fix: ${m.fix}`);
+    }
+  }
+  out.push('');
+  if (trace.verdict === 'error') out.push(s.red(`error: ${trace.error?.message ?? 'unknown'}`));
+  else if (trace.verdict === 'allowed')
+    out.push(s.green('verdict: allowed — the browser gives the script the response'));
+  else out.push(s.red('verdict: blocked — the browser reports a CORS error (a network error to the script)'));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+/**
+ * `corsgate explain`: the engine's offline decision for one request, from an allowlist file or a
+ * JSON config file. The request side (preflight or not, the ACRH value) comes from the browser
+ * model, the decision from the engine; the CLI adds nothing of its own.
+ */
+import { parseArgs } from 'node:util';
+import { type Decision, REASONS, type RequestFacts } from 'corsgate';
+import {
+  buildAcrh,
+  FORBIDDEN_METHODS,
+  type HeaderPair,
+  isToken,
+  NORMALISED_METHODS,
+  preflightNeed,
+} from '../browser-model/index.js';
+import { EXIT } from '../cli/exit-codes.js';
+import type { Command } from '../cli/io.js';
+import { loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
+
+export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist FILE | --config FILE) --origin ORIGIN [options]
+
+Asks the corsgate engine, offline, how it answers one request: the kind (preflight, actual,
+same-origin, not-cors), allowed or not, the exact response headers, and the reason code.
+
+Options:
+  --allowlist FILE   path. An allowlist file (one origin a line)
+  --config FILE      path. A gateway config (corsgate.yaml, .yaml/.yml: its policy and the
+                     allowlist file it names) or a JSON file holding the engine's config object
+  --path PATH        string, default none. With a YAML config: the request path, to pick the
+                     route the gateway would use (its own origins and policy overrides)
+  --origin ORIGIN    string, required. The request's Origin header
+  --method M         string, default GET. The method the script uses (normalised as browsers do)
+  --header NAME      string, repeatable. A header the script sets: "Name" or "Name: value"
+                     (a bare name counts as CORS-unsafe; with a value, the safelist rules decide)
+  --credentials      boolean, default false. Allow credentials (with --allowlist; a --config
+                     file's own "credentials" field is kept unless this is given)
+  --json             boolean, default false. Print the decision as JSON
+  -h, --help
+
+Exit codes: 0 allowed, 1 refused, 2 bad input or an invalid file.
+`;
+
+export const explain: Command = async (argv, io) => {
+  let values: {
+    allowlist?: string;
+    config?: string;
+    origin?: string;
+    method?: string;
+    header?: string[];
+    credentials?: boolean;
+    json?: boolean;
+    help?: boolean;
+    path?: string;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        allowlist: { type: 'string' },
+        config: { type: 'string' },
+        origin: { type: 'string' },
+        method: { type: 'string' },
+        header: { type: 'string', multiple: true, short: 'H' },
+        credentials: { type: 'boolean' },
+        json: { type: 'boolean' },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.stderr.write(`corsgate explain: ${(e as Error).message}\n\n${EXPLAIN_HELP}`);
+    return EXIT.INVALID;
+  }
+  if (values.help === true) {
+    io.stdout.write(EXPLAIN_HELP);
+    return EXIT.OK;
+  }
+  const problems: string[] = [];
+  if ((values.allowlist === undefined) === (values.config === undefined))
+    problems.push('give exactly one of --allowlist FILE and --config FILE');
+  if (values.origin === undefined) problems.push('--origin is required');
+  const rawMethod = values.method ?? 'GET';
+  if (!isToken(rawMethod)) problems.push(`"${rawMethod}" is not an HTTP method token`);
+  else if (FORBIDDEN_METHODS.has(rawMethod.toUpperCase()))
+    problems.push(`${rawMethod} is a forbidden method that browsers never send`);
+  const headers: HeaderPair[] = [];
+  const bareNames: string[] = [];
+  for (const h of values.header ?? []) {
+    const colon = h.indexOf(':');
+    const name = (colon < 0 ? h : h.slice(0, colon)).trim();
+    if (!isToken(name)) problems.push(`"${name}" is not a header name`);
+    else if (colon < 0) bareNames.push(name);
+    else headers.push([name, h.slice(colon + 1).trim()]);
+  }
+  if (problems.length > 0) {
+    io.stderr.write(`corsgate explain: ${problems.join('; ')}\n\n${EXPLAIN_HELP}`);
+    return EXIT.INVALID;
+  }
+  const credentials = values.credentials;
+  const yaml = values.config !== undefined && /\.ya?ml$/i.test(values.config);
+  const loaded =
+    values.allowlist !== undefined
+      ? await loadAllowlistPolicy(io.cwd, values.allowlist, { credentials: credentials === true })
+      : yaml
+        ? await loadYamlPolicy(io.cwd, values.config!, values.path, credentials)
+        : await loadConfigPolicy(io.cwd, values.config!, credentials === undefined ? {} : { credentials });
+  if (!loaded.ok) {
+    for (const line of loaded.errors) io.stderr.write(`${line}\n`);
+    return EXIT.INVALID;
+  }
+  for (const line of loaded.warnings) io.stderr.write(`${line}\n`);
+  if (loaded.route !== undefined) io.stderr.write(`route: ${loaded.route}\n`);
+
+  // R7: the method as the browser sends it.
+  const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
+  const need = preflightNeed(method, headers);
+  const unsafe = [...need.unsafeNames, ...bareNames.map((n) => n.toLowerCase())];
+  const preflight = need.needed || bareNames.length > 0;
+  const facts: RequestFacts = preflight
+    ? {
+        method: 'OPTIONS',
+        origin: values.origin!,
+        accessControlRequestMethod: method,
+        ...(unsafe.length > 0 ? { accessControlRequestHeaders: buildAcrh(unsafe)! } : {}),
+      }
+    : { method, origin: values.origin! };
+  const decision = loaded.policy.evaluate(facts);
+  if (values.json === true)
+    io.stdout.write(
+      `${JSON.stringify({ request: facts, decision, explanation: REASONS[decision.reason] }, null, 2)}\n`,
+    );
+  else io.stdout.write(renderDecision(facts, decision));
+  return decision.allowed ? EXIT.OK : EXIT.BLOCKED;
+};
+
+function renderDecision(facts: RequestFacts, d: Decision): string {
+  const out: string[] = [];
+  out.push(
+    facts.method === 'OPTIONS'
+      ? `request: preflight OPTIONS for ${String(facts.accessControlRequestMethod)}${facts.accessControlRequestHeaders === undefined ? '' : ` with Access-Control-Request-Headers: ${String(facts.accessControlRequestHeaders)}`} from ${String(facts.origin)}`
+      : `request: ${facts.method} from ${String(facts.origin)} (no preflight)`,
+  );
+  out.push(`kind: ${d.kind}`);
+  out.push(`allowed: ${d.allowed ? 'yes' : 'no'}`);
+  if (d.status !== undefined) out.push(`status: ${d.status}`);
+  out.push(`reason: ${d.reason}${d.detail === undefined ? '' : ` (${d.detail})`}: ${REASONS[d.reason]}`);
+  const names = Object.keys(d.headers);
+  out.push(names.length === 0 && d.vary.length === 0 ? 'response headers: (none)' : 'response headers:');
+  for (const [n, v] of Object.entries(d.headers)) out.push(`  ${n}: ${v}`);
+  if (d.vary.length > 0) out.push(`  Vary: ${d.vary.join(', ')}  (appended)`);
+  return `${out.join('\n')}\n`;
+}

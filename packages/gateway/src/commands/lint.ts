@@ -1,0 +1,149 @@
+/**
+ * `corsgate lint FILE`: every problem in an allowlist file as `FILE:LINE:COL: severity CODE
+ * message (suggestion)`, the line format editors and CI annotate. The parsing and every code
+ * come from `parseAllowlist` (corsgate/allowlist); this command only prints and, with --fix,
+ * rewrites the file in normalised form.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type AllowlistIssue,
+  decodeAllowlist,
+  formatAllowlist,
+  parseAllowlist,
+  writeFileAtomic,
+} from 'corsgate/allowlist';
+import { EXIT } from '../cli/exit-codes.js';
+import { type Command, useColour } from '../cli/io.js';
+import { style } from '../cli/style.js';
+
+export const LINT_HELP = `Usage: corsgate lint FILE [--credentials] [--fix] [--strict] [--json]
+
+Checks an allowlist file (one origin a line, # comments) and prints every problem as
+FILE:LINE:COL: severity CODE message (suggestion).
+
+Options:
+  --credentials  boolean, default false. Lint as used with credentials (refuses *, http://, …)
+  --fix          boolean, default false. Rewrite the file in normalised form (lower case,
+                 punycode, no default port or trailing slash, duplicates removed, LF line ends,
+                 no BOM), keeping comments, blank lines and order; atomically (temp file, fsync,
+                 rename); never while an error remains
+  --strict       boolean, default false. Exit 1 when there are warnings
+  --json         boolean, default false. Print {"file","errors","warnings","fixed"}
+  -h, --help
+
+Exit codes: 0 clean (or warnings without --strict), 1 warnings with --strict, 2 errors or an
+unreadable file.
+`;
+
+/** `FILE:LINE:COL: severity CODE message (suggestion)`; line and column are 1-based (0 = the whole file). */
+export function formatLintLine(file: string, i: AllowlistIssue): string {
+  const message = i.message.replace(/^corsgate: /, '');
+  return `${file}:${i.line}:${i.column}: ${i.severity} ${i.code} ${message}${i.suggestion === undefined ? '' : ` (${i.suggestion})`}`;
+}
+
+export const lint: Command = async (argv, io) => {
+  let values: { credentials?: boolean; fix?: boolean; strict?: boolean; json?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        credentials: { type: 'boolean' },
+        fix: { type: 'boolean' },
+        strict: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.stderr.write(`corsgate lint: ${(e as Error).message}\n\n${LINT_HELP}`);
+    return EXIT.INVALID;
+  }
+  if (values.help === true) {
+    io.stdout.write(LINT_HELP);
+    return EXIT.OK;
+  }
+  if (positionals.length !== 1) {
+    io.stderr.write(`corsgate lint: give exactly one FILE\n\n${LINT_HELP}`);
+    return EXIT.INVALID;
+  }
+  const file = positionals[0]!;
+  const path = resolve(io.cwd, file);
+  const options = { credentials: values.credentials === true };
+  const s = style(useColour(io));
+
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const issue: AllowlistIssue =
+      code === 'ENOENT'
+        ? {
+            code: 'CG_ALLOWLIST_MISSING',
+            severity: 'error',
+            line: 0,
+            column: 0,
+            text: '',
+            message: 'the file does not exist',
+          }
+        : {
+            code: 'CG_ALLOWLIST_UNREADABLE',
+            severity: 'error',
+            line: 0,
+            column: 0,
+            text: '',
+            message: `cannot read the file (${code ?? (e as Error).message})`,
+          };
+    return report(io, file, [issue], [], false, values, s);
+  }
+  let parsed = parseAllowlist(new Uint8Array(bytes), options);
+  let fixed = false;
+  if (values.fix === true) {
+    if (parsed.errors.length > 0) {
+      io.stderr.write(
+        `corsgate lint: not fixing ${file}: ${parsed.errors.length} error(s) remain; fix them by hand first\n`,
+      );
+    } else {
+      const decoded = decodeAllowlist(new Uint8Array(bytes));
+      if (decoded.ok) {
+        // The allowlist module's normalised form: comments, blank lines and order kept, duplicates
+        // dropped, LF line ends, no BOM.
+        const text = formatAllowlist(decoded.text, { removeDuplicates: true });
+        if (text !== decoded.text) {
+          await writeFileAtomic(path, text);
+          fixed = true;
+          parsed = parseAllowlist(text, options);
+        }
+      }
+    }
+  }
+  return report(io, file, parsed.errors, parsed.warnings, fixed, values, s);
+};
+
+function report(
+  io: Parameters<Command>[1],
+  file: string,
+  errors: readonly AllowlistIssue[],
+  warnings: readonly AllowlistIssue[],
+  fixed: boolean,
+  values: { strict?: boolean; json?: boolean },
+  s: ReturnType<typeof style>,
+): number {
+  if (values.json === true)
+    io.stdout.write(`${JSON.stringify({ file, errors, warnings, fixed }, null, 2)}\n`);
+  else {
+    const all = [...errors, ...warnings].sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const i of all) {
+      const line = formatLintLine(file, i);
+      io.stdout.write(`${i.severity === 'error' ? s.red(line) : s.yellow(line)}\n`);
+    }
+    if (fixed) io.stdout.write(`${file}: rewritten in normalised form\n`);
+  }
+  if (errors.length > 0) return EXIT.INVALID;
+  if (warnings.length > 0 && values.strict === true) return EXIT.BLOCKED;
+  return EXIT.OK;
+}

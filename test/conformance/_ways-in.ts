@@ -1,0 +1,259 @@
+/**
+ * The ways into corsgate, each a function that starts a real server on loopback for a given policy
+ * and returns its base URL. Every framework serves the same small application, written the way
+ * that framework's users write it:
+ *
+ * - `GET /api/items`: 200 JSON, `X-App: kept`, `X-Request-Id: r1`, appends `Vary: Accept-Encoding`
+ * - `POST /api/items`: 201 JSON, `X-App: kept`
+ * - `OPTIONS /api/items`: 200, `Allow: GET, POST, OPTIONS`, `X-App: kept` (the app's own OPTIONS)
+ * - `GET /api/error`: the handler throws; the framework's own error handling answers 500
+ * - anything else: the framework's own 404
+ *
+ * The gateway joins as one more entry: start it in front of an upstream serving the same routes.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
+import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
+import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
+import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
+import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
+import { cors as honoCors } from '../../packages/corsgate/src/adapters/hono/index.js';
+import { cors as koaCors } from '../../packages/corsgate/src/adapters/koa/index.js';
+import { cors as nodeCors } from '../../packages/corsgate/src/adapters/node/index.js';
+
+export interface Started {
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+export type WayInName = 'node' | 'express' | 'fastify' | 'koa' | 'hono' | 'fetch';
+
+export interface WayIn {
+  readonly name: WayInName;
+  /** Starts a server applying these options (a gateway maps them to its own configuration). */
+  start(options: CorsOptions): Promise<Started>;
+}
+
+const ITEMS = JSON.stringify({ items: [] });
+
+async function listen(server: Server): Promise<Started> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  const q = (url ?? '/').indexOf('?');
+  return q < 0 ? (url ?? '/') : (url ?? '/').slice(0, q);
+}
+
+/** The application on plain node:http, behind `handle(req, res)`. */
+function nodeApp(req: IncomingMessage, res: ServerResponse): void {
+  const path = pathOf(req.url);
+  if (path === '/api/items' && req.method === 'GET') {
+    res.setHeader('X-App', 'kept');
+    res.setHeader('X-Request-Id', 'r1');
+    res.appendHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Content-Type', 'application/json');
+    res.end(ITEMS);
+  } else if (path === '/api/items' && req.method === 'POST') {
+    res.statusCode = 201;
+    res.setHeader('X-App', 'kept');
+    res.setHeader('Content-Type', 'application/json');
+    res.end(ITEMS);
+  } else if (path === '/api/items' && req.method === 'OPTIONS') {
+    res.setHeader('X-App', 'kept');
+    res.setHeader('Allow', 'GET, POST, OPTIONS');
+    res.end();
+  } else if (path === '/api/error') {
+    throw new Error('boom');
+  } else {
+    res.statusCode = 404;
+    res.end('Not Found');
+  }
+}
+
+export const node: WayIn = {
+  name: 'node',
+  start(config) {
+    const handle = nodeCors(config);
+    return listen(
+      createServer((req, res) => {
+        if (handle(req, res)) return;
+        try {
+          nodeApp(req, res);
+        } catch {
+          res.statusCode = 500;
+          res.end('Internal Server Error');
+        }
+      }),
+    );
+  },
+};
+
+export const expressWay: WayIn = {
+  name: 'express',
+  start(config) {
+    const app = express();
+    app.use(expressCors(config));
+    app.get('/api/items', (_req, res) => {
+      res.set('X-App', 'kept').set('X-Request-Id', 'r1').vary('Accept-Encoding').json({ items: [] });
+    });
+    app.post('/api/items', (_req, res) => {
+      res.status(201).set('X-App', 'kept').json({ items: [] });
+    });
+    app.options('/api/items', (_req, res) => {
+      res.set('X-App', 'kept').set('Allow', 'GET, POST, OPTIONS').end();
+    });
+    app.get('/api/error', () => {
+      throw new Error('boom');
+    });
+    return listen(createServer(app));
+  },
+};
+
+export const fastifyWay: WayIn = {
+  name: 'fastify',
+  async start(config) {
+    const app = Fastify();
+    await app.register(fastifyCors, config);
+    app.get('/api/items', async (_request, reply) => {
+      const vary = reply.getHeader('vary');
+      reply
+        .header('X-App', 'kept')
+        .header('X-Request-Id', 'r1')
+        .header('Vary', vary === undefined ? 'Accept-Encoding' : `${vary}, Accept-Encoding`);
+      return { items: [] };
+    });
+    app.post('/api/items', async (_request, reply) => {
+      reply.code(201).header('X-App', 'kept');
+      return { items: [] };
+    });
+    app.options('/api/items', async (_request, reply) => {
+      reply.header('X-App', 'kept').header('Allow', 'GET, POST, OPTIONS').send();
+    });
+    app.get('/api/error', async () => {
+      throw new Error('boom');
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return { baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
+  },
+};
+
+export const koaWay: WayIn = {
+  name: 'koa',
+  start(config) {
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaCors(config));
+    app.use((ctx) => {
+      if (ctx.path === '/api/items' && ctx.method === 'GET') {
+        ctx.set('X-App', 'kept');
+        ctx.set('X-Request-Id', 'r1');
+        ctx.vary('Accept-Encoding');
+        ctx.body = { items: [] };
+      } else if (ctx.path === '/api/items' && ctx.method === 'POST') {
+        ctx.status = 201;
+        ctx.set('X-App', 'kept');
+        ctx.body = { items: [] };
+      } else if (ctx.path === '/api/items' && ctx.method === 'OPTIONS') {
+        ctx.set('X-App', 'kept');
+        ctx.set('Allow', 'GET, POST, OPTIONS');
+        ctx.status = 200;
+        ctx.body = '';
+      } else if (ctx.path === '/api/error') {
+        throw new Error('boom');
+      }
+    });
+    return listen(createServer(app.callback()));
+  },
+};
+
+function startFetch(fetch: (request: Request) => Response | Promise<Response>): Promise<Started> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      resolve({
+        baseUrl: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as Server).closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+export const honoWay: WayIn = {
+  name: 'hono',
+  start(config) {
+    const app = new Hono();
+    app.use('*', honoCors(config));
+    app.get('/api/items', (c) => {
+      c.header('X-App', 'kept');
+      c.header('X-Request-Id', 'r1');
+      c.header('Vary', 'Accept-Encoding', { append: true });
+      return c.json({ items: [] });
+    });
+    app.post('/api/items', (c) => {
+      c.header('X-App', 'kept');
+      return c.json({ items: [] }, 201);
+    });
+    app.options('/api/items', (c) => {
+      c.header('X-App', 'kept');
+      c.header('Allow', 'GET, POST, OPTIONS');
+      return c.body(null, 200);
+    });
+    app.get('/api/error', () => {
+      throw new Error('boom');
+    });
+    return startFetch(app.fetch);
+  },
+};
+
+/** A plain Fetch API handler (what Bun, Deno and workers run), served by @hono/node-server. */
+function fetchApp(request: Request): Response {
+  const path = new URL(request.url).pathname;
+  if (path === '/api/items' && request.method === 'GET')
+    return new Response(ITEMS, {
+      headers: {
+        'Content-Type': 'application/json',
+        'X-App': 'kept',
+        'X-Request-Id': 'r1',
+        Vary: 'Accept-Encoding',
+      },
+    });
+  if (path === '/api/items' && request.method === 'POST')
+    return new Response(ITEMS, {
+      status: 201,
+      headers: { 'Content-Type': 'application/json', 'X-App': 'kept' },
+    });
+  if (path === '/api/items' && request.method === 'OPTIONS')
+    return new Response(null, { status: 200, headers: { 'X-App': 'kept', Allow: 'GET, POST, OPTIONS' } });
+  if (path === '/api/error') throw new Error('boom');
+  return new Response('Not Found', { status: 404 });
+}
+
+export const fetchWay: WayIn = {
+  name: 'fetch',
+  start(config) {
+    return startFetch(withCors(fetchApp, config));
+  },
+};
+
+export const WAYS_IN: readonly WayIn[] = [node, expressWay, fastifyWay, koaWay, honoWay, fetchWay];
