@@ -26,11 +26,7 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
 }
 
 export function isHopByHop(lowerName: string, listed: Set<string> | undefined): boolean {
-  return (
-    HOP_BY_HOP.has(lowerName) ||
-    lowerName.startsWith('proxy-') ||
-    (listed !== undefined && listed.has(lowerName))
-  );
+  return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || listed?.has(lowerName) === true;
 }
 
 /**

@@ -148,7 +148,7 @@ export class GatewayProxy {
     // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
     // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
     // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
-    if (origin !== undefined && origin.includes(',')) origin = req.headersDistinct.origin;
+    if (origin?.includes(',') === true) origin = req.headersDistinct.origin;
     if (method === 'OPTIONS') {
       acrm = h['access-control-request-method'];
       acrh = h['access-control-request-headers'];
