@@ -434,6 +434,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       // The writer is still at it; its next write raises another event (or the next poll tick).
       return { type: 'unchanged', forced: force };
     }
+    const lastReloadAt = this.lastReloadAt;
     this.lastReloadAt = Date.now();
     if (read.kind === 'missing') {
       this.lastSig = 'missing';
@@ -469,12 +470,14 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     this.lastReadError = undefined;
     const hash = hashOf(read.bytes);
     if (hash === this.snapshot.hash || (hash === this.lastRejectedHash && !force)) {
-      // Identical content (touch, an identical rewrite, a file put back): no version bump.
-      if (hash === this.snapshot.hash) {
+      // Identical content (touch, an identical rewrite, a file put back): no version bump. A
+      // silent no-op (a stray event, a periodic hash check) is not a reload worth recording;
+      // a forced one, or the file coming back as it was, is.
+      if (hash === this.snapshot.hash && (force || wasDown)) {
         this.lastReloadResult = 'unchanged';
         this.lastErrors = [];
         this.lastRejectedHash = undefined;
-      }
+      } else this.lastReloadAt = lastReloadAt;
       const event: AllowlistEvent = { type: 'unchanged', forced: force };
       if (force) this.emit(event);
       if (wasDown && hash === this.snapshot.hash) this.emit({ type: 'recovered', snapshot: this.snapshot });

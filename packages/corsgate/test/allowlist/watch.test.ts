@@ -357,12 +357,15 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
 
   it('row 13: touch and an identical rewrite bump no version and emit nothing', async () => {
     const w = await start(`${A}\n`);
+    const before = w.status();
     execFileSync('touch', [file]);
     await sleep(QUIET_MS);
     writeFileSync(file, `${A}\n`);
     await sleep(QUIET_MS);
     expect(events).toEqual([]);
     expect(w.current.version).toBe(1);
+    // Nothing worth recording happened: the status still shows the last real reload.
+    expect(w.status()).toMatchObject({ lastReloadResult: 'applied', lastReloadAt: before.lastReloadAt });
   });
 
   it('row 14: a deleted file keeps the last good version (reported missing); recreating it is detected', async () => {
