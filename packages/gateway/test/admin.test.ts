@@ -19,10 +19,13 @@ let gateway: Gateway;
 let tmp: TempDir;
 let list: string;
 
+// biome-ignore lint/suspicious/noExplicitAny: admin JSON is read field by field in each test
+type Json = any;
+
 async function admin(
   path: string,
   method = 'GET',
-): Promise<{ status: number; body: string; json: () => any }> {
+): Promise<{ status: number; body: string; json: () => Json }> {
   const res = await fetch(`${gateway.adminUrl}${path}`, { method });
   const body = await res.text();
   return { status: res.status, body, json: () => JSON.parse(body) };

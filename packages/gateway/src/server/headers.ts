@@ -26,16 +26,12 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
 }
 
 export function isHopByHop(lowerName: string, listed: Set<string> | undefined): boolean {
-  return (
-    HOP_BY_HOP.has(lowerName) ||
-    lowerName.startsWith('proxy-') ||
-    (listed !== undefined && listed.has(lowerName))
-  );
+  return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || listed?.has(lowerName) === true;
 }
 
 /**
  * Appends tokens to a Vary value without duplicating any (names compare case-insensitively) and
- * leaves `*` alone: the upstream's own Vary is never overwritten (R25).
+ * leaves `*` alone: the upstream's own Vary is never overwritten (R24).
  */
 export function appendVary(
   existing: string | string[] | undefined,

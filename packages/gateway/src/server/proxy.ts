@@ -148,7 +148,7 @@ export class GatewayProxy {
     // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
     // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
     // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
-    if (origin !== undefined && origin.includes(',')) origin = req.headersDistinct.origin;
+    if (origin?.includes(',') === true) origin = req.headersDistinct.origin;
     if (method === 'OPTIONS') {
       acrm = h['access-control-request-method'];
       acrh = h['access-control-request-headers'];
@@ -299,7 +299,8 @@ export class GatewayProxy {
         for (const name in upstreamHeaders) {
           const value = upstreamHeaders[name];
           if (value === undefined) continue;
-          // R24: the upstream's own CORS headers are replaced by the decision's, never duplicated.
+          // The upstream's own CORS headers are replaced by the decision's, never duplicated: two ACAO
+          // lines always fail the browser's CORS check (R10), and the upstream's may be wrong.
           if (name.startsWith('access-control-') || isHopByHop(name, listedUp)) continue;
           if (name === 'vary') {
             vary = value;
