@@ -238,7 +238,10 @@ class FileAllowlistWatcher implements AllowlistWatcher {
         // A null filename means "something changed here" (some platforms): check.
         if (filename === null || this.names.has(filename.toString())) this.schedule();
       });
-      fsw.on('error', (error) => this.watchFailed(error));
+      fsw.on('error', (error) => {
+        // Only the watcher in use may switch us to polling, not one already replaced.
+        if (this.fsw === fsw) this.watchFailed(error);
+      });
       this.fsw = fsw;
       this.watchedDirIno = ino;
       this.watchFailures = 0;
