@@ -120,6 +120,7 @@ function wrk(port, kind, duration = DURATION) {
 
 /** Checks a target answers each kind as the CORS job requires before measuring it. */
 async function verify(port, name) {
+  if (name.startsWith('node:http')) return `${name}: 204 for an allowed origin, 403 otherwise, no forwarding`;
   const a = await fetch(`http://127.0.0.1:${port}/api/items`, { headers: { Origin: APP } });
   const p = await fetch(`http://127.0.0.1:${port}/api/items`, {
     method: 'OPTIONS',
@@ -145,6 +146,16 @@ const targets = [
     name: 'upstream alone',
     kinds: ['actual'],
     start: async (port) => ({ stop: async () => undefined, port: upstreamPort, _: port }),
+  },
+  {
+    // The ceiling for any node:http server: answers every request at once, no CORS logic.
+    name: 'node:http answering directly (ceiling)',
+    kinds: ['preflight allowed', 'preflight refused'],
+    start: async (port) => {
+      const child = launch(process.execPath, [join(here, 'bare.mjs'), String(port)]);
+      await waitPort(port);
+      return { port, stop: () => stop(child) };
+    },
   },
   {
     name: 'corsgate',

@@ -35,7 +35,7 @@ export function isHopByHop(lowerName: string, listed: Set<string> | undefined): 
 
 /**
  * Appends tokens to a Vary value without duplicating any (names compare case-insensitively) and
- * leaves `*` alone: the upstream's own Vary is never overwritten (R25).
+ * leaves `*` alone: the upstream's own Vary is never overwritten (R24).
  */
 export function appendVary(
   existing: string | string[] | undefined,

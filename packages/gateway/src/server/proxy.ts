@@ -299,7 +299,8 @@ export class GatewayProxy {
         for (const name in upstreamHeaders) {
           const value = upstreamHeaders[name];
           if (value === undefined) continue;
-          // R24: the upstream's own CORS headers are replaced by the decision's, never duplicated.
+          // The upstream's own CORS headers are replaced by the decision's, never duplicated: two ACAO
+          // lines always fail the browser's CORS check (R10), and the upstream's may be wrong.
           if (name.startsWith('access-control-') || isHopByHop(name, listedUp)) continue;
           if (name === 'vary') {
             vary = value;
