@@ -79,8 +79,10 @@ describe('streaming and load', () => {
     await gw?.stop();
   });
 
-  it('streams a 100 MB request body to the upstream with bounded gateway memory', async () => {
-    const total = 100 * 1024 * 1024;
+  it('streams a 256 MB request body to the upstream with bounded gateway memory', async () => {
+    // 256 MB against a 96 MB bound: a buffering proxy grows by the whole body, while a streaming
+    // one stays within tens of MB even when GC runs late on a loaded machine.
+    const total = 256 * 1024 * 1024;
     const chunk = Buffer.alloc(256 * 1024, 98);
     const rssBefore = await rssKiB(gw.pid);
     let peak = rssBefore;
@@ -101,11 +103,10 @@ describe('streaming and load', () => {
     clearInterval(sampler);
     expect(res.statusCode).toBe(200);
     expect(json.bytes).toBe(total);
-    // A buffering proxy would grow by ~100 MB; streaming stays within a few tens of MB.
-    expect(peak - rssBefore).toBeLessThan(60 * 1024);
+    expect(peak - rssBefore).toBeLessThan(96 * 1024);
   });
 
-  it('streams a 100 MB response body to a slow reader with bounded gateway memory', async () => {
+  it('streams a 256 MB response body to a slow reader with bounded gateway memory', async () => {
     const rssBefore = await rssKiB(gw.pid);
     let peak = rssBefore;
     const sampler = setInterval(() => {
@@ -113,7 +114,7 @@ describe('streaming and load', () => {
         peak = Math.max(peak, r);
       });
     }, 25);
-    const res = await request(`${gw.url}/download?mb=100`, { headers: { origin: APP } });
+    const res = await request(`${gw.url}/download?mb=256`, { headers: { origin: APP } });
     expect(res.headers['access-control-allow-origin']).toBe(APP);
     let received = 0;
     let n = 0;
@@ -123,8 +124,8 @@ describe('streaming and load', () => {
       if (++n % 64 === 0) await new Promise((r) => setTimeout(r, 1));
     }
     clearInterval(sampler);
-    expect(received).toBe(100 * 1024 * 1024);
-    expect(peak - rssBefore).toBeLessThan(60 * 1024);
+    expect(received).toBe(256 * 1024 * 1024);
+    expect(peak - rssBefore).toBeLessThan(96 * 1024);
   });
 
   it('serves 1,000 concurrent connections, every one answered 200 with the CORS headers', async () => {
