@@ -51,7 +51,8 @@ export type PatternResult =
   | ({ readonly ok: false } & PatternFinding);
 
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*$/i;
-const REGEX_CHARS_RE = /[\\^$()|?+{}\s]/;
+// `?` is left out: it starts a query, reported below as a path with a suggestion (PRODUCT.md).
+const REGEX_CHARS_RE = /[\\^$()|+{}\s]/;
 
 export function patternText(pattern: OriginPattern): string {
   if (pattern.kind === 'any') return '*';

@@ -21,3 +21,33 @@ describe('parseSerializedOrigin regressions found by fast-check', () => {
     expect(parseSerializedOrigin(origin)).toBeNull();
   });
 });
+
+import { CorsConfigError, createPolicy } from '../../src/index.js';
+
+describe('allowlist entries with a query are a path error with a suggestion (PRODUCT.md)', () => {
+  it.each([['https://a.example.com?q=1'], ['https://a.example.com/?q=1']])(
+    'reports %s as CG_ORIGIN_HAS_PATH suggesting the origin',
+    (entry) => {
+      let error: unknown;
+      try {
+        createPolicy({ origins: [entry] });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CorsConfigError);
+      expect((error as CorsConfigError).issues).toMatchObject([
+        {
+          code: 'CG_ORIGIN_HAS_PATH',
+          path: ['origins', 0],
+          suggestion: 'did you mean https://a.example.com?',
+        },
+      ]);
+    },
+  );
+
+  it('still refuses a regular expression as an unsupported pattern', () => {
+    expect(() => createPolicy({ origins: ['^https://(a|b)\\.example\\.com$'] })).toThrow(
+      /CG_ORIGIN_UNSUPPORTED_PATTERN/,
+    );
+  });
+});
