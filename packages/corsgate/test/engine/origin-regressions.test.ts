@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSerializedOrigin } from '../../src/index.js';
+import { CorsConfigError, createPolicy, parseSerializedOrigin } from '../../src/index.js';
 
 // Inputs found by the property tests; each row states what the WHATWG URL parser does with it.
 describe('parseSerializedOrigin regressions found by fast-check', () => {
