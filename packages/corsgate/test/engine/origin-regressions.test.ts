@@ -22,8 +22,6 @@ describe('parseSerializedOrigin regressions found by fast-check', () => {
   });
 });
 
-import { CorsConfigError, createPolicy } from '../../src/index.js';
-
 describe('allowlist entries with a query are a path error with a suggestion (PRODUCT.md)', () => {
   it.each([['https://a.example.com?q=1'], ['https://a.example.com/?q=1']])(
     'reports %s as CG_ORIGIN_HAS_PATH suggesting the origin',
