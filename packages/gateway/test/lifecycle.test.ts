@@ -14,6 +14,11 @@ import {
 } from './helpers.js';
 
 const APP = 'https://app.example.com';
+/**
+ * A proxy that buffers a 100 MB body grows by at least 100 MB. A streaming one grows by its socket
+ * buffers plus the chunk garbage V8 has not collected yet, which on a loaded machine reached ~64 MB.
+ */
+const MAX_GROWTH_KIB = 80 * 1024;
 
 let upstream: Upstream;
 let tmp: TempDir;
@@ -101,8 +106,7 @@ describe('streaming and load', () => {
     clearInterval(sampler);
     expect(res.statusCode).toBe(200);
     expect(json.bytes).toBe(total);
-    // A buffering proxy would grow by ~100 MB; streaming stays within a few tens of MB.
-    expect(peak - rssBefore).toBeLessThan(60 * 1024);
+    expect(peak - rssBefore).toBeLessThan(MAX_GROWTH_KIB);
   });
 
   it('streams a 100 MB response body to a slow reader with bounded gateway memory', async () => {
@@ -120,11 +124,11 @@ describe('streaming and load', () => {
     for await (const c of res.body) {
       received += (c as Buffer).length;
       // A slow reader: the gateway must apply back-pressure, not buffer.
-      if (++n % 64 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (++n % 8 === 0) await new Promise((r) => setTimeout(r, 1));
     }
     clearInterval(sampler);
     expect(received).toBe(100 * 1024 * 1024);
-    expect(peak - rssBefore).toBeLessThan(60 * 1024);
+    expect(peak - rssBefore).toBeLessThan(MAX_GROWTH_KIB);
   });
 
   it('serves 1,000 concurrent connections, every one answered 200 with the CORS headers', async () => {
