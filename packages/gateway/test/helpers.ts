@@ -249,7 +249,15 @@ export async function startGateway(
     void exited.then((code) => rejectReady(new Error(`corsgate exited with ${code}: ${stderr.join('')}`)));
     setTimeout(() => rejectReady(new Error(`corsgate did not start: ${stderr.join('')}`)), 15_000).unref();
   });
-  const { url, admin } = await ready;
+  let started: { url: string; admin: string | null };
+  try {
+    started = await ready;
+  } catch (error) {
+    // Never leave a half-started gateway behind a failed test.
+    proc.kill('SIGKILL');
+    throw error;
+  }
+  const { url, admin } = started;
   return {
     proc,
     pid: proc.pid!,
