@@ -1,5 +1,6 @@
 /** The gateway's resolved configuration: flags over the YAML file over defaults. */
-import type { CorsConfig } from 'corsgate';
+import type { CorsConfig, IssueCode } from 'corsgate';
+import type { GatewayCode } from './codes.js';
 
 export type PolicyOptions = Omit<CorsConfig, 'origins'>;
 
@@ -40,7 +41,8 @@ export interface GatewayConfig {
 
 /** One problem in the configuration, located at a file position or a flag. */
 export interface ConfigProblem {
-  readonly code: string;
+  /** A gateway code, or the engine's / allowlist's code when the problem is in the CORS policy. */
+  readonly code: GatewayCode | IssueCode;
   readonly severity: 'error' | 'warning';
   /** Where: `corsgate.yaml:12:7`, `--methods`, or `allowed_origins.list:3:1`. */
   readonly where: string;
