@@ -161,7 +161,78 @@ export function validateConfig(config: unknown): ConfigIssue[] {
  * // { 'Access-Control-Allow-Origin': 'https://app.example.com', 'Access-Control-Allow-Credentials': 'true' }
  */
 export function createPolicy(config: CorsConfig = {}): Policy {
-  const { compiled, issues } = compile(config);
+  return policyOf(compile(config));
+}
+
+/** Options of `createPolicyAsync`. */
+export interface CreatePolicyAsyncOptions {
+  /**
+   * Longest stretch of compiling, in milliseconds, before the event loop gets a turn. The compile
+   * checks the clock every 1,000 origins, so a slice can overrun by that much work (a few ms).
+   * Default 8.
+   */
+  readonly sliceBudgetMs?: number;
+  /**
+   * Gives the event loop a turn between slices. Default: a zero-delay `setTimeout` (a macrotask,
+   * so timers and I/O run; a microtask would not let them). Pass your runtime's own, e.g.
+   * `() => new Promise((r) => setImmediate(r))` in Node.js or `scheduler.yield` in browsers.
+   */
+  readonly yieldToEventLoop?: () => Promise<void>;
+  /** The clock used for the budget, in milliseconds. Default `performance.now` (or `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** Default of `CreatePolicyAsyncOptions.sliceBudgetMs`. */
+export const DEFAULT_SLICE_BUDGET_MS = 8;
+
+const macrotask = (): Promise<void> => new Promise((resolve) => globalThis.setTimeout(resolve, 0));
+const defaultNow: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : Date.now;
+
+/**
+ * `createPolicy` in slices: the same validation, the same result and the same errors, but the
+ * compile gives the event loop a turn whenever it has run for `sliceBudgetMs`, so a server that
+ * reloads a 100,000-origin allowlist keeps answering requests meanwhile. The engine stays
+ * runtime-neutral: it only awaits the `yieldToEventLoop` it is given (default `setTimeout(0)`).
+ *
+ * Use it for large lists; for a few hundred origins `createPolicy` finishes in well under a
+ * millisecond and yielding only adds latency.
+ * @param config the configuration, as for `createPolicy`
+ * @param options `sliceBudgetMs` (default 8), `yieldToEventLoop` (default a zero-delay
+ *   `setTimeout`), `now` (default `performance.now`)
+ * @returns the compiled policy; the configuration is read as the call starts (the origins array is
+ *   copied before the first yield), so later changes to it do not leak into the policy
+ * @throws CorsConfigError (as a rejected promise) holding every problem when there is an error
+ * @example
+ * const policy = await createPolicyAsync({ origins: hundredThousandOrigins }, { sliceBudgetMs: 5 });
+ * policy.evaluate({ method: 'GET', origin: 'https://app.example.com' });
+ */
+export async function createPolicyAsync(
+  config: CorsConfig = {},
+  options: CreatePolicyAsyncOptions = {},
+): Promise<Policy> {
+  const budget = options.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS;
+  const yieldNow = options.yieldToEventLoop ?? macrotask;
+  const now = options.now ?? defaultNow;
+  // A snapshot of the input: the caller may change its arrays while we are yielded.
+  const input: unknown =
+    typeof config === 'object' && config !== null && Array.isArray(config.origins)
+      ? { ...config, origins: config.origins.slice() }
+      : config;
+  const steps = compileSteps(input);
+  let sliceStart = now();
+  let step = steps.next();
+  while (step.done !== true) {
+    if (now() - sliceStart >= budget) {
+      await yieldNow();
+      sliceStart = now();
+    }
+    step = steps.next();
+  }
+  return policyOf(step.value);
+}
+
+function policyOf({ compiled, issues }: CompileResult): Policy {
   if (compiled === undefined || issues.some((i) => i.severity === 'error')) throw new CorsConfigError(issues);
   return new Policy(compiled, issues);
 }
