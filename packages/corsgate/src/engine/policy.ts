@@ -128,6 +128,13 @@ export function parseOriginEntry(value: string): PatternResult {
   return { ok: true, pattern, text: value, warnings: NO_WARNINGS };
 }
 
+/** The pattern of an exact origin the compile kept as text only (always valid: it was compiled). */
+function exactPatternOf(text: string): OriginPattern {
+  const parsed = parseOriginEntry(text);
+  if (!parsed.ok) throw new Error(`corsgate: internal error: "${text}" was compiled but does not parse`);
+  return parsed.pattern;
+}
+
 /**
  * Origins compiled between two chances to yield. At ~1–3 µs an entry this is a few ms of work, so
  * `createPolicyAsync` can keep every slice near its budget.
@@ -139,8 +146,7 @@ export const MAX_MAX_AGE = 86_400;
 
 interface Compiled {
   readonly normalised: NormalisedCorsConfig;
-  readonly patterns: OriginPattern[];
-  /** Built in the same slices as `patterns`, so that `Policy` gets it ready-made. */
+  /** Built in the same slices as the compile, so that `Policy` gets it ready-made. */
   readonly matcher: OriginMatcher;
   readonly methods: Set<string>;
   readonly anyMethod: boolean;
@@ -314,7 +320,10 @@ function* compileSteps(input: unknown): Generator<void, CompileResult, void> {
   const allowPublicSuffix = bool('dangerouslyAllowPublicSuffixWildcards');
 
   // Origins
-  const patterns: OriginPattern[] = [];
+  // Exact origins are kept as their text only (undefined here): holding 100,000 pattern objects
+  // through the compile would promote them to the old generation, which costs GC for no use; the
+  // redundancy check re-derives the few it needs from the text.
+  const patterns: (OriginPattern | undefined)[] = [];
   const originTexts: string[] = [];
   const indexOfText = new Map<string, number>();
   const patternIndexes: number[] = [];
@@ -421,7 +430,7 @@ function* compileSteps(input: unknown): Generator<void, CompileResult, void> {
     }
     if (!exact) indexOfText.set(parsed.text, index);
     matcher.add(p, parsed.text, index);
-    patterns.push(p);
+    patterns.push(exact ? undefined : p);
     patternIndexes.push(index);
     originTexts.push(parsed.text);
   }
@@ -664,7 +673,6 @@ function* compileSteps(input: unknown): Generator<void, CompileResult, void> {
   return {
     compiled: {
       normalised,
-      patterns,
       matcher,
       methods,
       anyMethod,
@@ -680,7 +688,7 @@ function* compileSteps(input: unknown): Generator<void, CompileResult, void> {
  * `https://*.example.com` look covered (it allows the apex, not the subdomains).
  */
 function* reportRedundantOrigins(
-  patterns: readonly OriginPattern[],
+  patterns: readonly (OriginPattern | undefined)[],
   texts: readonly string[],
   indexes: readonly number[],
   issues: ConfigIssue[],
@@ -691,6 +699,7 @@ function* reportRedundantOrigins(
   const anyPortHosts = new Set<string>();
   let anyText = false;
   for (const p of patterns) {
+    if (p === undefined) continue; // an exact origin
     if (p.kind === 'any') anyText = true;
     if (p.kind !== 'origin') continue;
     if (p.subdomains) {
@@ -707,9 +716,9 @@ function* reportRedundantOrigins(
   const byAnyPortWildcard = anyPortWildcards.length > 0 ? new OriginMatcher(anyPortWildcards) : undefined;
   for (let i = 0; i < patterns.length; i++) {
     if (i > 0 && i % SLICE_ENTRIES === 0) yield;
-    const p = patterns[i]!;
-    if (p.kind === 'any') continue;
     const text = texts[i]!;
+    const p = patterns[i] ?? exactPatternOf(text);
+    if (p.kind === 'any') continue;
     const index = indexes[i]!;
     let by: string | undefined;
     if (anyText) by = '"*"';
