@@ -229,7 +229,7 @@ const defaultNow: () => number =
  * `sliceBudgetMs`, so reloading a 100,000-line file never stalls a server for the whole parse.
  * The watcher uses it. Decoding the bytes is one step (a few ms for 100,000 lines).
  * @param input the file's text, or its bytes (then invalid UTF-8 is reported with its position)
- * @param options `config` (default `{}`), `sliceBudgetMs` (default 8), `yieldToEventLoop`
+ * @param options `config` (default `{}`), `sliceBudgetMs` (default 4), `yieldToEventLoop`
  *   (default a zero-delay `setTimeout`), `now` (default `performance.now`)
  * @example
  * const { entries, errors, policy } = await parseAllowlistAsync(bytes, { config: { credentials: true } });

@@ -86,7 +86,7 @@ export interface WatchAllowlistOptions {
   /**
    * A reload parses and compiles in slices of at most about this many ms, giving the event loop a
    * turn between them (`parseAllowlistAsync`), so requests keep being served while a large file
-   * reloads. The snapshot is still swapped whole, at the end. Default 8.
+   * reloads. The snapshot is still swapped whole, at the end. Default 4.
    */
   readonly sliceBudgetMs?: number;
 }

@@ -175,7 +175,7 @@ export interface CreatePolicyAsyncOptions {
   /**
    * Longest stretch of compiling, in milliseconds, before the event loop gets a turn. The compile
    * checks the clock every 1,000 origins, so a slice can overrun by that much work (a few ms).
-   * Default 8.
+   * Default 4.
    */
   readonly sliceBudgetMs?: number;
   /**
@@ -189,7 +189,7 @@ export interface CreatePolicyAsyncOptions {
 }
 
 /** Default of `CreatePolicyAsyncOptions.sliceBudgetMs`. */
-export const DEFAULT_SLICE_BUDGET_MS = 8;
+export const DEFAULT_SLICE_BUDGET_MS = 4;
 
 const macrotask = (): Promise<void> => new Promise((resolve) => globalThis.setTimeout(resolve, 0));
 const defaultNow: () => number =
@@ -204,7 +204,7 @@ const defaultNow: () => number =
  * Use it for large lists; for a few hundred origins `createPolicy` finishes in well under a
  * millisecond and yielding only adds latency.
  * @param config the configuration, as for `createPolicy`
- * @param options `sliceBudgetMs` (default 8), `yieldToEventLoop` (default a zero-delay
+ * @param options `sliceBudgetMs` (default 4), `yieldToEventLoop` (default a zero-delay
  *   `setTimeout`), `now` (default `performance.now`)
  * @returns the compiled policy; the configuration is read as the call starts (the origins array is
  *   copied before the first yield), so later changes to it do not leak into the policy
