@@ -35,7 +35,10 @@ export {
 export { type OriginPattern, type PatternResult, parseOriginPattern, patternText } from './engine/pattern.js';
 export {
   type CorsConfig,
+  type CreatePolicyAsyncOptions,
   createPolicy,
+  createPolicyAsync,
+  DEFAULT_SLICE_BUDGET_MS,
   MAX_MAX_AGE,
   type NormalisedCorsConfig,
   Policy,

@@ -83,6 +83,12 @@ export interface WatchAllowlistOptions {
   readonly watch?: boolean | AllowlistWatchFactory;
   /** First retry delay after fs.watch fails, doubled up to 30 s. Default 1000 ms. */
   readonly rewatchMs?: number;
+  /**
+   * A reload parses and compiles in slices of at most about this many ms, giving the event loop a
+   * turn between them (`parseAllowlistAsync`), so requests keep being served while a large file
+   * reloads. The snapshot is still swapped whole, at the end. Default 4.
+   */
+  readonly sliceBudgetMs?: number;
 }
 
 /** What `watch` may supply: a directory watcher shaped like `fs.FSWatcher`. */

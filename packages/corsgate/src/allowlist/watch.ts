@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { watch as fsWatch, type Stats, statSync } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { type AllowlistPolicyOptions, type ParsedAllowlistResult, parseAllowlist } from './parse.js';
+import { type AllowlistPolicyOptions, type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import type {
   AllowlistEvent,
   AllowlistIssue,
@@ -92,6 +92,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private readonly hashEveryPolls: number;
   private readonly factory: AllowlistWatchFactory | undefined;
   private readonly rewatchMs: number;
+  private readonly sliceBudgetMs: number | undefined;
 
   private snapshot!: AllowlistSnapshot;
   private lastSig = '';
@@ -131,6 +132,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.hashEveryPolls = Math.max(1, options.hashEveryPolls ?? DEFAULT_HASH_EVERY_POLLS);
     this.rewatchMs = options.rewatchMs ?? DEFAULT_REWATCH_MS;
+    this.sliceBudgetMs = options.sliceBudgetMs;
     const watch = options.watch ?? true;
     this.factory =
       watch === false
@@ -161,7 +163,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
         `corsgate: allowlist ${this.path} kept changing while it was read at start; try again`,
       );
     }
-    const parsed = parseAllowlist(read.bytes, this.config);
+    const parsed = await this.parse(read.bytes);
     if (parsed.policy === undefined) {
       const first = parsed.errors[0]!;
       const lines = parsed.errors.map((e) => `  ${this.path}:${e.line}:${e.column} ${e.code}: ${e.message}`);
@@ -484,7 +486,10 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       return event;
     }
 
-    const parsed = parseAllowlist(read.bytes, this.config);
+    // Parsed and compiled in slices, so a large file does not stall the server; the snapshot in
+    // force meanwhile is the old one, whole, and the new one replaces it in one assignment below.
+    const parsed = await this.parse(read.bytes);
+    if (this.closed) return { type: 'unchanged', forced: force };
     if (parsed.policy === undefined) {
       // Rejected whole: the last good version stays (fail closed, never half a list).
       this.lastReloadResult = 'rejected';
@@ -507,6 +512,16 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     this.emit(event);
     if (wasDown) this.emit({ type: 'recovered', snapshot });
     return event;
+  }
+
+  private parse(bytes: Buffer): Promise<ParsedAllowlistResult> {
+    return parseAllowlistAsync(bytes, {
+      config: this.config,
+      ...(this.sliceBudgetMs === undefined ? {} : { sliceBudgetMs: this.sliceBudgetMs }),
+      // setImmediate runs right after I/O callbacks: the yield costs no timer granularity (≥ 1 ms
+      // for setTimeout(0)), and requests that arrived meanwhile are served first.
+      yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+    });
   }
 
   private makeSnapshot(parsed: ParsedAllowlistResult, hash: string, version: number): AllowlistSnapshot {

@@ -24,24 +24,47 @@ function newNode(): LabelNode {
 }
 
 export class OriginMatcher {
-  readonly any: boolean;
-  readonly allowNull: boolean;
-  private readonly exact = new Set<string>();
+  private anyValue = false;
+  private allowNullValue = false;
+  /** Exact origin → the index of the config entry that listed it (for duplicate reports). */
+  private readonly exact = new Map<string, number>();
   private readonly anyPort = new Set<string>();
   private readonly trees = new Map<string, LabelNode>();
 
   constructor(patterns: readonly OriginPattern[]) {
-    let any = false;
-    let allowNull = false;
-    for (const p of patterns) {
-      if (p.kind === 'any') any = true;
-      else if (p.kind === 'null') allowNull = true;
-      else if (p.subdomains) this.insertWildcard(p.scheme, p.host, p.port);
-      else if (p.port === 'any') this.anyPort.add(`${p.scheme}://${p.host}`);
-      else this.exact.add(`${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`);
-    }
-    this.any = any;
-    this.allowNull = allowNull;
+    for (const p of patterns) this.add(p);
+  }
+
+  /** `*` is listed. */
+  get any(): boolean {
+    return this.anyValue;
+  }
+
+  /** `null` is listed. */
+  get allowNull(): boolean {
+    return this.allowNullValue;
+  }
+
+  /**
+   * Adds one entry: the compile builds the matcher as it goes, in the same slices.
+   * @param text the entry's canonical text (`patternText(p)`), when the caller has it already
+   * @param index the entry's index in the configuration, returned by `exactIndex`
+   */
+  add(p: OriginPattern, text?: string, index = -1): void {
+    if (p.kind === 'any') this.anyValue = true;
+    else if (p.kind === 'null') this.allowNullValue = true;
+    else if (p.subdomains) this.insertWildcard(p.scheme, p.host, p.port);
+    else if (p.port === 'any') this.anyPort.add(`${p.scheme}://${p.host}`);
+    else this.exact.set(text ?? `${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`, index);
+  }
+
+  /**
+   * The index given to `add` for this exact origin, or undefined when it is not listed. The
+   * compile detects duplicate exact origins with it, so a large list of exact origins is hashed
+   * into one table, not two.
+   */
+  exactIndex(text: string): number | undefined {
+    return this.exact.get(text);
   }
 
   private insertWildcard(scheme: string, domain: string, port: number | null | 'any'): void {

@@ -29,8 +29,13 @@ import {
   SAFELISTED_RESPONSE_HEADERS,
 } from './fetch-spec.js';
 import { type OriginMatch, OriginMatcher } from './matcher.js';
-import { isLoopbackHost } from './origin.js';
-import { type OriginPattern, parseOriginPattern } from './pattern.js';
+import { isLoopbackHost, parseSerializedOrigin } from './origin.js';
+import {
+  type OriginPattern,
+  type PatternFinding,
+  type PatternResult,
+  parseOriginPattern,
+} from './pattern.js';
 import { isPublicSuffix } from './public-suffix.js';
 
 /**
@@ -96,12 +101,53 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
   'preflightStatus',
 ]);
 
+const NO_WARNINGS: PatternFinding[] = [];
+Object.freeze(NO_WARNINGS);
+
+/**
+ * One allowlist entry. The fast path: an entry that the request-time parser accepts as it stands
+ * is already an exact origin in the one form browsers send (§3.1: lower case, no default port, no
+ * path), so it is its own normalised text and needs no warning. That is the bulk of any large
+ * list, and it skips `parseOriginPattern`'s regular expressions and slices. Two serialized origins
+ * are not entries and go the general way, which refuses them: `file:` (an opaque origin, sent as
+ * `null`) and a scheme with `+` (the general parser refuses it as a regular-expression character).
+ * Everything else (wildcards, `*`, `null`, entries to normalise or refuse) takes the general path.
+ */
+export function parseOriginEntry(value: string): PatternResult {
+  const exact = parseSerializedOrigin(value);
+  if (exact === null || exact.scheme === 'file' || exact.scheme.includes('+'))
+    return parseOriginPattern(value);
+  const pattern: OriginPattern = {
+    kind: 'origin',
+    scheme: exact.scheme,
+    host: exact.host,
+    hostKind: exact.hostKind,
+    subdomains: false,
+    port: exact.port,
+  };
+  return { ok: true, pattern, text: value, warnings: NO_WARNINGS };
+}
+
+/** The pattern of an exact origin the compile kept as text only (always valid: it was compiled). */
+function exactPatternOf(text: string): OriginPattern {
+  const parsed = parseOriginEntry(text);
+  if (!parsed.ok) throw new Error(`corsgate: internal error: "${text}" was compiled but does not parse`);
+  return parsed.pattern;
+}
+
+/**
+ * Origins compiled between two chances to yield. At ~1–3 µs an entry this is a few ms of work, so
+ * `createPolicyAsync` can keep every slice near its budget.
+ */
+const SLICE_ENTRIES = 1000;
+
 /** Upper bound for Access-Control-Max-Age: Firefox's cap; longer is pointless (R21). */
 export const MAX_MAX_AGE = 86_400;
 
 interface Compiled {
   readonly normalised: NormalisedCorsConfig;
-  readonly patterns: OriginPattern[];
+  /** Built in the same slices as the compile, so that `Policy` gets it ready-made. */
+  readonly matcher: OriginMatcher;
   readonly methods: Set<string>;
   readonly anyMethod: boolean;
   readonly requestHeaders: AllowedRequestHeaders;
@@ -121,12 +167,98 @@ export function validateConfig(config: unknown): ConfigIssue[] {
  * // { 'Access-Control-Allow-Origin': 'https://app.example.com', 'Access-Control-Allow-Credentials': 'true' }
  */
 export function createPolicy(config: CorsConfig = {}): Policy {
-  const { compiled, issues } = compile(config);
+  return policyOf(compile(config));
+}
+
+/** Options of `createPolicyAsync`. */
+export interface CreatePolicyAsyncOptions {
+  /**
+   * Longest stretch of compiling, in milliseconds, before the event loop gets a turn. The compile
+   * checks the clock every 1,000 origins, so a slice can overrun by that much work (a few ms).
+   * Default 4.
+   */
+  readonly sliceBudgetMs?: number;
+  /**
+   * Gives the event loop a turn between slices. Default: a zero-delay `setTimeout` (a macrotask,
+   * so timers and I/O run; a microtask would not let them). Pass your runtime's own, e.g.
+   * `() => new Promise((r) => setImmediate(r))` in Node.js or `scheduler.yield` in browsers.
+   */
+  readonly yieldToEventLoop?: () => Promise<void>;
+  /** The clock used for the budget, in milliseconds. Default `performance.now` (or `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** Default of `CreatePolicyAsyncOptions.sliceBudgetMs`. */
+export const DEFAULT_SLICE_BUDGET_MS = 4;
+
+const macrotask = (): Promise<void> => new Promise((resolve) => globalThis.setTimeout(resolve, 0));
+const defaultNow: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : Date.now;
+
+/**
+ * `createPolicy` in slices: the same validation, the same result and the same errors, but the
+ * compile gives the event loop a turn whenever it has run for `sliceBudgetMs`, so a server that
+ * reloads a 100,000-origin allowlist keeps answering requests meanwhile. The engine stays
+ * runtime-neutral: it only awaits the `yieldToEventLoop` it is given (default `setTimeout(0)`).
+ *
+ * Use it for large lists; for a few hundred origins `createPolicy` finishes in well under a
+ * millisecond and yielding only adds latency.
+ * @param config the configuration, as for `createPolicy`
+ * @param options `sliceBudgetMs` (default 4), `yieldToEventLoop` (default a zero-delay
+ *   `setTimeout`), `now` (default `performance.now`)
+ * @returns the compiled policy; the configuration is read as the call starts (the origins array is
+ *   copied before the first yield), so later changes to it do not leak into the policy
+ * @throws CorsConfigError (as a rejected promise) holding every problem when there is an error
+ * @example
+ * const policy = await createPolicyAsync({ origins: hundredThousandOrigins }, { sliceBudgetMs: 5 });
+ * policy.evaluate({ method: 'GET', origin: 'https://app.example.com' });
+ */
+export async function createPolicyAsync(
+  config: CorsConfig = {},
+  options: CreatePolicyAsyncOptions = {},
+): Promise<Policy> {
+  const budget = options.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS;
+  const yieldNow = options.yieldToEventLoop ?? macrotask;
+  const now = options.now ?? defaultNow;
+  // A snapshot of the input: the caller may change its arrays while we are yielded.
+  const input: unknown =
+    typeof config === 'object' && config !== null && Array.isArray(config.origins)
+      ? { ...config, origins: config.origins.slice() }
+      : config;
+  const steps = compileSteps(input);
+  let sliceStart = now();
+  let step = steps.next();
+  while (step.done !== true) {
+    if (now() - sliceStart >= budget) {
+      await yieldNow();
+      sliceStart = now();
+    }
+    step = steps.next();
+  }
+  return policyOf(step.value);
+}
+
+function policyOf({ compiled, issues }: CompileResult): Policy {
   if (compiled === undefined || issues.some((i) => i.severity === 'error')) throw new CorsConfigError(issues);
   return new Policy(compiled, issues);
 }
 
-function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] } {
+type CompileResult = { compiled?: Compiled; issues: ConfigIssue[] };
+
+/** Runs every step of the compile at once: `createPolicy` and `validateConfig`. */
+function compile(input: unknown): CompileResult {
+  const steps = compileSteps(input);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  return step.value;
+}
+
+/**
+ * The compile, as steps: it yields every `SLICE_ENTRIES` origins so that `createPolicyAsync` can
+ * give the event loop back between slices. Run to the end, it is the same code path and result
+ * as the synchronous compile (`compile` above just does that).
+ */
+function* compileSteps(input: unknown): Generator<void, CompileResult, void> {
   const issues: ConfigIssue[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     issues.push(issue('CG_CONFIG_TYPE', [], input, 'the configuration must be an object'));
@@ -146,6 +278,21 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
     if (typeof value !== 'boolean') {
       issues.push(issue('CG_CONFIG_TYPE', [key], value, `"${key}" must be true or false`));
       return false;
+    }
+    return value;
+  };
+  const rawList = (key: (typeof LIST_FIELDS)[number]): readonly unknown[] => {
+    const value = config[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      issues.push(issue('CG_CONFIG_TYPE', [key], value, `"${key}" must be an array of strings`));
+      return [];
+    }
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      // `index in value`: a hole in a sparse array is skipped, as `forEach` in `list()` skips it.
+      if (typeof item !== 'string' && index in value)
+        issues.push(issue('CG_CONFIG_TYPE', [key, index], item, `every entry of "${key}" must be a string`));
     }
     return value;
   };
@@ -173,24 +320,36 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
   const allowPublicSuffix = bool('dangerouslyAllowPublicSuffixWildcards');
 
   // Origins
-  const patterns: OriginPattern[] = [];
+  // Exact origins are kept as their text only (undefined here): holding 100,000 pattern objects
+  // through the compile would promote them to the old generation, which costs GC for no use; the
+  // redundancy check re-derives the few it needs from the text.
+  const patterns: (OriginPattern | undefined)[] = [];
   const originTexts: string[] = [];
   const indexOfText = new Map<string, number>();
-  for (const { value, index } of list('origins')) {
-    const path = ['origins', index];
-    const parsed = parseOriginPattern(value);
+  const patternIndexes: number[] = [];
+  const matcher = new OriginMatcher([]);
+  // The raw array, not `list()`'s `{ value, index }` copies: a large allowlist is all strings and
+  // the copies cost an object per entry. Type errors are still reported first, as `list()` does.
+  const originValues = rawList('origins');
+  for (let index = 0; index < originValues.length; index++) {
+    // Cooperative slicing: the async driver may hand the event loop back here (a generator step
+    // costs nothing next to SLICE_ENTRIES entries).
+    if (index > 0 && index % SLICE_ENTRIES === 0) yield;
+    const value = originValues[index];
+    if (typeof value !== 'string') continue;
+    const parsed = parseOriginEntry(value);
     if (!parsed.ok) {
-      issues.push(issue(parsed.code, path, value, parsed.reason, parsed.suggestion));
+      issues.push(issue(parsed.code, ['origins', index], value, parsed.reason, parsed.suggestion));
       continue;
     }
     for (const w of parsed.warnings)
-      issues.push(issue(w.code, path, value, w.reason, `write ${parsed.text}`));
+      issues.push(issue(w.code, ['origins', index], value, w.reason, `write ${parsed.text}`));
     const p = parsed.pattern;
     if (p.kind === 'any' && credentials) {
       issues.push(
         issue(
           'CG_ORIGIN_ANY_WITH_CREDENTIALS',
-          path,
+          ['origins', index],
           value,
           'you cannot both allow every origin (*) and enable credentials: browsers reject "*" on credentialed requests, and reflecting every origin instead would let any site act as the signed-in user',
         ),
@@ -201,7 +360,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
       issues.push(
         issue(
           'CG_ORIGIN_NULL',
-          path,
+          ['origins', index],
           value,
           'the "null" origin is sent by sandboxed iframes, data: URLs and file: pages, which any attacker can create; set dangerouslyAllowNullOrigin to allow it anyway',
         ),
@@ -214,7 +373,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
         issues.push(
           issue(
             'CG_ORIGIN_INSECURE_WITH_CREDENTIALS',
-            path,
+            ['origins', index],
             value,
             `"${parsed.text}" is plain http: anyone on the network path can inject script into that origin and act with the user's credentials; use https, or set dangerouslyAllowInsecureOrigins`,
             `did you mean https://${parsed.text.slice('http://'.length)}?`,
@@ -224,8 +383,10 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
       }
       // `*.localhost` is a single label but only ever names this machine (RFC 6761 §6.3): nobody
       // else can register under it, so it is not the public-suffix attack class (§6).
-      const broad = p.host !== 'localhost' && (!p.host.includes('.') || isPublicSuffix(p.host));
-      if (p.subdomains && broad) {
+      // Asked only of wildcards: the public-suffix lookup would otherwise run for every exact origin.
+      const broad =
+        p.subdomains && p.host !== 'localhost' && (!p.host.includes('.') || isPublicSuffix(p.host));
+      if (broad) {
         const what = p.host.includes('.')
           ? `"${p.host}" is a public suffix`
           : `"${p.host}" is a single label`;
@@ -233,7 +394,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
           issues.push(
             issue(
               'CG_ORIGIN_PUBLIC_SUFFIX_WILDCARD',
-              path,
+              ['origins', index],
               value,
               `${what}, so "${parsed.text}" admits sites that anyone can register, with credentials; list the exact origins, or set dangerouslyAllowPublicSuffixWildcards`,
             ),
@@ -244,7 +405,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
           issues.push(
             issue(
               'CG_ORIGIN_BROAD_WILDCARD',
-              path,
+              ['origins', index],
               value,
               `${what}, so "${parsed.text}" admits sites that anyone can register`,
             ),
@@ -252,19 +413,29 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
         }
       }
     }
-    const seen = indexOfText.get(parsed.text);
+    // Exact origins are deduplicated in the matcher's own table (one hash table for the bulk of a
+    // large list); the few patterns in `indexOfText`. The two never share a text.
+    const exact = p.kind === 'origin' && !p.subdomains && p.port !== 'any';
+    const seen = exact ? matcher.exactIndex(parsed.text) : indexOfText.get(parsed.text);
     if (seen !== undefined) {
       issues.push(
-        issue('CG_ORIGIN_DUPLICATE', path, value, `"${parsed.text}" is already listed at origins[${seen}]`),
+        issue(
+          'CG_ORIGIN_DUPLICATE',
+          ['origins', index],
+          value,
+          `"${parsed.text}" is already listed at origins[${seen}]`,
+        ),
       );
       continue;
     }
-    indexOfText.set(parsed.text, index);
-    patterns.push(p);
+    if (!exact) indexOfText.set(parsed.text, index);
+    matcher.add(p, parsed.text, index);
+    patterns.push(exact ? undefined : p);
+    patternIndexes.push(index);
     originTexts.push(parsed.text);
   }
-  reportRedundantOrigins(patterns, originTexts, indexOfText, issues);
-  if (privateNetwork && patterns.some((p) => p.kind === 'any')) {
+  yield* reportRedundantOrigins(patterns, originTexts, patternIndexes, issues);
+  if (privateNetwork && matcher.any) {
     issues.push(
       issue(
         'CG_PRIVATE_NETWORK_WITH_ANY_ORIGIN',
@@ -502,7 +673,7 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
   return {
     compiled: {
       normalised,
-      patterns,
+      matcher,
       methods,
       anyMethod,
       requestHeaders: { names: headerNames, any: anyHeader },
@@ -516,18 +687,19 @@ function compile(input: unknown): { compiled?: Compiled; issues: ConfigIssue[] }
  * entries that can cover it, so an exact `https://example.com:*` never makes
  * `https://*.example.com` look covered (it allows the apex, not the subdomains).
  */
-function reportRedundantOrigins(
-  patterns: readonly OriginPattern[],
+function* reportRedundantOrigins(
+  patterns: readonly (OriginPattern | undefined)[],
   texts: readonly string[],
-  indexOfText: ReadonlyMap<string, number>,
+  indexes: readonly number[],
   issues: ConfigIssue[],
-): void {
+): Generator<void, void, void> {
   const wildcards: OriginPattern[] = [];
   const anyPortWildcards: OriginPattern[] = [];
   const anyPortWildcardApexes = new Set<string>();
   const anyPortHosts = new Set<string>();
   let anyText = false;
   for (const p of patterns) {
+    if (p === undefined) continue; // an exact origin
     if (p.kind === 'any') anyText = true;
     if (p.kind !== 'origin') continue;
     if (p.subdomains) {
@@ -542,10 +714,12 @@ function reportRedundantOrigins(
   // Exact origins are covered by a wildcard or a :* host; wildcards only by wildcards.
   const byWildcard = new OriginMatcher(wildcards);
   const byAnyPortWildcard = anyPortWildcards.length > 0 ? new OriginMatcher(anyPortWildcards) : undefined;
-  patterns.forEach((p, i) => {
-    if (p.kind === 'any') return;
+  for (let i = 0; i < patterns.length; i++) {
+    if (i > 0 && i % SLICE_ENTRIES === 0) yield;
     const text = texts[i]!;
-    const index = indexOfText.get(text)!;
+    const p = patterns[i] ?? exactPatternOf(text);
+    if (p.kind === 'any') continue;
+    const index = indexes[i]!;
     let by: string | undefined;
     if (anyText) by = '"*"';
     else if (p.kind === 'origin') {
@@ -564,7 +738,7 @@ function reportRedundantOrigins(
         issue('CG_ORIGIN_REDUNDANT', ['origins', index], text, `"${text}" is already covered by ${by}`),
       );
     }
-  });
+  }
 }
 
 const MAX_DETAIL_LENGTH = 256;
@@ -600,7 +774,7 @@ export class Policy {
   constructor(compiled: Compiled, issues: readonly ConfigIssue[]) {
     this.compiled = compiled;
     this.warnings = Object.freeze(issues.filter((i) => i.severity === 'warning'));
-    this.matcher = new OriginMatcher(compiled.patterns);
+    this.matcher = compiled.matcher;
     this.credentials = compiled.normalised.credentials;
     this.anyAnonymous = this.matcher.any && !this.credentials;
     const expose = compiled.normalised.exposeHeaders;
@@ -612,7 +786,16 @@ export class Policy {
 
   /** The normalised configuration in force: a fresh, JSON-serialisable object. */
   config(): NormalisedCorsConfig {
-    return structuredClone(this.compiled.normalised);
+    // Plain copies of the arrays of strings: the same fresh object as `structuredClone`, without
+    // its serialise-everything cost (≈ 26 ms on 100,000 origins).
+    const n = this.compiled.normalised;
+    return {
+      ...n,
+      origins: n.origins.slice(),
+      methods: n.methods.slice(),
+      requestHeaders: n.requestHeaders.slice(),
+      exposeHeaders: n.exposeHeaders.slice(),
+    };
   }
 
   /** True when responses depend on `Origin` (everything but `*` without credentials). */
