@@ -105,7 +105,8 @@ export async function loadYamlPolicy(
   routes.onRouteError = (route, error) => {
     errors.push(...error.issues.map((i) => `route ${route.path}: ${formatIssue(i)}`));
   };
-  const hit = routes.resolve(path, snapshot);
+  routes.prepare(snapshot);
+  const hit = routes.resolve(path);
   if (errors.length > 0) return { ok: false, errors };
   if (hit === undefined) return { ok: true, policy: parsed.policy, warnings };
   return { ok: true, policy: hit.policy, warnings, route: hit.route?.path ?? path };

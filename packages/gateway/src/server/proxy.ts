@@ -98,14 +98,16 @@ export class GatewayProxy {
 
   /** The request listener for node:http / node:https. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const snapshot = this.deps.watcher.current;
+    // Without routes the watcher's snapshot is the whole state; with routes, the route table holds
+    // the snapshot together with the route policies compiled for it (swapped as one).
+    const snapshot = this.routes.empty ? this.deps.watcher.current : this.routes.snapshot!;
     let url = req.url ?? '/';
     // Absolute-form targets (`GET http://host/path`) and dot segments are normalised once, and the
     // normalised target is what the upstream receives, so routes match what the upstream serves.
     if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const route = this.routes.resolve(this.routes.empty ? path : routePath(path), snapshot);
+    const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
     const decision = policy.evaluate(this.facts(req));
     const { metrics } = this.deps;

@@ -45,7 +45,7 @@ function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Me
     switch (event.type) {
       case 'reloaded':
       case 'recovered':
-        proxy.routes.prepare(event.snapshot);
+        void proxy.routes.prepareAsync(event.snapshot);
         logger.info(
           {
             event: 'allowlist-applied',
