@@ -1,3 +1,4 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cors } from '../../src/adapters/hono/index.js';
@@ -185,6 +186,27 @@ describe('corsgate/hono', () => {
       });
       expect(headerValues(response, 'vary')).toEqual(['Cookie, Origin']);
       expect(headerValues(response, 'x-node')).toEqual(['set']);
+      expect(headerValues(response, 'access-control-allow-origin')).toEqual([APP]);
+    });
+
+    it('adds headers when the handler writes the Node response itself, status message included', async () => {
+      const app = new Hono<{ Bindings: { outgoing: import('node:http').ServerResponse } }>();
+      app.use('*', cors(CONFIG));
+      app.get('/', (c) => {
+        c.env.outgoing.writeHead(202, 'Taken', { 'X-Raw': 'yes', Vary: 'Accept' });
+        c.env.outgoing.end('raw');
+        return RESPONSE_ALREADY_SENT;
+      });
+      running = await serveFetch(app.fetch);
+      const response = await rawRequest(running.url, {
+        method: 'GET',
+        path: '/',
+        headers: [['Origin', APP]],
+      });
+      expect(response.status).toBe(202);
+      expect(response.body).toBe('raw');
+      expect(headerValues(response, 'x-raw')).toEqual(['yes']);
+      expect(headerValues(response, 'vary')).toEqual(['Accept, Origin']);
       expect(headerValues(response, 'access-control-allow-origin')).toEqual([APP]);
     });
 

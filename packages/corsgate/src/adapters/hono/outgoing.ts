@@ -40,19 +40,18 @@ export function nodeOutgoing(env: unknown): Outgoing | undefined {
  * bench/middleware/RESULTS.md). Every response goes through `writeHead`: the handler's, Hono's
  * `onError` and `notFound` answers, node-server's own 500, and an implicit head from `end()`.
  * The decision's headers replace same-named ones (the engine's contract) and its Vary tokens are
- * appended to the response's Vary (R20: caches must key on Origin).
+ * appended to the response's Vary (R24: append, never overwrite).
  */
 export function applyAtWriteHead(outgoing: Outgoing, decision: Decision): void {
   if (decision.vary.length === 0 && isEmpty(decision.headers)) return;
   const writeHead = outgoing.writeHead;
   let done = false;
-  outgoing.writeHead = function (this: Outgoing, status: number, ...rest: unknown[]): unknown {
-    if (done) return writeHead.call(this, status, ...rest);
+  // writeHead(status, headers?) or writeHead(status, statusMessage, headers?); once only.
+  outgoing.writeHead = function (this: Outgoing, status: number, a?: unknown, b?: unknown): unknown {
+    if (done) return writeHead.call(this, status, a, b);
     done = true;
-    // writeHead(status, headers?) or writeHead(status, statusMessage, headers?).
-    const at = typeof rest[0] === 'string' ? 1 : 0;
-    rest[at] = withCors(rest[at], decision, this);
-    return writeHead.call(this, status, ...rest);
+    if (typeof a === 'string') return writeHead.call(this, status, a, withCors(b, decision, this));
+    return writeHead.call(this, status, withCors(a, decision, this));
   };
 }
 
