@@ -1,5 +1,8 @@
-// One hono server on @hono/node-server for a probe: `node hono-probe.mjs <none|noop|touch|corsgate> <port>`.
+// One hono server on @hono/node-server for a probe:
+//   node hono-probe.mjs <none|noop|touch|corsgate|generic> <port>
 // `touch` only sets one header on c.res after next(): it isolates what any header change costs there.
+// `generic` is corsgate with c.env.outgoing hidden from the app (as on Bun, Deno, workers), so corsgate adds
+// its headers to the Response: the adapter's behaviour before it wrote them into the Node head.
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { cors } from 'corsgate/hono';
@@ -17,8 +20,9 @@ if (kind === 'touch')
     await next();
     c.res.headers.set('x-a', '1');
   });
-if (kind === 'corsgate') a.use('*', cors(CONFIG));
+if (kind === 'corsgate' || kind === 'generic') a.use('*', cors(CONFIG));
 a.get('/api/items', (c) => c.body(BODY, 200, { 'Content-Type': 'application/json' }));
-createServer(getRequestListener(a.fetch)).listen(Number(process.argv[3]), '127.0.0.1', () =>
+const fetch = kind === 'generic' ? (request) => a.fetch(request) : a.fetch;
+createServer(getRequestListener(fetch)).listen(Number(process.argv[3]), '127.0.0.1', () =>
   console.log('ready'),
 );

@@ -5,6 +5,7 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { answerResponse, applyToResponse, decideFetch } from '../_fetch.js';
 import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { applyAtWriteHead, nodeOutgoing } from './outgoing.js';
 
 /** A Hono middleware with the policy's lifecycle attached. */
 export type HonoCorsMiddleware = MiddlewareHandler & {
@@ -19,7 +20,9 @@ export type HonoCorsMiddleware = MiddlewareHandler & {
  * middleware does not touch `c.res` before the handler runs: reading it early makes Hono rebuild
  * the handler's Response and stream its body, 5.5x slower (hono/cors, peer-benchmark.md). Headers
  * are added after `next()` to whatever response Hono settled on, including `onError` and
- * `notFound` answers.
+ * `notFound` answers. On `@hono/node-server` (`c.env.outgoing`) they are merged into the head the
+ * server writes instead, so the Response stays on the server's cached fast path; `c.res` then does
+ * not show them to middleware registered before this one.
  * @param options the engine's configuration, or `{ policy }` with a compiled policy.
  * @throws CorsConfigError at once when the configuration is invalid.
  * @example
@@ -35,6 +38,13 @@ export function cors(options?: CorsOptions): HonoCorsMiddleware {
   const middleware = async (c: Context, next: Next): Promise<Response | undefined> => {
     const decision = decideFetch(source.current(), c.req.raw);
     if (answersItself(decision, c.req.method, source.block)) return answerResponse(decision);
+    const outgoing = nodeOutgoing(c.env);
+    if (outgoing !== undefined) {
+      // On @hono/node-server the headers go into the head it writes, whatever response that is.
+      applyAtWriteHead(outgoing, decision);
+      await next();
+      return undefined;
+    }
     await next();
     const response = c.res;
     const updated = applyToResponse(response, decision);
