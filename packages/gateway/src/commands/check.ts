@@ -2,9 +2,9 @@
  * `corsgate check URL --origin ORIGIN …`: what a browser would do for this request, step by step.
  * Argument parsing and printing only; the logic is `checkRequest` (browser model + HTTP).
  */
-import { parseArgs } from 'node:util';
 import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.js';
 import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
 import { style } from '../cli/style.js';
@@ -29,18 +29,24 @@ Exit codes: 0 the browser would allow it, 1 it would block it, 2 bad input or un
 `;
 
 export const check: Command = async (argv, io) => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    io.stderr.write(`corsgate check: ${(e as Error).message}\n\n${CHECK_HELP}`);
-    return EXIT.INVALID;
-  }
+  const parsed = parseCommandArgs(
+    'check',
+    argv,
+    {
+      origin: { type: 'string' },
+      method: { type: 'string' },
+      header: { type: 'string', multiple: true, short: 'H' },
+      credentials: { type: 'boolean' },
+      browser: { type: 'string' },
+      timeout: { type: 'string' },
+      'no-probe': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    CHECK_HELP,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    io.stdout.write(CHECK_HELP);
-    return EXIT.OK;
-  }
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push('give exactly one URL');
   if (values.origin === undefined) problems.push('--origin is required');
@@ -79,25 +85,6 @@ export const check: Command = async (argv, io) => {
 
 export function exitCodeOf(trace: CheckTrace): number {
   return trace.verdict === 'allowed' ? EXIT.OK : trace.verdict === 'blocked' ? EXIT.BLOCKED : EXIT.INVALID;
-}
-
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      origin: { type: 'string' },
-      method: { type: 'string' },
-      header: { type: 'string', multiple: true, short: 'H' },
-      credentials: { type: 'boolean' },
-      browser: { type: 'string' },
-      timeout: { type: 'string' },
-      'no-probe': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 /** The readable report: one line per step, the failing header and its value, and the fix. */

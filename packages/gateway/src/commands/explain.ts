@@ -3,7 +3,6 @@
  * JSON config file. The request side (preflight or not, the ACRH value) comes from the browser
  * model, the decision from the engine; the CLI adds nothing of its own.
  */
-import { parseArgs } from 'node:util';
 import { type Decision, REASONS, type RequestFacts } from 'corsgate';
 import {
   buildAcrh,
@@ -13,6 +12,7 @@ import {
   NORMALISED_METHODS,
   preflightNeed,
 } from '../browser-model/index.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
 import { loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
@@ -41,40 +41,25 @@ Exit codes: 0 allowed, 1 refused, 2 bad input or an invalid file.
 `;
 
 export const explain: Command = async (argv, io) => {
-  let values: {
-    allowlist?: string;
-    config?: string;
-    origin?: string;
-    method?: string;
-    header?: string[];
-    credentials?: boolean;
-    json?: boolean;
-    help?: boolean;
-    path?: string;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        allowlist: { type: 'string' },
-        config: { type: 'string' },
-        origin: { type: 'string' },
-        method: { type: 'string' },
-        header: { type: 'string', multiple: true, short: 'H' },
-        credentials: { type: 'boolean' },
-        json: { type: 'boolean' },
-        path: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.stderr.write(`corsgate explain: ${(e as Error).message}\n\n${EXPLAIN_HELP}`);
-    return EXIT.INVALID;
-  }
-  if (values.help === true) {
-    io.stdout.write(EXPLAIN_HELP);
-    return EXIT.OK;
-  }
+  const parsed = parseCommandArgs(
+    'explain',
+    argv,
+    {
+      allowlist: { type: 'string' },
+      config: { type: 'string' },
+      origin: { type: 'string' },
+      method: { type: 'string' },
+      header: { type: 'string', multiple: true, short: 'H' },
+      credentials: { type: 'boolean' },
+      json: { type: 'boolean' },
+      path: { type: 'string' },
+    },
+    EXPLAIN_HELP,
+    io,
+    false,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const problems: string[] = [];
   if ((values.allowlist === undefined) === (values.config === undefined))
     problems.push('give exactly one of --allowlist FILE and --config FILE');

@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type AllowlistIssue,
   decodeAllowlist,
@@ -14,6 +13,7 @@ import {
   parseAllowlist,
   writeFileAtomic,
 } from 'corsgate/allowlist';
+import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
 import { style } from '../cli/style.js';
@@ -44,28 +44,20 @@ export function formatLintLine(file: string, i: AllowlistIssue): string {
 }
 
 export const lint: Command = async (argv, io) => {
-  let values: { credentials?: boolean; fix?: boolean; strict?: boolean; json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        credentials: { type: 'boolean' },
-        fix: { type: 'boolean' },
-        strict: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.stderr.write(`corsgate lint: ${(e as Error).message}\n\n${LINT_HELP}`);
-    return EXIT.INVALID;
-  }
-  if (values.help === true) {
-    io.stdout.write(LINT_HELP);
-    return EXIT.OK;
-  }
+  const args = parseCommandArgs(
+    'lint',
+    argv,
+    {
+      credentials: { type: 'boolean' },
+      fix: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    LINT_HELP,
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   if (positionals.length !== 1) {
     io.stderr.write(`corsgate lint: give exactly one FILE\n\n${LINT_HELP}`);
     return EXIT.INVALID;

@@ -1,6 +1,6 @@
 /** `corsgate origin URL [--explain]`: the exact Origin a page at URL sends (the value to allowlist). */
-import { parseArgs } from 'node:util';
 import { originOfUrl } from '../browser-model/origin.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
 
@@ -18,27 +18,15 @@ Exit codes: 0 printed, 2 not a URL or bad arguments.
 `;
 
 export const origin: Command = async (argv, io) => {
-  let values: { explain?: boolean; sandboxed?: boolean; json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        explain: { type: 'boolean' },
-        sandboxed: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.stderr.write(`corsgate origin: ${(e as Error).message}\n\n${ORIGIN_HELP}`);
-    return EXIT.INVALID;
-  }
-  if (values.help === true) {
-    io.stdout.write(ORIGIN_HELP);
-    return EXIT.OK;
-  }
+  const parsed = parseCommandArgs(
+    'origin',
+    argv,
+    { explain: { type: 'boolean' }, sandboxed: { type: 'boolean' }, json: { type: 'boolean' } },
+    ORIGIN_HELP,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     io.stderr.write(`corsgate origin: give exactly one URL\n\n${ORIGIN_HELP}`);
     return EXIT.INVALID;

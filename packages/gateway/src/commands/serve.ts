@@ -3,9 +3,9 @@
  * engine validates policies and the allowlist, and every problem is printed before exiting 2.
  */
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
 import { formatIssue } from 'corsgate';
 import { formatAllowlistIssue } from 'corsgate/allowlist';
+import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
@@ -69,42 +69,35 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
 }
 
 export const serve: Command = async (argv, io) => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        upstream: { type: 'string' },
-        allowlist: { type: 'string' },
-        config: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        credentials: { type: 'boolean' },
-        methods: { type: 'string' },
-        'request-headers': { type: 'string' },
-        'expose-headers': { type: 'string' },
-        'max-age': { type: 'string' },
-        'preflight-status': { type: 'string' },
-        workers: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'upstream-timeout': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.stderr.write(`corsgate serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
-    return EXIT.INVALID;
-  }
-  if (values['help'] === true) {
-    io.stdout.write(SERVE_HELP);
-    return EXIT.OK;
-  }
+  const parsed = parseCommandArgs(
+    'serve',
+    argv,
+    {
+      upstream: { type: 'string' },
+      allowlist: { type: 'string' },
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      credentials: { type: 'boolean' },
+      methods: { type: 'string' },
+      'request-headers': { type: 'string' },
+      'expose-headers': { type: 'string' },
+      'max-age': { type: 'string' },
+      'preflight-status': { type: 'string' },
+      workers: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'upstream-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    SERVE_HELP,
+    io,
+    false,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const flags: FlagValues = {};
   const map: [keyof FlagValues, string][] = [
