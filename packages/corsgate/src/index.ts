@@ -45,3 +45,4 @@ export {
   validateConfig,
 } from './engine/policy.js';
 export { isPublicSuffix } from './engine/public-suffix.js';
+export { appendVary } from './engine/vary.js';

@@ -5,7 +5,8 @@
  */
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
-import { answerStatus, mergeVary, varyValue } from './_shared.js';
+import { appendVary } from '../engine/vary.js';
+import { answerStatus } from './_shared.js';
 
 /**
  * Decides one Fetch API request. A request without `Origin` reads no other header: it is not a CORS
@@ -38,7 +39,7 @@ export function decideFetch(policy: Policy, request: Request): Decision {
 /** The answer to a preflight (allowed or refused) or a blocked request: status and headers, no body. */
 export function answerResponse(decision: Decision): Response {
   const headers: Record<string, string> = { ...decision.headers };
-  const vary = varyValue(decision);
+  const vary = appendVary(undefined, decision.vary);
   if (vary !== undefined) headers['Vary'] = vary;
   return new Response(null, { status: answerStatus(decision), headers });
 }
@@ -47,8 +48,7 @@ function setOn(headers: Headers, decision: Decision): void {
   const cors = decision.headers;
   for (const name in cors) headers.set(name, cors[name]!);
   if (decision.vary.length === 0) return;
-  const existing = headers.get('vary');
-  headers.set('Vary', existing === null ? varyValue(decision)! : mergeVary(existing, decision.vary));
+  headers.set('Vary', appendVary(headers.get('vary') ?? undefined, decision.vary)!);
 }
 
 /**

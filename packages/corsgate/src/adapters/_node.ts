@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, RequestFacts } from '../engine/decision.js';
-import { answerStatus, mergeVary } from './_shared.js';
+import { appendVary } from '../engine/vary.js';
+import { answerStatus } from './_shared.js';
 
 /**
  * The CORS facts of a node:http request. Node joins repeated `Origin` lines with ", ", which the
@@ -29,8 +30,7 @@ export function nodeFacts(req: IncomingMessage): RequestFacts {
 /** The `Vary` value after appending the decision's tokens to what the response already has. */
 export function nodeVary(res: ServerResponse, tokens: readonly string[]): string {
   const existing = res.getHeader('vary');
-  if (existing === undefined) return tokens.length === 1 ? tokens[0]! : tokens.join(', ');
-  return mergeVary(Array.isArray(existing) ? existing.join(', ') : String(existing), tokens);
+  return appendVary(typeof existing === 'number' ? String(existing) : existing, tokens)!;
 }
 
 /** Sets the decision's CORS headers (replacing same-named ones) and appends its Vary tokens. */

@@ -1,5 +1,5 @@
 /**
- * What every adapter shares: turning `options` into a policy source, and merging `Vary`.
+ * What every adapter shares: turning `options` into a policy source.
  * Runtime-neutral (no `node:*` imports) so the fetch and hono adapters can load in workers.
  * @internal
  */
@@ -170,34 +170,4 @@ function resolvePolicy(options: CorsConfig | PolicyOptions | AllowlistOptions): 
     return policy;
   }
   return createPolicy(options as CorsConfig);
-}
-
-/**
- * Appends Vary tokens to an existing value, skipping tokens already present (case-insensitive,
- * RFC 9110 §12.5.5) and leaving `*` alone: it already varies on everything.
- */
-export function mergeVary(existing: string, tokens: readonly string[]): string {
-  if (existing.length === 0) return tokens.join(', ');
-  let out = existing;
-  const present = existing.toLowerCase();
-  for (const token of tokens) {
-    const lower = token.toLowerCase();
-    // Cheap test first; the exact element-wise check only when the substring occurs.
-    if (present.includes(lower) && hasToken(present, lower)) continue;
-    if (hasToken(present, '*')) return existing;
-    out += `, ${token}`;
-  }
-  return out;
-}
-
-function hasToken(list: string, token: string): boolean {
-  for (const part of list.split(',')) if (part.trim() === token) return true;
-  return false;
-}
-
-/** The `Vary` value a decision adds when nothing was set before. */
-export function varyValue(decision: Decision): string | undefined {
-  const vary = decision.vary;
-  if (vary.length === 0) return undefined;
-  return vary.length === 1 ? vary[0] : vary.join(', ');
 }

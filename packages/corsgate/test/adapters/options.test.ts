@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeVary, policySource } from '../../src/adapters/_shared.js';
+import { policySource } from '../../src/adapters/_shared.js';
 import { CorsConfigError, createPolicy } from '../../src/index.js';
 import { APP, CONFIG } from './_helpers.js';
 
@@ -52,29 +52,5 @@ describe('adapter options', () => {
     expect(
       codes(() => policySource({ origins: ['https://a.example/x', 'null'], methods: ['CONNECT'] })),
     ).toEqual(['CG_ORIGIN_HAS_PATH', 'CG_ORIGIN_NULL', 'CG_METHOD_FORBIDDEN']);
-  });
-});
-
-describe('mergeVary', () => {
-  const rows: [string, string, string[], string][] = [
-    ['appends to an existing list', 'Accept-Encoding', ['Origin'], 'Accept-Encoding, Origin'],
-    [
-      'does not repeat a token present in another case',
-      'accept-encoding, ORIGIN',
-      ['Origin'],
-      'accept-encoding, ORIGIN',
-    ],
-    ['does not mistake a longer token for the one to add', 'X-Origin-Id', ['Origin'], 'X-Origin-Id, Origin'],
-    ['leaves * alone', '*', ['Origin'], '*'],
-    ['adds to an empty value', '', ['Origin'], 'Origin'],
-    [
-      'adds only the missing tokens',
-      'Origin',
-      ['Origin', 'Access-Control-Request-Headers'],
-      'Origin, Access-Control-Request-Headers',
-    ],
-  ];
-  it.each(rows)('%s', (_description, existing, tokens, expected) => {
-    expect(mergeVary(existing, tokens)).toBe(expected);
   });
 });

@@ -28,32 +28,3 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
 export function isHopByHop(lowerName: string, listed: Set<string> | undefined): boolean {
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || listed?.has(lowerName) === true;
 }
-
-/**
- * Appends tokens to a Vary value without duplicating any (names compare case-insensitively) and
- * leaves `*` alone: the upstream's own Vary is never overwritten (R24).
- */
-export function appendVary(
-  existing: string | string[] | undefined,
-  tokens: readonly string[],
-): string | undefined {
-  if (tokens.length === 0)
-    return existing === undefined ? undefined : Array.isArray(existing) ? existing.join(', ') : existing;
-  const current = existing === undefined ? '' : Array.isArray(existing) ? existing.join(', ') : existing;
-  if (current === '') return tokens.join(', ');
-  const present = new Set<string>();
-  for (const t of current.split(',')) {
-    const token = t.trim().toLowerCase();
-    if (token === '*') return current;
-    if (token !== '') present.add(token);
-  }
-  let out = current;
-  for (const t of tokens) {
-    const lower = t.toLowerCase();
-    if (!present.has(lower)) {
-      out += `, ${t}`;
-      present.add(lower);
-    }
-  }
-  return out;
-}

@@ -9,14 +9,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Decision, Policy, RequestFacts } from 'corsgate';
+import { appendVary, type Decision, type Policy, type RequestFacts } from 'corsgate';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../config/types.js';
 import type { AllowlistWatcher } from './allowlist.js';
 import type { DeniedTable } from './denied.js';
-import { appendVary, connectionTokens, isHopByHop } from './headers.js';
+import { connectionTokens, isHopByHop } from './headers.js';
 import type { Metrics } from './metrics.js';
 import { RouteTable } from './routes.js';
 

@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Decision } from '../../engine/decision.js';
+import { appendVary } from '../../engine/vary.js';
 import { nodeFacts } from '../_node.js';
-import { answerStatus, answersItself, type CorsOptions, mergeVary, policySource } from '../_shared.js';
+import { answerStatus, answersItself, type CorsOptions, policySource } from '../_shared.js';
 
 /** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;
@@ -16,12 +17,7 @@ function setHeaders(reply: FastifyReply, decision: Decision): void {
   const vary = decision.vary;
   if (vary.length === 0) return;
   const existing = reply.getHeader('vary');
-  reply.header(
-    'vary',
-    existing === undefined
-      ? vary.join(', ')
-      : mergeVary(Array.isArray(existing) ? existing.join(', ') : String(existing), vary),
-  );
+  reply.header('vary', appendVary(typeof existing === 'number' ? String(existing) : existing, vary)!);
 }
 
 /**

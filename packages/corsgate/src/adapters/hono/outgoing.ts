@@ -4,7 +4,7 @@
  * @internal
  */
 import type { Decision } from '../../engine/decision.js';
-import { mergeVary, varyValue } from '../_shared.js';
+import { appendVary } from '../../engine/vary.js';
 
 /** The part of a Node `ServerResponse` (or `Http2ServerResponse`) this path uses. */
 export interface Outgoing {
@@ -93,7 +93,7 @@ function withCors(given: unknown, decision: Decision, outgoing: Outgoing): Heade
       const set = outgoing.getHeader('vary');
       if (set !== undefined) vary = Array.isArray(set) ? set.join(', ') : String(set);
     }
-    out['Vary'] = vary === undefined ? varyValue(decision)! : mergeVary(vary, decision.vary);
+    out['Vary'] = appendVary(vary, decision.vary)!;
   } else if (vary !== undefined) out['Vary'] = vary;
   return out;
 }
