@@ -141,6 +141,32 @@ await waitPort(upstreamPort);
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 writeFileSync(join(tmp, 'allowed_origins.list'), `${APP}\n`);
 
+/** corsgate serve in front of the upstream, with the policy every target applies. */
+async function startCorsgate(port, extra) {
+  const child = launch(process.execPath, [
+    join(root, 'packages/gateway/dist/cli/bin.js'),
+    'serve',
+    '--upstream',
+    upstreamUrl,
+    '--allowlist',
+    join(tmp, 'allowed_origins.list'),
+    '--credentials',
+    '--methods',
+    'PUT,DELETE',
+    '--max-age',
+    '600',
+    '--port',
+    String(port),
+    '--admin-port',
+    '0',
+    '--log-level',
+    'error',
+    ...extra,
+  ]);
+  await waitPort(port);
+  return { port, stop: () => stop(child) };
+}
+
 const targets = [
   {
     name: 'upstream alone',
@@ -157,61 +183,8 @@ const targets = [
       return { port, stop: () => stop(child) };
     },
   },
-  {
-    name: 'corsgate',
-    start: async (port) => {
-      const child = launch(process.execPath, [
-        join(root, 'packages/gateway/dist/cli/bin.js'),
-        'serve',
-        '--upstream',
-        upstreamUrl,
-        '--allowlist',
-        join(tmp, 'allowed_origins.list'),
-        '--credentials',
-        '--methods',
-        'PUT,DELETE',
-        '--max-age',
-        '600',
-        '--port',
-        String(port),
-        '--admin-port',
-        '0',
-        '--log-level',
-        'error',
-      ]);
-      await waitPort(port);
-      return { port, stop: () => stop(child) };
-    },
-  },
-  {
-    name: 'corsgate --workers 2',
-    start: async (port) => {
-      const child = launch(process.execPath, [
-        join(root, 'packages/gateway/dist/cli/bin.js'),
-        'serve',
-        '--upstream',
-        upstreamUrl,
-        '--allowlist',
-        join(tmp, 'allowed_origins.list'),
-        '--credentials',
-        '--methods',
-        'PUT,DELETE',
-        '--max-age',
-        '600',
-        '--port',
-        String(port),
-        '--admin-port',
-        '0',
-        '--log-level',
-        'error',
-        '--workers',
-        '2',
-      ]);
-      await waitPort(port);
-      await new Promise((r) => setTimeout(r, 1000));
-      return { port, stop: () => stop(child) };
-    },
-  },
+  { name: 'corsgate', start: (port) => startCorsgate(port, []) },
+  { name: 'corsgate --workers 2', start: (port) => startCorsgate(port, ['--workers', '2']) },
   {
     name: 'nginx',
     start: async (port) => {
