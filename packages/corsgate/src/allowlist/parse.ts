@@ -362,6 +362,23 @@ function* mapSteps(
       if (parsed.ok) entries.push({ origin: parsed.text, line: l.line });
     }
   }
+  const anyAt = lines.findIndex((l) => l.text === '*');
+  // With credentials `*` is already an error (CG_ORIGIN_ANY_WITH_CREDENTIALS); without them it is
+  // valid but lets every site read every response: fine only for a public API (docs/errors.md).
+  if (anyAt >= 0 && !skipped.has(anyAt)) {
+    const at = lines[anyAt]!;
+    warnings.push({
+      ...fileIssue(
+        'CG_ALLOWLIST_ANY_ORIGIN',
+        at.line,
+        at.column,
+        at.text,
+        'the list holds *: every site on the web can read the responses; fine only for a public API that needs no credentials and serves nothing private',
+      ),
+      suggestion: 'list the origins that should read it instead',
+    });
+    warnings.sort(byLine);
+  }
   if (lines.length === 0) {
     warnings.push(
       fileIssue(

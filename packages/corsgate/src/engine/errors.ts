@@ -113,6 +113,10 @@ export const ISSUE_CODES = {
     severity: 'warning',
     summary: 'the allowlist file has no entries, so no cross-origin caller is allowed',
   },
+  CG_ALLOWLIST_ANY_ORIGIN: {
+    severity: 'warning',
+    summary: 'the allowlist holds *, so every site on the web can read the responses',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

@@ -112,7 +112,18 @@ describe('parseAllowlist: normalised with a warning', () => {
     const r = parseAllowlist('https://*.example.com\nhttps://api.example.com\n');
     expect(r.warnings).toEqual([expect.objectContaining({ code: 'CG_ORIGIN_REDUNDANT', line: 2 })]);
     const any = parseAllowlist('*\nhttps://api.example.com\n');
-    expect(any.warnings).toEqual([expect.objectContaining({ code: 'CG_ORIGIN_REDUNDANT', line: 2 })]);
+    expect(any.warnings).toEqual([
+      expect.objectContaining({ code: 'CG_ALLOWLIST_ANY_ORIGIN', line: 1 }),
+      expect.objectContaining({ code: 'CG_ORIGIN_REDUNDANT', line: 2 }),
+    ]);
+  });
+  it('warns that * lets every site read the responses, and still applies it', () => {
+    const r = parseAllowlist('# public API\n  *\n');
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ code: 'CG_ALLOWLIST_ANY_ORIGIN', severity: 'warning', line: 2, column: 3 }),
+    ]);
+    expect(r.policy?.evaluate({ method: 'GET', origin: 'https://anyone.example' }).allowed).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CorsConfig, CorsConfigError, createPolicy, formatIssue, type Policy } from 'corsgate';
 import { type AllowlistSnapshot, formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
-import { loadConfig } from '../config/load.js';
+import { type FlagValues, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/types.js';
 import { RouteTable } from '../server/routes.js';
 
@@ -70,18 +70,16 @@ export async function loadConfigPolicy(
 
 /**
  * A gateway YAML config (`corsgate serve --config`), through the gateway's own loader: its policy
- * over the allowlist file it names, and with `path` the route the gateway would pick for it.
+ * (with the policy flags laid over it, as `serve` does) over the allowlist file it names, and
+ * with `path` the route the gateway would pick for it.
  */
 export async function loadYamlPolicy(
   cwd: string,
   file: string,
   path: string | undefined,
-  credentials: boolean | undefined,
+  policyFlags: FlagValues = {},
 ): Promise<Loaded> {
-  const { config, problems } = loadConfig(
-    { config: file, ...(credentials === true ? { credentials } : {}) },
-    cwd,
-  );
+  const { config, problems } = loadConfig({ ...policyFlags, config: file }, cwd);
   const warnings = problems.filter((p) => p.severity === 'warning').map(formatProblem);
   if (config === undefined)
     return { ok: false, errors: problems.filter((p) => p.severity === 'error').map(formatProblem) };

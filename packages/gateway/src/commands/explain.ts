@@ -15,7 +15,9 @@ import {
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
-import { loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
+import { type Loaded, loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
+import { type FlagValues, policyFromFlagsOnly } from '../config/load.js';
+import { formatProblem } from '../config/types.js';
 
 export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist FILE | --config FILE) --origin ORIGIN [options]
 
@@ -32,8 +34,15 @@ Options:
   --method M         string, default GET. The method the script uses (normalised as browsers do)
   --header NAME      string, repeatable. A header the script sets: "Name" or "Name: value"
                      (a bare name counts as CORS-unsafe; with a value, the safelist rules decide)
-  --credentials      boolean, default false. Allow credentials (with --allowlist; a --config
-                     file's own "credentials" field is kept unless this is given)
+  --credentials      boolean, default false. Allow credentialed requests
+  --methods LIST     string, default none. Methods beyond GET, HEAD, POST, comma-separated
+  --request-headers LIST
+                     string, default none. Request headers scripts may send, comma-separated
+  --expose-headers LIST
+                     string, default none. Response headers scripts may read, comma-separated
+  --max-age N        integer, default none. Seconds a browser may cache a preflight (0..86400)
+                     These five are the policy flags of \`corsgate serve\`, read by the same code;
+                     with --config they are laid over the file's policy, as serve does
   --json             boolean, default false. Print the decision as JSON
   -h, --help
 
@@ -51,6 +60,10 @@ export const explain: Command = async (argv, io) => {
       method: { type: 'string' },
       header: { type: 'string', multiple: true, short: 'H' },
       credentials: { type: 'boolean' },
+      methods: { type: 'string' },
+      'request-headers': { type: 'string' },
+      'expose-headers': { type: 'string' },
+      'max-age': { type: 'string' },
       json: { type: 'boolean' },
       path: { type: 'string' },
     },
@@ -81,14 +94,15 @@ export const explain: Command = async (argv, io) => {
     io.stderr.write(`corsgate explain: ${problems.join('; ')}\n\n${EXPLAIN_HELP}`);
     return EXIT.INVALID;
   }
-  const credentials = values.credentials;
-  const yaml = values.config !== undefined && /\.ya?ml$/i.test(values.config);
-  const loaded =
-    values.allowlist !== undefined
-      ? await loadAllowlistPolicy(io.cwd, values.allowlist, { credentials: credentials === true })
-      : yaml
-        ? await loadYamlPolicy(io.cwd, values.config!, values.path, credentials)
-        : await loadConfigPolicy(io.cwd, values.config!, credentials === undefined ? {} : { credentials });
+  // The policy flags `serve` takes, read by the gateway's own code so both agree (docs/cli.md).
+  const policyFlags: FlagValues = {
+    ...(values.credentials === true ? { credentials: true } : {}),
+    ...(values.methods === undefined ? {} : { methods: values.methods }),
+    ...(values['request-headers'] === undefined ? {} : { requestHeaders: values['request-headers'] }),
+    ...(values['expose-headers'] === undefined ? {} : { exposeHeaders: values['expose-headers'] }),
+    ...(values['max-age'] === undefined ? {} : { maxAge: values['max-age'] }),
+  };
+  const loaded = await loadPolicy(io.cwd, values, policyFlags);
   if (!loaded.ok) {
     for (const line of loaded.errors) io.stderr.write(`${line}\n`);
     return EXIT.INVALID;
@@ -117,6 +131,20 @@ export const explain: Command = async (argv, io) => {
   else io.stdout.write(renderDecision(facts, decision));
   return decision.allowed ? EXIT.OK : EXIT.BLOCKED;
 };
+
+async function loadPolicy(
+  cwd: string,
+  files: { allowlist?: string; config?: string; path?: string },
+  policyFlags: FlagValues,
+): Promise<Loaded> {
+  if (files.config !== undefined && /\.ya?ml$/i.test(files.config))
+    return loadYamlPolicy(cwd, files.config, files.path, policyFlags);
+  const flags = policyFromFlagsOnly(policyFlags);
+  const errors = flags.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) return { ok: false, errors: errors.map(formatProblem) };
+  if (files.allowlist !== undefined) return loadAllowlistPolicy(cwd, files.allowlist, flags.policy);
+  return loadConfigPolicy(cwd, files.config!, flags.policy);
+}
 
 function renderDecision(facts: RequestFacts, d: Decision): string {
   const out: string[] = [];

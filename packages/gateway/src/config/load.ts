@@ -156,42 +156,17 @@ const FLAG_OF: Record<string, string> = {
 };
 
 /**
- * Resolves the configuration. Returns every problem; `config` is present only when there is no
- * error. Does not read the allowlist file (the watcher does, and reports its own lines).
+ * The policy fields the command line gives (`--credentials`, `--methods`, `--request-headers`,
+ * `--expose-headers`, `--max-age`, `--preflight-status`), typed, and which of them were given.
+ * `serve` lays them over the config file; `explain` over an allowlist, so both read the same
+ * flags the same way.
  */
-export function loadConfig(
+export function policyFromFlags(
   flags: FlagValues,
-  cwd: string,
-): { config?: GatewayConfig; problems: ConfigProblem[] } {
-  const problems: ConfigProblem[] = [];
-  let file: FileConfig = {};
-  let located: Located | undefined;
-  if (flags.config !== undefined) {
-    const read = readConfigFile(resolve(cwd, flags.config), cwd, problems);
-    located = read.located;
-    if (read.config === undefined) return { problems };
-    file = read.config;
-  }
-  const fileAt = (path: Path): string => located?.at(path) ?? (flags.config as string);
-  const configDir = flags.config === undefined ? cwd : resolve(cwd, flags.config, '..');
-
-  // Flags over the file's base policy.
+  problems: ConfigProblem[],
+): { fields: PolicyFields; given: Set<string> } {
   const fromFlags: PolicyFields = {};
   const flagOrigin = new Set<string>();
-  const intFlag = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) {
-      problems.push({
-        code: 'CG_GATEWAY_FLAG',
-        severity: 'error',
-        where: name,
-        message: `"${value}" is not a whole number from ${min} to ${max}`,
-      });
-      return undefined;
-    }
-    return n;
-  };
   if (flags.credentials) {
     fromFlags.credentials = true;
     flagOrigin.add('credentials');
@@ -226,6 +201,63 @@ export function loadConfig(
         message: `"${flags.preflightStatus}" is not 200 or 204 (a preflight needs an ok status, R14)`,
       });
   }
+  return { fields: fromFlags, given: flagOrigin };
+}
+
+/**
+ * The policy the command line alone gives (no config file), validated by the engine as `serve`
+ * validates it: each problem is located at its flag. `origins` come from the allowlist file.
+ */
+export function policyFromFlagsOnly(flags: FlagValues): { policy: PolicyOptions; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const { fields } = policyFromFlags(flags, problems);
+  const policy: PolicyOptions = { ...fields };
+  problems.push(
+    ...engineProblems(
+      validateConfig({ ...policy, origins: [] }),
+      (i) => FLAG_OF[String(i.path[0])] ?? String(i.path[0]),
+      (i) => i.path[0] !== 'origins',
+    ),
+  );
+  return { policy, problems };
+}
+
+/**
+ * Resolves the configuration. Returns every problem; `config` is present only when there is no
+ * error. Does not read the allowlist file (the watcher does, and reports its own lines).
+ */
+export function loadConfig(
+  flags: FlagValues,
+  cwd: string,
+): { config?: GatewayConfig; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  let file: FileConfig = {};
+  let located: Located | undefined;
+  if (flags.config !== undefined) {
+    const read = readConfigFile(resolve(cwd, flags.config), cwd, problems);
+    located = read.located;
+    if (read.config === undefined) return { problems };
+    file = read.config;
+  }
+  const fileAt = (path: Path): string => located?.at(path) ?? (flags.config as string);
+  const configDir = flags.config === undefined ? cwd : resolve(cwd, flags.config, '..');
+
+  // Flags over the file's base policy.
+  const intFlag = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      problems.push({
+        code: 'CG_GATEWAY_FLAG',
+        severity: 'error',
+        where: name,
+        message: `"${value}" is not a whole number from ${min} to ${max}`,
+      });
+      return undefined;
+    }
+    return n;
+  };
+  const { fields: fromFlags, given: flagOrigin } = policyFromFlags(flags, problems);
   const policy: PolicyOptions = { ...file.policy, ...fromFlags };
   const policyWhere = (i: ConfigIssue): string => {
     const key = i.path[0];

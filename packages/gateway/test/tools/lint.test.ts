@@ -54,6 +54,7 @@ const ROWS: [IssueCode, string, { credentials?: boolean; at: string }][] = [
   ['CG_ORIGIN_DUPLICATE', 'https://a.com\nhttps://a.com\n', { at: '2:1' }],
   ['CG_ORIGIN_REDUNDANT', 'https://*.a.com\nhttps://b.a.com\n', { at: '2:1' }],
   ['CG_ALLOWLIST_EMPTY', '# nothing yet\n', { at: '1:1' }],
+  ['CG_ALLOWLIST_ANY_ORIGIN', 'https://a.com\n  *\n', { at: '2:3' }],
 ];
 // Codes a file cannot produce: blank lines are skipped (EMPTY), and the file holds only origins,
 // so method, header, number and other configuration codes come from config objects only.
@@ -138,6 +139,19 @@ describe('corsgate lint exit codes and formats', () => {
     expect((await lint([warn, '--strict'])).code).toBe(1);
     const error = await file('https://a.com\nnull\n');
     expect((await lint([error])).code).toBe(2);
+  });
+  it('warns that * lets every site read the responses, so --strict fails on it (exit 1)', async () => {
+    const path = await file('# public API\n*\n');
+    const plain = await lint([path]);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toBe(
+      `${path}:2:1: warning CG_ALLOWLIST_ANY_ORIGIN the list holds *: every site on the web can read the responses; fine only for a public API that needs no credentials and serves nothing private (list the origins that should read it instead)\n`,
+    );
+    expect((await lint([path, '--strict'])).code).toBe(1);
+    // With credentials * is the error CG_ORIGIN_ANY_WITH_CREDENTIALS, not a second warning.
+    const creds = await lint([path, '--credentials']);
+    expect(creds.code).toBe(2);
+    expect(creds.out).not.toContain('CG_ALLOWLIST_ANY_ORIGIN');
   });
   it('prints {file, errors, warnings, fixed} with --json', async () => {
     const path = await file('https://a.com/\nnull\n');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { startGateway, startUpstream } from '../helpers.js';
 import { capture, runBin } from './_helpers.js';
 
 async function run(args: string[], cwd = process.cwd()) {
@@ -234,6 +235,71 @@ describe('corsgate explain', () => {
         )
       ).code,
     ).toBe(2);
+  });
+  it("answers the README's example with the policy flags as the gateway given the same flags does", async () => {
+    const flags = [
+      '--credentials',
+      '--methods',
+      'PUT,DELETE',
+      '--request-headers',
+      'X-A',
+      '--max-age',
+      '600',
+    ];
+    const r = await run(
+      [
+        'explain',
+        '--allowlist',
+        'origins.list',
+        '--origin',
+        'https://app.example.com',
+        '--method',
+        'PUT',
+        '--header',
+        'X-A: 1',
+        '--json',
+        ...flags,
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const explained = JSON.parse(r.out) as { decision: { status: number; headers: Record<string, string> } };
+    const upstream = await startUpstream();
+    const gateway = await startGateway(
+      ['--upstream', upstream.url, '--allowlist', join(dir, 'origins.list'), ...flags],
+      { admin: false },
+    );
+    try {
+      const res = await fetch(`${gateway.url}/echo`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://app.example.com',
+          'Access-Control-Request-Method': 'PUT',
+          'Access-Control-Request-Headers': 'x-a',
+        },
+      });
+      expect(res.status).toBe(explained.decision.status);
+      expect(explained.decision.headers).toEqual({
+        'Access-Control-Allow-Origin': 'https://app.example.com',
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Allow-Methods': 'PUT',
+        'Access-Control-Allow-Headers': 'x-a',
+        'Access-Control-Max-Age': '600',
+      });
+      for (const [name, value] of Object.entries(explained.decision.headers))
+        expect(res.headers.get(name)).toBe(value);
+    } finally {
+      await gateway.stop();
+      await upstream.close();
+    }
+  });
+  it('reads a bad policy flag as serve does: exit 2 with the code at the flag', async () => {
+    const r = await run(
+      ['explain', '--allowlist', 'origins.list', '--origin', 'https://a.example', '--methods', 'TRACE'],
+      dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--methods error CG_METHOD_FORBIDDEN');
   });
   it('works as a binary', async () => {
     const r = await runBin([
