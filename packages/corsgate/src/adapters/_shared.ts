@@ -122,7 +122,7 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
       : Promise.resolve(allowlist);
   const ready = started.then((w) => {
     watcher = w;
-    // One read of `current` per request: each request sees one whole snapshot (watcher.md §2.7).
+    // One read of `current` per request: each request sees one whole snapshot (docs/allowlist.md, reload scenarios row 22).
     source.current = () => w.current.policy;
   });
   // The rejection stays observable through `ready`; this only keeps an unawaited one from being

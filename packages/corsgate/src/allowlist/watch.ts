@@ -1,6 +1,6 @@
 /**
  * `watchAllowlist(path)`: a live allowlist that follows the file however it is changed, the design
- * of watcher.md §2.7:
+ * of docs/allowlist.md ("How it follows the file"):
  * - watch the PARENT directory, never the file's inode (an atomic rename, `sed -i`, an editor or a
  *   Kubernetes `..data` swap replaces the inode, and an inode watch goes deaf);
  * - keep only events whose filename is the file's, `..data` (Kubernetes) or null (unknown);
@@ -502,7 +502,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     }
     const snapshot = this.makeSnapshot(parsed, hash, this.snapshot.version + 1);
     // The swap: one reference assignment. A request that read `current` before keeps its whole
-    // old snapshot; every later read sees the whole new one (watcher.md §2.8 row 22).
+    // old snapshot; every later read sees the whole new one (docs/allowlist.md, reload scenarios row 22).
     this.snapshot = snapshot;
     this.lastReloadResult = 'applied';
     this.lastErrors = [];

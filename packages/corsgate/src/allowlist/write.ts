@@ -1,7 +1,7 @@
 /**
  * Writing the allowlist: always a whole new file renamed over the old one, never in place, so a
  * reader (the watcher, another process) sees the old bytes or the new bytes and nothing between
- * (watcher.md §2.7 "writer-side guidance"; the `write-file-atomic` recipe, hand-written because
+ * (docs/allowlist.md, "Writing the file"; the `write-file-atomic` recipe, hand-written because
  * `corsgate` has no runtime dependencies):
  * temp file in the same directory → write → fsync → chmod/chown to the target's → rename over the
  * target → fsync the directory, so the rename itself survives a crash.

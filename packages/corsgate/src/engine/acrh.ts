@@ -4,7 +4,7 @@
  * Browsers send the names lower-cased, de-duplicated, byte-sorted and joined by "," with no space
  * (FETCH #cors-preflight-fetch-0 step 5, R5). Intermediaries may add OWS or split the list over
  * several lines (rs/cors#184), so we tolerate white space, case, order, empty elements and several
- * lines (cors-rules.md §4) — but only within fixed bounds, refusing beyond them before scanning,
+ * lines (docs/rules.md §4) — but only within fixed bounds, refusing beyond them before scanning,
  * so a hostile 1 MB value costs what a short one does (jub0bs/cors `internal/headers/acrh.go`).
  */
 

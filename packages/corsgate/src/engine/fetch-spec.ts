@@ -1,6 +1,6 @@
 /**
  * Names and sets the Fetch Standard fixes, in one place. Section anchors are
- * https://fetch.spec.whatwg.org/#<anchor>; rule ids (R4, R6…) are those of cors-rules.md.
+ * https://fetch.spec.whatwg.org/#<anchor>; rule ids (R4, R6…) are those of docs/rules.md.
  */
 
 /** CORS-safelisted methods (#cors-safelisted-method): never need Access-Control-Allow-Methods. */

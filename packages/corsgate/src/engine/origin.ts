@@ -3,9 +3,9 @@
  * (exact origins and the two patterns), which normalises the unambiguous forms with a warning.
  *
  * Request origins are accepted only in the exact serialized form browsers send (FETCH
- * #origin-header ABNF, cors-rules.md §3.1): lower-case scheme and host, no default port, no path,
+ * #origin-header ABNF, docs/rules.md §3.1): lower-case scheme and host, no default port, no path,
  * no trailing slash, canonical IPv4 and IPv6. Anything else is "not allowed", never an error page
- * (cors-rules.md §4 "Origin validation").
+ * (docs/rules.md §4 "Origin validation").
  */
 
 import { DEFAULT_PORTS } from './fetch-spec.js';

@@ -2,7 +2,7 @@
  * Allowlist entries: `*`, `null`, an exact origin, `scheme://*.domain` (one or more labels below
  * the domain, never the domain itself) and `:*` (any port, or none). Nothing else: no regular
  * expressions, no partial labels (`https://*example.com` is the "glob without a dot" attack class,
- * cors-rules.md §6).
+ * docs/rules.md §6).
  *
  * The unambiguous slips (upper case, a lone trailing `/`, the default port, a Unicode host) are
  * normalised with a warning; everything else is an error with a suggestion where one exists.

@@ -1,7 +1,7 @@
 /**
  * `createPolicy(config)`: validate the whole configuration, collect every problem, compile it into
  * an immutable `Policy` whose `evaluate` only looks things up. Rule ids (R2, R16…) refer to
- * cors-rules.md.
+ * docs/rules.md.
  */
 
 import { type AllowedRequestHeaders, firstDisallowedHeader, parseAcrh } from './acrh.js';

@@ -1,7 +1,7 @@
 /**
  * Is a domain a public suffix (publicsuffix.org)? Used only at compile time, to refuse a
  * credentialed `*.` wildcard that sits directly over one (`https://*.github.io` admits every
- * attacker's page; cors-rules.md §6 "wildcard over a public suffix").
+ * attacker's page; docs/rules.md §6 "wildcard over a public suffix").
  */
 import { EXACT, EXCEPTION, WILDCARD } from './_public-suffixes.js';
 

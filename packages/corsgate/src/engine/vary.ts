@@ -1,5 +1,5 @@
 /**
- * Appending to `Vary`: the one rule every way in follows (R24, cors-rules.md §1.6). Tokens are
+ * Appending to `Vary`: the one rule every way in follows (R24, docs/rules.md §1.6). Tokens are
  * appended, never written over what the application or upstream set; a token already present (in
  * any case: RFC 9110 §12.5.5) is not repeated; `Vary: *` already varies on everything and is left alone.
  */

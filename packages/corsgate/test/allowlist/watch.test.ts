@@ -1,5 +1,5 @@
 /**
- * Every row of watcher.md §2.8, driving a real directory on disk with the real tools (`sed -i`,
+ * Every row of the reload scenarios in docs/allowlist.md, driving a real directory on disk with the real tools (`sed -i`,
  * `ln -sfn`, `touch`, `git checkout`, shell redirections). Debounce, poll and settle times are
  * shortened so the suite stays fast; the defaults are documented in docs/allowlist.md.
  */
@@ -109,7 +109,7 @@ describe('watchAllowlist: start', () => {
   });
 });
 
-describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
+describe('watchAllowlist: the reload scenarios of docs/allowlist.md, one test a row', () => {
   it('row 1: an in-place overwrite (> and truncate + write) is exactly one reload', async () => {
     const w = await start(`${A}\n`);
     sh(`printf '%s\\n' "$1" > "$2"`, B, file);
@@ -285,7 +285,7 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
   });
 
   it('row 10: a burst of 100 writes in about 1 s costs at most 2 reloads and ends on the last write', async () => {
-    // watcher.md: debounce ~150-300 ms trailing, max-wait ~1-2 s (Traefik's throttle is 2 s).
+    // A trailing debounce with a maximum wait of about 2 s (Traefik throttles its reloads at 2 s).
     const maxWaitMs = 2000;
     const w = await start(`${A}\n`, { debounceMs: 200, maxWaitMs, settleMs: 50 });
     const began = Date.now();
@@ -377,7 +377,7 @@ describe('watchAllowlist: watcher.md §2.8, one test a row', () => {
       lastReloadResult: 'missing',
       lastReadError: { code: 'CG_ALLOWLIST_MISSING' },
     });
-    // watcher.md says 10 s later; 600 ms (several poll ticks) exercises the same path.
+    // Row 14 recreates the file 10 s later; 600 ms (several poll ticks) exercises the same path.
     await sleep(600);
     expect(count('missing')).toBe(1);
     writeFileSync(file, `${B}\n`);

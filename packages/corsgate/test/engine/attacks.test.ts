@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CorsConfig, CorsConfigError, createPolicy } from '../../src/index.js';
 
-// cors-rules.md §6: misconfiguration attack classes a strict engine must make impossible.
+// docs/rules.md §6: misconfiguration attack classes a strict engine must make impossible.
 // Victim: https://example.com, credentialed.
 
 interface Attack {

@@ -10,7 +10,7 @@ import {
   type RequestFacts,
 } from '../../src/index.js';
 
-// Rule ids (R2, R16, §3.1, §4 …) are those of /work/shared/cors-rules.md.
+// Rule ids (R2, R16, §3.1, §4 …) are those of the rulebook, docs/rules.md.
 
 const APP = 'https://app.example.com';
 

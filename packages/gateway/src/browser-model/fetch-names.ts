@@ -1,6 +1,6 @@
 /**
  * Names and sets the Fetch Standard fixes, seen from the browser's side. Section anchors are
- * https://fetch.spec.whatwg.org/#<anchor>; rule ids (R4, R10…) are those of cors-rules.md.
+ * https://fetch.spec.whatwg.org/#<anchor>; rule ids (R4, R10…) are those of docs/rules.md.
  *
  * The engine keeps its own copies (packages/corsgate/src/engine/fetch-spec.ts) but does not
  * export them; the model is deliberately independent of the engine it is used to judge.

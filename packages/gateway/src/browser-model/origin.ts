@@ -1,6 +1,6 @@
 /**
  * The Origin a page at a URL sends (URL Standard #concept-url-origin and HTML "serialization of an
- * origin", cors-rules.md §3.1, §1.8), and what the WHATWG URL parser changed on the way.
+ * origin", docs/rules.md §3.1, §1.8), and what the WHATWG URL parser changed on the way.
  */
 
 /** Schemes with a tuple origin (URL #concept-url-origin); every other scheme's origin is opaque. */

@@ -2,7 +2,7 @@
  * `checkRequest`: what a browser would do for one cross-origin request against a live server,
  * step by step, using only the browser model (the CLI has no CORS logic of its own).
  *
- * The flow is the Fetch Standard's (cors-rules.md R3–R23): decide whether a preflight is needed,
+ * The flow is the Fetch Standard's (docs/rules.md R3–R23): decide whether a preflight is needed,
  * send it without credentials and without following redirects, apply every check, send the
  * actual request, apply the CORS check, and list what the script can read. It also flags server
  * mistakes that break users only sometimes.
@@ -54,7 +54,7 @@ export type StepStatus = 'pass' | 'fail' | 'warn' | 'info';
 export interface TraceStep {
   readonly phase: 'input' | 'preflight' | 'actual' | 'exposure';
   readonly status: StepStatus;
-  /** cors-rules.md rule id. */
+  /** The rule id in docs/rules.md. */
   readonly rule?: string;
   readonly message: string;
   readonly header?: string;

@@ -1,6 +1,6 @@
 /**
- * The browser model against the rules of cors-rules.md (R-ids) and the WPT vectors transcribed in
- * §5: every row names its source. These are the oracle `corsgate check` relies on.
+ * The browser model against the rules of docs/rules.md (R-ids) and the WPT vectors it names as
+ * sources (§5): every row names its source. These are the oracle `corsgate check` relies on.
  */
 import { describe, expect, it } from 'vitest';
 import {
