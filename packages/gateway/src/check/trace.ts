@@ -1,0 +1,113 @@
+/**
+ * The shapes `checkRequest` takes and returns: what a browser would do for one cross-origin
+ * request, as plain data (printed by `corsgate check`, serialised by `--json`).
+ */
+import type { Browser, HeaderPair } from '../browser-model/index.js';
+
+export interface CheckOptions {
+  readonly url: string;
+  /** The page's origin, exactly as its `Origin` header (see `corsgate origin`), or `null`. */
+  readonly origin: string;
+  /** Default GET. Normalised as a browser does (R7). */
+  readonly method?: string;
+  /** Headers the script sets, in order. Forbidden ones are dropped, as a browser silently does. */
+  readonly headers?: readonly HeaderPair[];
+  /** `credentials: 'include'` (or `withCredentials`). Default false. */
+  readonly credentials?: boolean;
+  /** Default chromium. */
+  readonly browser?: Browser;
+  /** Per exchange. Default 10000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * Probe a GET/HEAD again without Origin and with another origin to see whether the answer
+   * depends on Origin (for the missing-Vary check). Never done for other methods, which may have
+   * side effects. Default true.
+   */
+  readonly probeVary?: boolean;
+}
+
+export type StepStatus = 'pass' | 'fail' | 'warn' | 'info';
+
+export interface TraceStep {
+  readonly phase: 'input' | 'preflight' | 'actual' | 'exposure';
+  readonly status: StepStatus;
+  /** The rule id in docs/rules.md. */
+  readonly rule?: string;
+  readonly message: string;
+  readonly header?: string;
+  readonly value?: string | null;
+  readonly fix?: string;
+}
+
+/** Server mistakes worth fixing even when this request happens to pass. */
+export const MISTAKES = {
+  'vary-missing': 'the answer depends on Origin but the response lacks Vary: Origin',
+  'acao-duplicate': 'two or more Access-Control-Allow-Origin lines',
+  'acao-trailing-slash': 'Access-Control-Allow-Origin with a trailing slash',
+  'preflight-auth': 'a preflight answered 401/403 by an authentication layer',
+  'preflight-redirect': 'a preflight answered with a redirect',
+  'acac-with-wildcard': 'Access-Control-Allow-Credentials together with Access-Control-Allow-Origin: *',
+} as const;
+export type MistakeCode = keyof typeof MISTAKES;
+
+export interface Mistake {
+  readonly code: MistakeCode;
+  readonly phase: 'preflight' | 'actual';
+  readonly header?: string;
+  readonly value?: string | null;
+  readonly message: string;
+  readonly fix: string;
+}
+
+export interface ExchangeTrace {
+  readonly request: {
+    readonly method: string;
+    readonly url: string;
+    readonly headers: readonly HeaderPair[];
+  };
+  readonly response?: { readonly status: number; readonly headers: readonly HeaderPair[] };
+}
+
+/** One redirect hop after the first request: where it went, with which Origin, what came back. */
+export interface RedirectHop {
+  readonly url: string;
+  /** The Origin sent on this hop: the page's, or "null" once the chain is redirect-tainted (R26). */
+  readonly origin: string;
+  readonly method: string;
+  preflight?: ExchangeTrace;
+  actual?: ExchangeTrace;
+}
+
+export interface CheckInput {
+  readonly url: string;
+  readonly origin: string;
+  readonly method: string;
+  readonly headers: readonly HeaderPair[];
+  readonly credentials: boolean;
+  readonly browser: Browser;
+}
+
+export interface CheckTrace {
+  readonly input: CheckInput;
+  /** `allowed`: the script gets the response; `blocked`: a network error; `error`: bad input or unreachable. */
+  readonly verdict: 'allowed' | 'blocked' | 'error';
+  readonly sameOrigin: boolean;
+  readonly preflight: {
+    readonly needed: boolean;
+    readonly reasons: readonly string[];
+    /** The ACRH value sent, or null when none. */
+    readonly requestHeaders: string | null;
+    readonly exchange?: ExchangeTrace;
+    /** Seconds the browser would cache a successful preflight. */
+    readonly cacheSeconds?: number;
+  };
+  /** The first request (the actual one; its preflight is under `preflight`). */
+  readonly actual?: ExchangeTrace;
+  /** Every redirect the browser followed after it, in order (R25, R26). */
+  readonly redirects?: readonly RedirectHop[];
+  readonly steps: readonly TraceStep[];
+  readonly mistakes: readonly Mistake[];
+  /** Lower-case names the script can read from the actual response (R22/R23). */
+  readonly readableHeaders: readonly string[];
+  readonly error?: { readonly code: 'bad-input' | 'unreachable'; readonly message: string };
+}
