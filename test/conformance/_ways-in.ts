@@ -9,7 +9,11 @@
  * - `GET /api/error`: the handler throws; the framework's own error handling answers 500
  * - anything else: the framework's own 404
  *
- * The gateway joins as one more entry: start it in front of an upstream serving the same routes.
+ * The gateway joins as the seventh (`_gateway.ts`): the real `corsgate serve` process in front of
+ * this node:http application without middleware.
+ *
+ * Each way in reports the reason of every decision corsgate made for a request: the adapters through
+ * their compiled policy (the one the middleware evaluates, watched), the gateway through its metrics.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,30 +23,75 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
-import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
+import type { CorsOptions, MiddlewareOptions } from '../../packages/corsgate/src/adapters/_shared.js';
 import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
 import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
 import { withCors } from '../../packages/corsgate/src/adapters/fetch/index.js';
 import { cors as honoCors } from '../../packages/corsgate/src/adapters/hono/index.js';
 import { cors as koaCors } from '../../packages/corsgate/src/adapters/koa/index.js';
 import { cors as nodeCors } from '../../packages/corsgate/src/adapters/node/index.js';
+import type { ReasonCode } from '../../packages/corsgate/src/engine/decision.js';
+import { type CorsConfig, createPolicy } from '../../packages/corsgate/src/engine/policy.js';
+import { type RawRequest, type RawResponse, rawRequest } from './_raw-http.js';
 
 export interface Started {
   readonly baseUrl: string;
   close(): Promise<void>;
 }
 
-export type WayInName = 'node' | 'express' | 'fastify' | 'koa' | 'hono' | 'fetch';
+export type WayInName = 'node' | 'express' | 'fastify' | 'koa' | 'hono' | 'fetch' | 'gateway';
+
+/** A server started for one policy, able to say why corsgate decided as it did. */
+export interface Running extends Started {
+  /** Sends one request over raw HTTP; `reasons` are those of every decision made for it (one expected). */
+  send(request: RawRequest): Promise<{ response: RawResponse; reasons: readonly string[] }>;
+}
 
 export interface WayIn {
   readonly name: WayInName;
-  /** Starts a server applying these options (a gateway maps them to its own configuration). */
+  /** Starts a server applying these options (the gateway maps them to its own configuration). */
+  start(options: CorsOptions): Promise<Running>;
+}
+
+/** A framework's server with the middleware applied. */
+interface FrameworkWay {
+  readonly name: WayInName;
   start(options: CorsOptions): Promise<Started>;
+}
+
+/**
+ * Runs a framework's way in on the compiled policy of these options, given as `{ policy }`, with
+ * `evaluate` watched: the reasons are those of the decisions the middleware itself made.
+ */
+function observed(way: FrameworkWay): WayIn {
+  return {
+    name: way.name,
+    async start(options) {
+      const { blockDisallowedUnsafeRequests, ...config } = options as CorsConfig & MiddlewareOptions;
+      const policy = createPolicy(config);
+      const reasons: ReasonCode[] = [];
+      const evaluate = policy.evaluate.bind(policy);
+      policy.evaluate = (facts) => {
+        const decision = evaluate(facts);
+        reasons.push(decision.reason);
+        return decision;
+      };
+      const started = await way.start({ policy, blockDisallowedUnsafeRequests });
+      return {
+        ...started,
+        async send(request) {
+          reasons.length = 0;
+          const response = await rawRequest(started.baseUrl, request);
+          return { response, reasons: reasons.slice() };
+        },
+      };
+    },
+  };
 }
 
 const ITEMS = JSON.stringify({ items: [] });
 
-async function listen(server: Server): Promise<Started> {
+export async function listen(server: Server): Promise<Started> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -62,7 +111,7 @@ function pathOf(url: string | undefined): string {
 }
 
 /** The application on plain node:http, behind `handle(req, res)`. */
-function nodeApp(req: IncomingMessage, res: ServerResponse): void {
+export function nodeApp(req: IncomingMessage, res: ServerResponse): void {
   const path = pathOf(req.url);
   if (path === '/api/items' && req.method === 'GET') {
     res.setHeader('X-App', 'kept');
@@ -87,7 +136,7 @@ function nodeApp(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-export const node: WayIn = {
+const node: FrameworkWay = {
   name: 'node',
   start(config) {
     const handle = nodeCors(config);
@@ -105,7 +154,7 @@ export const node: WayIn = {
   },
 };
 
-export const expressWay: WayIn = {
+const expressWay: FrameworkWay = {
   name: 'express',
   start(config) {
     const app = express();
@@ -126,7 +175,7 @@ export const expressWay: WayIn = {
   },
 };
 
-export const fastifyWay: WayIn = {
+const fastifyWay: FrameworkWay = {
   name: 'fastify',
   async start(config) {
     const app = Fastify();
@@ -155,7 +204,7 @@ export const fastifyWay: WayIn = {
   },
 };
 
-export const koaWay: WayIn = {
+const koaWay: FrameworkWay = {
   name: 'koa',
   start(config) {
     const app = new Koa();
@@ -199,7 +248,7 @@ function startFetch(fetch: (request: Request) => Response | Promise<Response>): 
   });
 }
 
-export const honoWay: WayIn = {
+const honoWay: FrameworkWay = {
   name: 'hono',
   start(config) {
     const app = new Hono();
@@ -249,11 +298,14 @@ function fetchApp(request: Request): Response {
   return new Response('Not Found', { status: 404 });
 }
 
-export const fetchWay: WayIn = {
+const fetchWay: FrameworkWay = {
   name: 'fetch',
   start(config) {
     return startFetch(withCors(fetchApp, config));
   },
 };
 
-export const WAYS_IN: readonly WayIn[] = [node, expressWay, fastifyWay, koaWay, honoWay, fetchWay];
+/** The six adapters; conformance.test.ts adds the gateway. */
+export const ADAPTERS: readonly WayIn[] = [node, expressWay, fastifyWay, koaWay, honoWay, fetchWay].map(
+  observed,
+);

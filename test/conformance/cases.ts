@@ -1,11 +1,13 @@
 /**
- * The behaviour table: one request, the exact response every way in must give. Header
+ * The behaviour table: one request, the exact response every way in (six adapters and the gateway)
+ * must give, and the reason of the one decision each makes for it. Header
  * expectations are exact: a name mapped to a string must appear once with that value, a name
  * mapped to null must be absent, and any Access-Control-* header not listed must be absent. `vary`
  * lists the Vary tokens (across all Vary lines), each exactly once, in any order. A way in that
  * cannot meet a row names the reason in `gaps`; the row is reported as skipped there, not forked.
  */
 import type { CorsOptions } from '../../packages/corsgate/src/adapters/_shared.js';
+import type { ReasonCode } from '../../packages/corsgate/src/engine/decision.js';
 import type { WayInName } from './_ways-in.js';
 
 export const POLICIES = {
@@ -46,6 +48,8 @@ export interface Case {
     readonly body?: string;
   };
   readonly expect: {
+    /** The reason of the one decision every way in makes (docs/engine.md "Reason codes"). */
+    readonly reason: ReasonCode;
     readonly status: number;
     readonly headers: Readonly<Record<string, string | null>>;
     readonly vary: readonly string[];
@@ -75,6 +79,8 @@ export const CASES: readonly Case[] = [
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', APP]] },
     expect: {
+      reason: 'origin-allowed',
+
       status: 200,
       headers: { ...ALLOWED_ACTUAL, ...ITEMS_APP },
       vary: ['Origin', 'Accept-Encoding'],
@@ -92,37 +98,67 @@ export const CASES: readonly Case[] = [
       ],
       body: '{}',
     },
-    expect: { status: 201, headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept' }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-allowed',
+      status: 201,
+      headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept' },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'adds only Vary: Origin to a GET from an origin that is not listed',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://evil.example.org']] },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-not-allowed',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'adds only Vary: Origin to a request without Origin',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items' },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'not-cors',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'does not match a listed origin as a prefix of another host (suffix attack)',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://app.example.com.evil.org']] },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-not-allowed',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'refuses an upper-case origin, which no browser sends',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://APP.example.com']] },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-malformed',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'refuses the null origin unless dangerouslyAllowNullOrigin is set',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'null']] },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-null',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'refuses a request with two Origin lines, even when both are listed',
@@ -135,7 +171,27 @@ export const CASES: readonly Case[] = [
         ['Origin', 'https://admin.example.com'],
       ],
     },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-multiple',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
+  },
+  {
+    description: 'refuses one Origin line holding two origins as two origins',
+    policy: 'credentialed',
+    request: {
+      method: 'GET',
+      path: '/api/items',
+      headers: [['Origin', `${APP}, https://admin.example.com`]],
+    },
+    expect: {
+      reason: 'origin-multiple',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'adds no CORS headers to a same-origin request (Origin equals scheme and Host)',
@@ -148,7 +204,12 @@ export const CASES: readonly Case[] = [
         ['Origin', 'http://localhost:5173'],
       ],
     },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'same-origin',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'adds no CORS headers when Sec-Fetch-Site says same-origin',
@@ -161,20 +222,35 @@ export const CASES: readonly Case[] = [
         ['Sec-Fetch-Site', 'same-origin'],
       ],
     },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'same-origin',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   // Error responses carry CORS headers, so the browser shows the real error
   {
     description: 'keeps CORS headers on the framework’s 404',
     policy: 'credentialed',
     request: { method: 'GET', path: '/nowhere', headers: [['Origin', APP]] },
-    expect: { status: 404, headers: { ...ALLOWED_ACTUAL, 'x-app': null }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-allowed',
+      status: 404,
+      headers: { ...ALLOWED_ACTUAL, 'x-app': null },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'keeps CORS headers on the 500 answering a thrown error',
     policy: 'credentialed',
     request: { method: 'GET', path: '/api/error', headers: [['Origin', APP]] },
-    expect: { status: 500, headers: { ...ALLOWED_ACTUAL, 'x-app': null }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-allowed',
+      status: 500,
+      headers: { ...ALLOWED_ACTUAL, 'x-app': null },
+      vary: ['Origin'],
+    },
     gaps: { fetch: FETCH_THROW_GAP },
   },
   // Preflights
@@ -191,6 +267,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'origin-allowed',
+
       status: 204,
       headers: {
         'access-control-allow-origin': APP,
@@ -215,6 +293,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'origin-allowed',
+
       status: 204,
       headers: {
         'access-control-allow-origin': APP,
@@ -237,6 +317,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'origin-allowed',
+
       status: 204,
       headers: {
         'access-control-allow-origin': APP,
@@ -260,6 +342,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'origin-not-allowed',
+
       status: 403,
       headers: { ...NO_CORS, 'access-control-allow-methods': null, ...NOT_REACHED },
       vary: ['Origin'],
@@ -276,7 +360,12 @@ export const CASES: readonly Case[] = [
         ['Access-Control-Request-Method', 'PATCH'],
       ],
     },
-    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+    expect: {
+      reason: 'method-not-allowed',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'refuses a preflight whose method differs from a listed one only in case',
@@ -289,7 +378,12 @@ export const CASES: readonly Case[] = [
         ['Access-Control-Request-Method', 'put'],
       ],
     },
-    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+    expect: {
+      reason: 'method-not-allowed',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'refuses a preflight asking for a request header that is not listed',
@@ -303,7 +397,79 @@ export const CASES: readonly Case[] = [
         ['Access-Control-Request-Headers', 'content-type,x-custom'],
       ],
     },
-    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+    expect: {
+      reason: 'headers-not-allowed',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
+  },
+  {
+    description: 'reads Access-Control-Request-Headers split over two lines as one list',
+    policy: 'credentialed',
+    request: {
+      method: 'OPTIONS',
+      path: '/api/items',
+      headers: [
+        ['Origin', APP],
+        ['Access-Control-Request-Method', 'PUT'],
+        ['Access-Control-Request-Headers', 'content-type'],
+        ['Access-Control-Request-Headers', 'authorization'],
+      ],
+    },
+    expect: {
+      reason: 'origin-allowed',
+      status: 204,
+      headers: {
+        'access-control-allow-origin': APP,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'PUT',
+        'access-control-allow-headers': 'content-type,authorization',
+        'access-control-max-age': '600',
+        ...NOT_REACHED,
+      },
+      vary: ['Origin'],
+    },
+  },
+  {
+    description:
+      'refuses a split Access-Control-Request-Headers when one of its lines names a header not listed',
+    policy: 'credentialed',
+    request: {
+      method: 'OPTIONS',
+      path: '/api/items',
+      headers: [
+        ['Origin', APP],
+        ['Access-Control-Request-Method', 'PUT'],
+        ['Access-Control-Request-Headers', 'content-type'],
+        ['Access-Control-Request-Headers', 'x-other'],
+      ],
+    },
+    expect: {
+      reason: 'headers-not-allowed',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
+  },
+  {
+    description: 'refuses a preflight with two Origin lines even when both are listed',
+    policy: 'credentialed',
+    request: {
+      method: 'OPTIONS',
+      path: '/api/items',
+      headers: [
+        ['Origin', APP],
+        ['Origin', APP],
+        ['Access-Control-Request-Method', 'PUT'],
+      ],
+    },
+    expect: {
+      reason: 'origin-multiple',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'does not grant Private Network Access when the policy does not enable it',
@@ -318,6 +484,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'origin-allowed',
+
       status: 204,
       headers: {
         'access-control-allow-origin': APP,
@@ -335,6 +503,8 @@ export const CASES: readonly Case[] = [
     policy: 'credentialed',
     request: { method: 'OPTIONS', path: '/api/items', headers: [['Origin', APP]] },
     expect: {
+      reason: 'origin-allowed',
+
       status: 200,
       headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept', allow: 'GET, POST, OPTIONS' },
       vary: ['Origin'],
@@ -345,6 +515,8 @@ export const CASES: readonly Case[] = [
     policy: 'credentialed',
     request: { method: 'OPTIONS', path: '/api/items', headers: [['Access-Control-Request-Method', 'PUT']] },
     expect: {
+      reason: 'not-cors',
+
       status: 200,
       headers: { ...NO_CORS, 'x-app': 'kept', allow: 'GET, POST, OPTIONS' },
       vary: ['Origin'],
@@ -356,6 +528,8 @@ export const CASES: readonly Case[] = [
     policy: 'public',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://anyone.example']] },
     expect: {
+      reason: 'any-origin',
+
       status: 200,
       headers: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': null, ...ITEMS_APP },
       vary: ['Accept-Encoding'],
@@ -366,6 +540,8 @@ export const CASES: readonly Case[] = [
     policy: 'public',
     request: { method: 'GET', path: '/api/items' },
     expect: {
+      reason: 'not-cors',
+
       status: 200,
       headers: { 'access-control-allow-origin': '*', ...ITEMS_APP },
       vary: ['Accept-Encoding'],
@@ -384,6 +560,8 @@ export const CASES: readonly Case[] = [
       ],
     },
     expect: {
+      reason: 'any-origin',
+
       status: 204,
       headers: {
         'access-control-allow-origin': '*',
@@ -407,7 +585,12 @@ export const CASES: readonly Case[] = [
       ],
       body: '{}',
     },
-    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-not-allowed',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'blocks a POST with two Origin lines',
@@ -422,13 +605,23 @@ export const CASES: readonly Case[] = [
       ],
       body: '{}',
     },
-    expect: { status: 403, headers: { ...NO_CORS, ...NOT_REACHED }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-multiple',
+      status: 403,
+      headers: { ...NO_CORS, ...NOT_REACHED },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'lets a GET from an origin that is not listed reach the application when blocking',
     policy: 'blocking',
     request: { method: 'GET', path: '/api/items', headers: [['Origin', 'https://evil.example.org']] },
-    expect: { status: 200, headers: { ...NO_CORS, ...ITEMS_APP }, vary: ['Origin', 'Accept-Encoding'] },
+    expect: {
+      reason: 'origin-not-allowed',
+      status: 200,
+      headers: { ...NO_CORS, ...ITEMS_APP },
+      vary: ['Origin', 'Accept-Encoding'],
+    },
   },
   {
     description: 'lets a POST from a listed origin through when blocking',
@@ -442,7 +635,12 @@ export const CASES: readonly Case[] = [
       ],
       body: '{}',
     },
-    expect: { status: 201, headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept' }, vary: ['Origin'] },
+    expect: {
+      reason: 'origin-allowed',
+      status: 201,
+      headers: { ...ALLOWED_ACTUAL, 'x-app': 'kept' },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'lets a same-origin POST through when blocking',
@@ -457,7 +655,32 @@ export const CASES: readonly Case[] = [
       ],
       body: '{}',
     },
-    expect: { status: 201, headers: { ...NO_CORS, 'x-app': 'kept' }, vary: ['Origin'] },
+    expect: {
+      reason: 'same-origin',
+      status: 201,
+      headers: { ...NO_CORS, 'x-app': 'kept' },
+      vary: ['Origin'],
+    },
+  },
+  {
+    description: 'lets a POST marked Sec-Fetch-Site: same-origin through when blocking',
+    policy: 'blocking',
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['Origin', 'https://front.example.net'],
+        ['Sec-Fetch-Site', 'same-origin'],
+        ['Content-Type', 'application/json'],
+      ],
+      body: '{}',
+    },
+    expect: {
+      reason: 'same-origin',
+      status: 201,
+      headers: { ...NO_CORS, 'x-app': 'kept' },
+      vary: ['Origin'],
+    },
   },
   {
     description: 'lets a POST without Origin through when blocking (not a CORS request)',
@@ -468,6 +691,11 @@ export const CASES: readonly Case[] = [
       headers: [['Content-Type', 'application/json']],
       body: '{}',
     },
-    expect: { status: 201, headers: { ...NO_CORS, 'x-app': 'kept' }, vary: ['Origin'] },
+    expect: {
+      reason: 'not-cors',
+      status: 201,
+      headers: { ...NO_CORS, 'x-app': 'kept' },
+      vary: ['Origin'],
+    },
   },
 ];

@@ -4,7 +4,6 @@
  * @internal
  */
 import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
-import type { Decision } from '../engine/decision.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
 import { type CorsConfig, createPolicy, Policy } from '../engine/policy.js';
 
@@ -130,21 +129,6 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
   ready.catch(() => undefined);
   (source as { ready: Promise<void> }).ready = ready;
   return source;
-}
-
-/**
- * True when the middleware answers the request itself: every preflight (R2), and with `block` a
- * refused state-changing request (the gateway's rule, PRODUCT.md). The answer's status is
- * `answerStatus(decision)`.
- */
-export function answersItself(decision: Decision, method: string, block: boolean): boolean {
-  if (decision.kind === 'preflight') return true;
-  return block && !decision.allowed && method !== 'GET' && method !== 'HEAD';
-}
-
-/** The status of a response the middleware gives itself: the preflight's, or 403 for a blocked request. */
-export function answerStatus(decision: Decision): number {
-  return decision.status ?? 403;
 }
 
 function resolvePolicy(options: CorsConfig | PolicyOptions | AllowlistOptions): Policy {

@@ -9,7 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { appendVary, type Decision, type Policy, type RequestFacts } from 'corsgate';
+import { appendVary, type Decision, type Policy } from 'corsgate';
+import { answerNode, isBlocked, nodeFacts } from 'corsgate/internal';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
@@ -109,7 +110,8 @@ export class GatewayProxy {
     const path = q < 0 ? url : url.slice(0, q);
     const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
-    const decision = policy.evaluate(this.facts(req));
+    // The adapters' request path (corsgate/internal): the same facts, so the same decision and reason.
+    const decision = policy.evaluate(nodeFacts(req));
     const { metrics } = this.deps;
     metrics.countRequest(decision.kind, decision.allowed);
     if (this.draining) res.setHeader('Connection', 'close');
@@ -117,20 +119,14 @@ export class GatewayProxy {
     if (decision.kind === 'preflight') {
       // R2/R14: the gateway answers every preflight itself; it never reaches the upstream.
       if (!decision.allowed) this.deny(req, path, decision);
-      const headers = decision.headers as Record<string, string | number>;
-      const vary = appendVary(undefined, decision.vary);
-      if (vary !== undefined) headers['Vary'] = vary;
-      headers['Content-Length'] = 0;
-      res.writeHead(decision.status ?? 204, headers);
-      res.end();
+      answerNode(res, decision);
       return;
     }
     if (!decision.allowed) {
       this.deny(req, path, decision);
-      const method = req.method;
       // CORS only hides a response, after the upstream has acted: a refused origin's
-      // state-changing request is stopped here (PRODUCT.md "The gateway").
-      if (method !== 'GET' && method !== 'HEAD') {
+      // state-changing request is stopped here (docs/gateway.md).
+      if (isBlocked(decision, req.method ?? 'GET')) {
         metrics.blocked.inc();
         this.json(res, 403, decision, { error: 'cross-origin request refused', reason: decision.reason });
         req.resume();
@@ -139,34 +135,6 @@ export class GatewayProxy {
     }
     this.forward(req, res, url, decision, route?.stripCookies === true);
   };
-
-  private facts(req: IncomingMessage): RequestFacts {
-    const h = req.headers;
-    let origin: string | string[] | undefined = h.origin;
-    const method = req.method ?? 'GET';
-    let acrm: string | string[] | undefined;
-    let acrh: string | string[] | undefined;
-    let acrpn: string | string[] | undefined;
-    // Node joins repeated lines with ", ". A serialized origin never holds a comma, so only then
-    // pay for the per-line view (two Origin lines are refused). Repeated ACRH lines joined
-    // with ", " are the same list to the engine; repeated ACRM lines joined are malformed either way.
-    if (origin?.includes(',') === true) origin = req.headersDistinct.origin;
-    if (method === 'OPTIONS') {
-      acrm = h['access-control-request-method'];
-      acrh = h['access-control-request-headers'];
-      acrpn = h['access-control-request-private-network'];
-    }
-    return {
-      method,
-      origin,
-      accessControlRequestMethod: acrm,
-      accessControlRequestHeaders: acrh,
-      accessControlRequestPrivateNetwork: acrpn,
-      host: h.host,
-      scheme: this.scheme,
-      secFetchSite: h['sec-fetch-site'],
-    };
-  }
 
   private deny(req: IncomingMessage, path: string, decision: Decision): void {
     this.deps.metrics.countDenial(decision.reason);
@@ -292,7 +260,7 @@ export class GatewayProxy {
         controller = c;
         if (clientGone) c.abort(new Error('client aborted'));
       },
-      onResponseStart: (c, statusCode, upstreamHeaders) => {
+      onResponseStart: (_c, statusCode, upstreamHeaders) => {
         metrics.upstreamLatency.observe((performance.now() - started) / 1000);
         if (statusCode < 200) return; // 1xx informational: not relayed.
         const out: string[] = [];
@@ -317,8 +285,6 @@ export class GatewayProxy {
         if (merged !== undefined) out.push('Vary', merged);
         if (this.draining) out.push('Connection', 'close');
         res.writeHead(statusCode, out);
-        // HEAD and bodiless statuses end with no data.
-        void c;
       },
       onResponseData: (c, chunk) => {
         if (!res.write(chunk)) {

@@ -3,8 +3,9 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { answerNode, applyToNode, nodeFacts } from '../_node.js';
-import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answersItself } from '../../request/answer.js';
+import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 
 /** An Express middleware with the policy's lifecycle attached. */
 export interface ExpressCorsMiddleware {

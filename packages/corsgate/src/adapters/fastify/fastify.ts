@@ -5,8 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Decision } from '../../engine/decision.js';
 import { appendVary } from '../../engine/vary.js';
-import { nodeFacts } from '../_node.js';
-import { answerStatus, answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answerStatus, answersItself } from '../../request/answer.js';
+import { nodeFacts } from '../../request/node.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 
 /** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;

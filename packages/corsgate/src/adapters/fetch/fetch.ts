@@ -3,8 +3,9 @@
  * `withCors(handler, options)`.
  * @module
  */
-import { answerResponse, applyToResponse, decideFetch } from '../_fetch.js';
-import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answersItself } from '../../request/answer.js';
+import { answerResponse, applyToResponse, fetchFacts } from '../../request/fetch.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 
 /** The wrapped handler, with the policy's lifecycle attached. */
 export type CorsFetchHandler<A extends unknown[]> = ((
@@ -38,7 +39,7 @@ export function withCors<A extends unknown[]>(
 ): CorsFetchHandler<A> {
   const source = policySource(options);
   const wrapped = (request: Request, ...rest: A): Response | Promise<Response> => {
-    const decision = decideFetch(source.current(), request);
+    const decision = source.current().evaluate(fetchFacts(request));
     if (answersItself(decision, request.method, source.block)) return answerResponse(decision);
     const response = handler(request, ...rest);
     // Duck-typed: a Response from another realm or a runtime's own class is still a Response.

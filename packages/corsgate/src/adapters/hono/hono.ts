@@ -3,8 +3,9 @@
  * @module
  */
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { answerResponse, applyToResponse, decideFetch } from '../_fetch.js';
-import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answersItself } from '../../request/answer.js';
+import { answerResponse, applyToResponse, fetchFacts } from '../../request/fetch.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 import { applyAtWriteHead, nodeOutgoing } from './outgoing.js';
 
 /** A Hono middleware with the policy's lifecycle attached. */
@@ -36,7 +37,7 @@ export type HonoCorsMiddleware = MiddlewareHandler & {
 export function cors(options?: CorsOptions): HonoCorsMiddleware {
   const source = policySource(options);
   const middleware = async (c: Context, next: Next): Promise<Response | undefined> => {
-    const decision = decideFetch(source.current(), c.req.raw);
+    const decision = source.current().evaluate(fetchFacts(c.req.raw));
     if (answersItself(decision, c.req.method, source.block)) return answerResponse(decision);
     const outgoing = nodeOutgoing(c.env);
     if (outgoing !== undefined) {

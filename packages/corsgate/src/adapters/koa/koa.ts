@@ -5,8 +5,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Decision } from '../../engine/decision.js';
-import { answerNode, applyToNode, nodeFacts } from '../_node.js';
-import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answersItself } from '../../request/answer.js';
+import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 
 /** A Koa middleware with the policy's lifecycle attached. */
 export interface KoaCorsMiddleware {

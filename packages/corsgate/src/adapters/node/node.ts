@@ -4,8 +4,9 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerNode, applyToNode, nodeFacts } from '../_node.js';
-import { answersItself, type CorsOptions, policySource } from '../_shared.js';
+import { answersItself } from '../../request/answer.js';
+import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { type CorsOptions, policySource } from '../_shared.js';
 
 /**
  * `handle(req, res)`: true when it answered the request itself (a preflight, or a request refused by

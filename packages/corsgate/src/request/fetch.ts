@@ -1,39 +1,22 @@
 /**
- * Fetch API translation shared by the fetch and hono adapters: request facts from a `Request`, and a
- * decision applied to a `Response` without re-creating it when its headers are mutable.
+ * The Fetch API's side of the request path, shared by the fetch and hono adapters: request facts
+ * from a `Request`, and a decision applied to a `Response` without re-creating it when its headers
+ * are mutable.
  * @internal
  */
 import type { Decision, RequestFacts } from '../engine/decision.js';
-import type { Policy } from '../engine/policy.js';
 import { appendVary } from '../engine/vary.js';
-import { answerStatus } from './_shared.js';
+import { answerStatus } from './answer.js';
+import { requestFacts } from './facts.js';
 
-/**
- * Decides one Fetch API request. A request without `Origin` reads no other header: it is not a CORS
- * request (R1), and most traffic is like that. `Headers.get` joins repeated lines with ", ", which
- * the engine refuses as a malformed origin (R3), so a joined value fails closed.
- */
-export function decideFetch(policy: Policy, request: Request): Decision {
-  const h = request.headers;
-  const origin = h.get('origin');
-  if (origin === null) return policy.evaluate({ method: request.method });
-  const method = request.method;
-  const preflight = method === 'OPTIONS';
-  const facts: RequestFacts = {
-    method,
-    origin,
-    accessControlRequestMethod: preflight ? (h.get('access-control-request-method') ?? undefined) : undefined,
-    accessControlRequestHeaders: preflight
-      ? (h.get('access-control-request-headers') ?? undefined)
-      : undefined,
-    accessControlRequestPrivateNetwork: preflight
-      ? (h.get('access-control-request-private-network') ?? undefined)
-      : undefined,
-    host: h.get('host') ?? undefined,
-    scheme: request.url.startsWith('https:') ? 'https' : 'http',
-    secFetchSite: h.get('sec-fetch-site') ?? undefined,
-  };
-  return policy.evaluate(facts);
+/** `Headers.get` joins repeated lines with ", ", as node:http does. */
+const readFetchHeader = (headers: Headers, name: string): string | undefined =>
+  headers.get(name) ?? undefined;
+
+/** The CORS facts of a Fetch API request (`requestFacts`); the scheme is the request URL's. */
+export function fetchFacts(request: Request): RequestFacts {
+  const scheme = request.url.startsWith('https:') ? 'https' : 'http';
+  return requestFacts(request.method, scheme, request.headers, readFetchHeader);
 }
 
 /** The answer to a preflight (allowed or refused) or a blocked request: status and headers, no body. */

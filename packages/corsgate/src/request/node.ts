@@ -1,0 +1,47 @@
+/**
+ * node:http's side of the request path, shared by the node, express, koa and fastify adapters and
+ * the gateway: request facts from an `IncomingMessage`, and a decision applied to a `ServerResponse`.
+ * @internal
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Decision, RequestFacts } from '../engine/decision.js';
+import { appendVary } from '../engine/vary.js';
+import { answerStatus } from './answer.js';
+import { requestFacts } from './facts.js';
+
+/** Node joins repeated lines with ", " (set-cookie aside, which CORS never reads). */
+const readNodeHeader = (headers: IncomingHttpHeaders, name: string): string | undefined =>
+  headers[name] as string | undefined;
+
+/**
+ * The CORS facts of a node:http request (`requestFacts`). The scheme is the socket's own (TLS or
+ * not); forwarded headers are not trusted here.
+ */
+export function nodeFacts(req: IncomingMessage): RequestFacts {
+  const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
+  return requestFacts(req.method ?? 'GET', scheme, req.headers, readNodeHeader);
+}
+
+/** The `Vary` value after appending the decision's tokens to what the response already has. */
+export function nodeVary(res: ServerResponse, tokens: readonly string[]): string {
+  const existing = res.getHeader('vary');
+  return appendVary(typeof existing === 'number' ? String(existing) : existing, tokens)!;
+}
+
+/** Sets the decision's CORS headers (replacing same-named ones) and appends its Vary tokens. */
+export function applyToNode(res: ServerResponse, decision: Decision): void {
+  const headers = decision.headers;
+  for (const name in headers) res.setHeader(name, headers[name]!);
+  if (decision.vary.length > 0) res.setHeader('Vary', nodeVary(res, decision.vary));
+}
+
+/**
+ * Answers a preflight (allowed or refused) or a blocked request with the decision's status and
+ * headers and no body: the one preflight reply of the node adapters and the gateway. Headers set
+ * on `res` before (the gateway's `Connection: close` while draining) are kept.
+ */
+export function answerNode(res: ServerResponse, decision: Decision): void {
+  applyToNode(res, decision);
+  res.statusCode = answerStatus(decision);
+  res.end();
+}
