@@ -35,6 +35,7 @@ export {
 export { type OriginPattern, type PatternResult, parseOriginPattern, patternText } from './engine/pattern.js';
 export {
   type CorsConfig,
+  type CorsConfigWithoutOrigins,
   type CreatePolicyAsyncOptions,
   createPolicy,
   createPolicyAsync,

@@ -5,10 +5,10 @@
  */
 import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
-import { type CorsConfig, createPolicy, Policy } from '../engine/policy.js';
+import { type CorsConfig, type CorsConfigWithoutOrigins, createPolicy, Policy } from '../engine/policy.js';
 
 /** A compiled policy, built once and shared between middleware instances or with the gateway. */
-export interface PolicyOptions {
+export interface CompiledPolicyOptions {
   readonly policy: Policy;
 }
 
@@ -17,7 +17,7 @@ export interface PolicyOptions {
  * from the other fields. An `AllowlistWatcher` you started yourself may be given instead of a path;
  * it is then yours to close.
  */
-export interface AllowlistOptions extends Omit<CorsConfig, 'origins'> {
+export interface AllowlistOptions extends CorsConfigWithoutOrigins {
   readonly allowlist: string | AllowlistWatcher;
   /** Passed to `watchAllowlist` (poll interval, debounce…); only with a path. */
   readonly watchOptions?: Omit<WatchAllowlistOptions, 'config'>;
@@ -35,15 +35,25 @@ export interface MiddlewareOptions {
   readonly blockDisallowedUnsafeRequests?: boolean;
 }
 
+/** The fields of the other forms of options, which one form cannot have. */
+type Without<K extends PropertyKey> = { readonly [P in K]?: never };
+
 /**
- * The middleware options: the engine's configuration, or `{ policy }` with a compiled `Policy`,
- * either with the middleware's own options beside it.
+ * The middleware options: the engine's configuration, `{ policy }` with a compiled `Policy`, or
+ * `{ allowlist }` with the rest of the configuration, each with the middleware's own options beside
+ * it. The forms do not mix: `{ policy, credentials: true }` is a type error, as it is an error at
+ * run time (the compiled policy already holds the whole configuration).
  * @example
  * cors({ origins: ['https://app.example.com'], credentials: true, methods: ['PUT'] })
  * cors({ policy: createPolicy(config), blockDisallowedUnsafeRequests: true })
  * cors({ allowlist: '/etc/corsgate/allowed_origins.list', credentials: true })
  */
-export type CorsOptions = (CorsConfig | PolicyOptions | AllowlistOptions) & MiddlewareOptions;
+export type CorsOptions = (
+  | (CorsConfig & Without<'policy' | 'allowlist' | 'watchOptions'>)
+  | (CompiledPolicyOptions & Without<keyof CorsConfig | 'allowlist' | 'watchOptions'>)
+  | (AllowlistOptions & Without<'origins' | 'policy'>)
+) &
+  MiddlewareOptions;
 
 /** Where an adapter reads the policy in force from, on every request. */
 export interface PolicySource {
@@ -131,9 +141,9 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
   return source;
 }
 
-function resolvePolicy(options: CorsConfig | PolicyOptions | AllowlistOptions): Policy {
+function resolvePolicy(options: CorsConfig | CompiledPolicyOptions | AllowlistOptions): Policy {
   if ('policy' in options) {
-    const { policy, ...rest } = options as PolicyOptions & Record<string, unknown>;
+    const { policy, ...rest } = options as CompiledPolicyOptions & Record<string, unknown>;
     const issues = [];
     if (!(policy instanceof Policy))
       issues.push(

@@ -4,7 +4,6 @@
  * @module
  */
 export {
-  type AllowlistPolicyOptions,
   decodeAllowlist,
   formatAllowlistIssue,
   type ParseAllowlistAsyncOptions,

@@ -16,6 +16,7 @@ import {
   type ConfigIssue,
   type CorsConfig,
   CorsConfigError,
+  type CorsConfigWithoutOrigins,
   type CreatePolicyAsyncOptions,
   createPolicy,
   createPolicyAsync,
@@ -26,9 +27,6 @@ import {
   parseOriginPattern,
 } from '../index.js';
 import type { AllowlistEntry, AllowlistIssue, ParsedAllowlist } from './types.js';
-
-/** Everything but `origins`, which come from the file. */
-export type AllowlistPolicyOptions = Omit<CorsConfig, 'origins'>;
 
 /** What `parseAllowlist` returns: the contract's `ParsedAllowlist`, plus the compiled policy. */
 export interface ParsedAllowlistResult extends ParsedAllowlist {
@@ -206,7 +204,7 @@ function offsetInEntry(code: IssueCode, text: string): number {
  */
 export function parseAllowlist(
   input: string | Uint8Array,
-  options: AllowlistPolicyOptions = {},
+  options: CorsConfigWithoutOrigins = {},
 ): ParsedAllowlistResult {
   const text = decodeInput(input);
   if (typeof text !== 'string') return text;
@@ -216,7 +214,7 @@ export function parseAllowlist(
 /** Options of `parseAllowlistAsync`: the rest of the policy, and how to slice the work. */
 export interface ParseAllowlistAsyncOptions extends CreatePolicyAsyncOptions {
   /** The rest of the policy (`credentials` changes which entries are refused). Default `{}`. */
-  readonly config?: AllowlistPolicyOptions;
+  readonly config?: CorsConfigWithoutOrigins;
 }
 
 const macrotask = (): Promise<void> => new Promise((resolve) => globalThis.setTimeout(resolve, 0));
@@ -289,7 +287,7 @@ function decodeInput(input: string | Uint8Array): string | ParsedAllowlistResult
 /** The second half of `parseAllowlist`, for callers that split the file themselves. */
 export function parseLines(
   lines: readonly RawAllowlistLine[],
-  options: AllowlistPolicyOptions = {},
+  options: CorsConfigWithoutOrigins = {},
 ): ParsedAllowlistResult {
   const origins = lines.map((l) => l.text);
   let policy: Policy | undefined;

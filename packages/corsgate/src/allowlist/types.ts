@@ -3,7 +3,7 @@
  * what a live, watched allowlist offers. The gateway, the middleware adapters and the CLI all
  * program against these types.
  */
-import type { CorsConfig, IssueCode, Policy } from '../index.js';
+import type { CorsConfigWithoutOrigins, IssueCode, Policy } from '../index.js';
 
 /** A problem on one line of an allowlist file. `line` and `column` are 1-based. */
 export interface AllowlistIssue {
@@ -60,7 +60,7 @@ export interface AllowlistStatus {
 
 export interface WatchAllowlistOptions {
   /** The rest of the policy; `origins` comes from the file. */
-  readonly config?: Omit<CorsConfig, 'origins'>;
+  readonly config?: CorsConfigWithoutOrigins;
   /** Poll interval in ms (content hash compared), the fallback for filesystems without events. Default 1000. */
   readonly pollIntervalMs?: number;
   /** Quiet time after the last event before reading. Default 25 ms. */

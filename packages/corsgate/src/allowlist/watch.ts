@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import { watch as fsWatch, type Stats, statSync } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { type AllowlistPolicyOptions, type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
+import type { CorsConfigWithoutOrigins } from '../index.js';
+import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import type {
   AllowlistEvent,
   AllowlistIssue,
@@ -84,7 +85,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private readonly base: string;
   /** Event filenames that concern us: the file's, `..data`, and its symlink target's in the same directory. */
   private names: Set<string>;
-  private readonly config: AllowlistPolicyOptions;
+  private readonly config: CorsConfigWithoutOrigins;
   private readonly pollIntervalMs: number;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;

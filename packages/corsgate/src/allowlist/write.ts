@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, chown, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type IssueCode, parseOriginPattern } from '../index.js';
-import { type AllowlistPolicyOptions, decodeAllowlist, parseAllowlist } from './parse.js';
+import { type CorsConfigWithoutOrigins, type IssueCode, parseOriginPattern } from '../index.js';
+import { decodeAllowlist, parseAllowlist } from './parse.js';
 import type { AllowlistIssue } from './types.js';
 
 /** A refused write, or a file that cannot be used; `code` is from the registry (docs/errors.md). */
@@ -37,7 +37,7 @@ export interface AllowlistEdit {
 
 export interface WriteAllowlistOptions {
   /** The rest of the policy, used to validate the result. */
-  readonly config?: AllowlistPolicyOptions;
+  readonly config?: CorsConfigWithoutOrigins;
   /**
    * Refuse to write a file with any error (the watcher would reject it anyway). Default true.
    */

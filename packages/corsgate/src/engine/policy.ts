@@ -69,6 +69,12 @@ export interface CorsConfig {
   readonly dangerouslyAllowPublicSuffixWildcards?: boolean;
 }
 
+/**
+ * The configuration without its origins, for a policy whose origins come from elsewhere: an
+ * allowlist file (`watchAllowlist`, the adapters' `allowlist` option, the gateway) or a route.
+ */
+export type CorsConfigWithoutOrigins = Omit<CorsConfig, 'origins'>;
+
 /** The configuration in force, with every field explicit. `createPolicy(policy.config())` behaves identically. */
 export interface NormalisedCorsConfig {
   origins: string[];

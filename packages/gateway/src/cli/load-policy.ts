@@ -5,7 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CorsConfig, CorsConfigError, createPolicy, formatIssue, type Policy } from 'corsgate';
+import {
+  type CorsConfig,
+  CorsConfigError,
+  type CorsConfigWithoutOrigins,
+  createPolicy,
+  formatIssue,
+  type Policy,
+} from 'corsgate';
 import { type AllowlistSnapshot, formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/types.js';
@@ -29,7 +36,7 @@ async function read(path: string): Promise<Buffer | string> {
 export async function loadAllowlistPolicy(
   cwd: string,
   file: string,
-  options: Omit<CorsConfig, 'origins'>,
+  options: CorsConfigWithoutOrigins,
 ): Promise<Loaded> {
   const bytes = await read(resolve(cwd, file));
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { type ConfigIssue, formatIssue, validateConfig } from 'corsgate';
+import { type ConfigIssue, type CorsConfigWithoutOrigins, formatIssue, validateConfig } from 'corsgate';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { type FileConfig, fileSchema, type PolicyFields } from './schema.js';
-import type { ConfigProblem, GatewayConfig, PolicyOptions, RouteConfig } from './types.js';
+import type { ConfigProblem, GatewayConfig, RouteConfig } from './types.js';
 
 /** What the command line gave, already typed; `undefined` means "not given". */
 export interface FlagValues {
@@ -208,10 +208,13 @@ export function policyFromFlags(
  * The policy the command line alone gives (no config file), validated by the engine as `serve`
  * validates it: each problem is located at its flag. `origins` come from the allowlist file.
  */
-export function policyFromFlagsOnly(flags: FlagValues): { policy: PolicyOptions; problems: ConfigProblem[] } {
+export function policyFromFlagsOnly(flags: FlagValues): {
+  policy: CorsConfigWithoutOrigins;
+  problems: ConfigProblem[];
+} {
   const problems: ConfigProblem[] = [];
   const { fields } = policyFromFlags(flags, problems);
-  const policy: PolicyOptions = { ...fields };
+  const policy: CorsConfigWithoutOrigins = { ...fields };
   problems.push(
     ...engineProblems(
       validateConfig({ ...policy, origins: [] }),
@@ -258,7 +261,7 @@ export function loadConfig(
     return n;
   };
   const { fields: fromFlags, given: flagOrigin } = policyFromFlags(flags, problems);
-  const policy: PolicyOptions = { ...file.policy, ...fromFlags };
+  const policy: CorsConfigWithoutOrigins = { ...file.policy, ...fromFlags };
   const policyWhere = (i: ConfigIssue): string => {
     const key = i.path[0];
     if (typeof key === 'string' && flagOrigin.has(key)) return FLAG_OF[key] ?? key;
@@ -286,7 +289,7 @@ export function loadConfig(
       });
       return;
     }
-    const merged: PolicyOptions = { ...policy, ...r.policy };
+    const merged: CorsConfigWithoutOrigins = { ...policy, ...r.policy };
     const own = new Set(Object.keys(r.policy ?? {}));
     const routeIssues = validateConfig({ ...merged, origins: r.origins ?? [] });
     problems.push(

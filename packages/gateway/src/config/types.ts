@@ -1,8 +1,6 @@
 /** The gateway's resolved configuration: flags over the YAML file over defaults. */
-import type { CorsConfig, IssueCode } from 'corsgate';
+import type { CorsConfigWithoutOrigins, IssueCode } from 'corsgate';
 import type { GatewayCode } from './codes.js';
-
-export type PolicyOptions = Omit<CorsConfig, 'origins'>;
 
 export interface RouteConfig {
   /** As written: `/exact` or `/prefix/*`. */
@@ -11,7 +9,7 @@ export interface RouteConfig {
   readonly match: string;
   readonly prefix: boolean;
   /** The base policy with this route's overrides applied. */
-  readonly policy: PolicyOptions;
+  readonly policy: CorsConfigWithoutOrigins;
   /** Origins of this route; absent means the allowlist file's. */
   readonly origins?: readonly string[];
   readonly stripCookies: boolean;
@@ -35,7 +33,7 @@ export interface GatewayConfig {
   readonly logLevel: string;
   readonly upstreamTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
-  readonly policy: PolicyOptions;
+  readonly policy: CorsConfigWithoutOrigins;
   readonly routes: readonly RouteConfig[];
 }
 

@@ -3,7 +3,7 @@
  * last good version kept, changes applied within 100 ms however the file is written). This module
  * only turns a start failure into one error the CLI prints line by line.
  */
-import type { CorsConfig } from 'corsgate';
+import type { CorsConfigWithoutOrigins } from 'corsgate';
 import {
   AllowlistError,
   type AllowlistIssue,
@@ -33,7 +33,7 @@ export class AllowlistStartError extends Error {
 
 export async function openAllowlist(
   path: string,
-  config: Omit<CorsConfig, 'origins'>,
+  config: CorsConfigWithoutOrigins,
 ): Promise<AllowlistWatcher> {
   try {
     return await watchAllowlist(path, { config });

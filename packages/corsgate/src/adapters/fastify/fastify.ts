@@ -36,11 +36,7 @@ function setHeaders(reply: FastifyReply, decision: Decision): void {
  * app.get('/api/items', async () => []);
  * await app.listen({ port: 3000 });
  */
-function corsgatePlugin(
-  fastify: FastifyInstance,
-  options: CorsOptions | undefined,
-  done: (err?: Error) => void,
-): void {
+function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (err?: Error) => void): void {
   let source: ReturnType<typeof policySource>;
   try {
     const cleaned: Record<string, unknown> = { ...options };

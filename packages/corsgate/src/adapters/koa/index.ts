@@ -1,2 +1,7 @@
-export type { CorsOptions, MiddlewareOptions, PolicyOptions } from '../_shared.js';
+export type {
+  AllowlistOptions,
+  CompiledPolicyOptions,
+  CorsOptions,
+  MiddlewareOptions,
+} from '../_shared.js';
 export { cors, type KoaCorsMiddleware } from './koa.js';
