@@ -1,15 +1,11 @@
 /**
  * corsgate: a strict CORS policy engine. Compile a configuration once with `createPolicy`, then
  * `evaluate` each request's facts into a `Decision`. Pure: no I/O, no Node.js imports.
+ * This is the public API: what users need. The engine's helpers are imported by their modules
+ * (and by tests from their source paths); what the gateway shares is on `corsgate/internal`.
  * @module
  */
-export {
-  type AcrhResult,
-  MAX_ACRH_EMPTY_ELEMENTS,
-  MAX_ACRH_LENGTH,
-  MAX_ACRH_NAMES,
-  parseAcrh,
-} from './engine/acrh.js';
+export { MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_LENGTH, MAX_ACRH_NAMES } from './engine/acrh.js';
 export {
   type Decision,
   type DecisionKind,
@@ -21,18 +17,12 @@ export {
   type ConfigIssue,
   CorsConfigError,
   formatIssue,
-  formatPath,
   ISSUE_CODES,
   type IssueCode,
   type Severity,
 } from './engine/errors.js';
-export {
-  MAX_ORIGIN_LENGTH,
-  parseSerializedOrigin,
-  type SerializedOrigin,
-  serializeOrigin,
-} from './engine/origin.js';
-export { type OriginPattern, type PatternResult, parseOriginPattern, patternText } from './engine/pattern.js';
+export { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type SerializedOrigin } from './engine/origin.js';
+export { type OriginPattern, type PatternResult, parseOriginPattern } from './engine/pattern.js';
 export {
   type CorsConfig,
   type CorsConfigWithoutOrigins,
@@ -45,5 +35,4 @@ export {
   Policy,
   validateConfig,
 } from './engine/policy.js';
-export { isPublicSuffix } from './engine/public-suffix.js';
 export { appendVary } from './engine/vary.js';

@@ -1,10 +1,12 @@
 /**
- * `corsgate/internal`: the request path the adapters and the gateway (`@corsgate/gateway`) share,
- * so one request gets one decision and one reason whichever way it came in (docs/engine.md
- * "One request path"). Not public API: it may change in any release.
+ * `corsgate/internal`: what the gateway (`@corsgate/gateway`) shares with the library beyond its
+ * public API. Chiefly the request path the adapters and the gateway share, so one request gets one
+ * decision and one reason whichever way it came in (docs/engine.md "One request path"). Not public
+ * API: it may change in any release.
  * @internal
  * @module
  */
+export { formatPath } from './engine/errors.js';
 export { answerStatus, answersItself, isBlocked } from './request/answer.js';
 export { type HeaderReader, requestFacts } from './request/facts.js';
 export { answerResponse, applyToResponse, fetchFacts } from './request/fetch.js';

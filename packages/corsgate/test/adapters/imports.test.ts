@@ -52,9 +52,56 @@ describe('package entry points', () => {
     expect(out.split('\n').filter(Boolean)).toHaveLength(1 + SUBPATHS.length);
   });
 
+  it('keeps the root export to what users need: the engine’s helpers stay in their modules', () => {
+    const out = load(['corsgate']);
+    expect(out).toBe(
+      `corsgate:${[
+        'CorsConfigError',
+        'DEFAULT_SLICE_BUDGET_MS',
+        'ISSUE_CODES',
+        'MAX_ACRH_EMPTY_ELEMENTS',
+        'MAX_ACRH_LENGTH',
+        'MAX_ACRH_NAMES',
+        'MAX_MAX_AGE',
+        'MAX_ORIGIN_LENGTH',
+        'Policy',
+        'REASONS',
+        'appendVary',
+        'createPolicy',
+        'createPolicyAsync',
+        'formatIssue',
+        'parseOriginPattern',
+        'parseSerializedOrigin',
+        'validateConfig',
+      ].join(',')}\n`,
+    );
+  });
+
+  it('offers the shared request path on corsgate/internal, for the gateway', () => {
+    expect(manifest.exports['./internal']).toEqual({
+      types: './dist/internal.d.ts',
+      default: './dist/internal.js',
+    });
+    const out = load(['corsgate/internal']);
+    for (const name of [
+      'requestFacts',
+      'nodeFacts',
+      'fetchFacts',
+      'isBlocked',
+      'answerNode',
+      'answerResponse',
+    ])
+      expect(out).toMatch(new RegExp(`[:,]${name}[,\n]`));
+  });
+
   it('keeps corsgate, corsgate/fetch and corsgate/hono free of runtime imports of node: or any package', () => {
     // Workers and Deno load these; only relative imports may remain in the compiled graph.
-    for (const entry of ['index.js', 'adapters/fetch/index.js', 'adapters/hono/index.js']) {
+    for (const entry of [
+      'index.js',
+      'adapters/fetch/index.js',
+      'adapters/hono/index.js',
+      'request/fetch.js',
+    ]) {
       const seen = new Set<string>();
       const visit = (file: string): void => {
         if (seen.has(file)) return;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ORIGIN_LENGTH, parseSerializedOrigin, serializeOrigin } from '../../src/index.js';
+import { serializeOrigin } from '../../src/engine/origin.js';
+import { MAX_ORIGIN_LENGTH, parseSerializedOrigin } from '../../src/index.js';
 
 // §3.1: a serialized origin exactly as the URL Standard writes it. Every row is also checked
 // against the WHATWG URL parser, so the table cannot drift from what browsers send.

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { serializeOrigin } from '../../src/engine/origin.js';
 import {
   type CorsConfig,
   createPolicy,
   type Decision,
   parseSerializedOrigin,
   type RequestFacts,
-  serializeOrigin,
   validateConfig,
 } from '../../src/index.js';
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The only place that exits the process.
+import { EXIT } from './exit-codes.js';
 import { main } from './main.js';
 
 main(process.argv.slice(2)).then(
@@ -8,6 +9,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     console.error(error);
-    process.exitCode = 70;
+    process.exitCode = EXIT.UNEXPECTED;
   },
 );

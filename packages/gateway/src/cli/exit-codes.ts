@@ -9,5 +9,3 @@ export const EXIT = {
   /** Something unexpected: a bug. */
   UNEXPECTED: 70,
 } as const;
-
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -57,4 +57,3 @@ export const fileSchema = z.strictObject({
 
 export type FileConfig = z.infer<typeof fileSchema>;
 export type PolicyFields = z.infer<typeof policySchema>;
-export type RouteFields = z.infer<typeof routeSchema>;

@@ -1,4 +1,4 @@
-/** Header plumbing for the proxy: hop-by-hop removal (RFC 9110 §7.6.1) and Vary merging. */
+/** Header plumbing for the proxy: hop-by-hop removal (RFC 9110 §7.6.1). */
 
 /** Hop-by-hop headers: they describe one connection and are never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([

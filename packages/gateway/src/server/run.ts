@@ -249,7 +249,7 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
     Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 
   const fork = (): void => {
-    const worker = cluster.fork({ CORSGATE_WORKER: '1' });
+    const worker = cluster.fork();
     worker.on('message', (message: unknown) => {
       const m = message as { cg?: string; id?: number; result?: unknown; url?: string };
       if (m?.cg === 'res' && m.id !== undefined) pending.get(m.id)?.(m.result);
