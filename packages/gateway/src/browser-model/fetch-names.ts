@@ -4,6 +4,7 @@
  *
  * The engine keeps its own copies (packages/corsgate/src/engine/fetch-spec.ts) but does not
  * export them; the model is deliberately independent of the engine it is used to judge.
+ * test/tools/oracle-agreement.test.ts says where the two copies must agree and where they differ.
  */
 
 /** #cors-safelisted-method (R3). */
