@@ -1,9 +1,18 @@
 /**
- * The admin listener: separate from traffic, loopback by default. Read-only JSON views plus
- * `POST /reload`. The same handler serves one process (a local backend) or the cluster primary
- * (a backend that asks every worker over IPC).
+ * The admin listener: separate from traffic, loopback by default. JSON views, `POST /reload`, the
+ * allowlist write API and the audit log (docs/gateway.md "Admin endpoints"), and the console at `/`
+ * (docs/console.md). Every request passes the same checks first: cross-site state changes are
+ * refused, then the token, then the route. The same handler serves one process (a local backend)
+ * or the cluster primary (a backend that asks every worker over IPC).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AllowlistSnapshot } from '../server/allowlist.js';
+import { apiRoute } from './api.js';
+import type { CandidateView } from './console/candidate-view.js';
+import { consoleRoute } from './console/routes.js';
+import { type AdminAuth, crossSiteReason, isStateChange } from './guard.js';
+import { sendJson } from './http.js';
+import type { ListWrites } from './writes.js';
 
 export interface AdminBackend {
   ready(): Promise<{ ready: boolean; detail: object }>;
@@ -11,66 +20,76 @@ export interface AdminBackend {
   allowlist(): Promise<object>;
   denied(limit: number): Promise<object>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Writes to the source in force; absent where this process cannot write. */
+  readonly writes?: ListWrites;
+  /** The version in force, for explain and the console; absent in the cluster primary. */
+  readonly snapshot?: () => AllowlistSnapshot;
+  /** The candidate list evaluated beside the one in force (docs/console.md "Candidate lists"). */
+  readonly candidate?: CandidateControl;
 }
 
-function send(res: ServerResponse, status: number, body: object, extra: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...extra,
-  });
-  res.end(text);
+export interface CandidateControl {
+  view(): CandidateView | undefined;
+  /** The candidate's text, to promote. */
+  text(): string | undefined;
+  stage(text: string): void;
+  drop(): void;
 }
 
-export function createAdminServer(backend: AdminBackend): Server {
+/** One admin request, after the checks: who asked (a token name) and from where. */
+export interface AdminContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly who: string | undefined;
+  readonly address: string;
+  readonly backend: AdminBackend;
+  readonly auth: AdminAuth;
+}
+
+/** A route handler: true when it answered. */
+export type AdminRoute = (ctx: AdminContext) => boolean;
+
+export const UNAUTHORIZED = {
+  error: 'a valid admin token is required: Authorization: Bearer TOKEN',
+  code: 'CG_GATEWAY_ADMIN_UNAUTHORIZED',
+};
+
+/** Reachable without a token even off loopback: liveness says nothing but "ok". */
+const OPEN_PATHS = new Set(['/health', '/console/sign-in', '/console.css']);
+
+export function createAdminServer(backend: AdminBackend, auth: AdminAuth): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://admin');
-    const route = `${req.method} ${url.pathname}`;
-    const fail = (error: unknown): void =>
-      send(res, 500, { error: error instanceof Error ? error.message : String(error) });
-    switch (route) {
-      case 'GET /health':
-      case 'HEAD /health':
-        send(res, 200, { status: 'ok' });
-        return;
-      case 'GET /ready':
-        backend.ready().then((r) => send(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail }), fail);
-        return;
-      case 'GET /metrics':
-        backend.metrics().then((m) => {
-          res.writeHead(200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' });
-          res.end(m.body);
-        }, fail);
-        return;
-      case 'POST /reload':
+    if (isStateChange(req.method)) {
+      const crossSite = crossSiteReason(req);
+      if (crossSite !== undefined) {
         req.resume();
-        backend.reload().then((r) => send(res, 200, r), fail);
+        sendJson(res, 403, {
+          error: `cross-site request refused (${crossSite}): the admin listener takes no state change from another site`,
+          code: 'CG_GATEWAY_ADMIN_CROSS_SITE',
+        });
         return;
-      case 'GET /allowlist':
-        backend.allowlist().then((r) => send(res, 200, r), fail);
-        return;
-      case 'GET /denied': {
-        const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1), 10_000);
-        backend.denied(limit).then((r) => send(res, 200, r), fail);
-        return;
-      }
-      default: {
-        const known = ['/health', '/ready', '/metrics', '/reload', '/allowlist', '/denied'];
-        if (known.includes(url.pathname)) {
-          send(
-            res,
-            405,
-            { error: `method ${req.method} not allowed on ${url.pathname}` },
-            {
-              Allow: url.pathname === '/reload' ? 'POST' : 'GET',
-            },
-          );
-          return;
-        }
-        send(res, 404, { error: 'not found', endpoints: known });
       }
     }
+    const who = auth.who(req);
+    const ctx: AdminContext = {
+      req,
+      res,
+      url,
+      who,
+      address: req.socket.remoteAddress ?? '',
+      backend,
+      auth,
+    };
+    const open = OPEN_PATHS.has(url.pathname) || (url.pathname === '/' && req.method === 'GET');
+    if (who === undefined && !auth.loopback && !open) {
+      req.resume();
+      sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+      return;
+    }
+    if (consoleRoute(ctx) || apiRoute(ctx)) return;
+    req.resume();
+    sendJson(res, 404, { error: 'not found', code: 'CG_GATEWAY_ADMIN_NOT_FOUND' });
   });
 }

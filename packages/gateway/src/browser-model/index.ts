@@ -5,3 +5,4 @@
 export * from './fetch-names.js';
 export * from './request-headers.js';
 export * from './response.js';
+export * from './script-request.js';

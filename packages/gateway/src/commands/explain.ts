@@ -4,14 +4,7 @@
  * model, the decision from the engine; the CLI adds nothing of its own.
  */
 import { type Decision, REASONS, type RequestFacts } from 'corsgate';
-import {
-  buildAcrh,
-  FORBIDDEN_METHODS,
-  type HeaderPair,
-  isToken,
-  NORMALISED_METHODS,
-  preflightNeed,
-} from '../browser-model/index.js';
+import { parseScriptRequest, scriptRequestFacts } from '../browser-model/index.js';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
@@ -77,20 +70,9 @@ export const explain: Command = async (argv, io) => {
   if ((values.allowlist === undefined) === (values.config === undefined))
     problems.push('give exactly one of --allowlist FILE and --config FILE');
   if (values.origin === undefined) problems.push('--origin is required');
-  const rawMethod = values.method ?? 'GET';
-  if (!isToken(rawMethod)) problems.push(`"${rawMethod}" is not an HTTP method token`);
-  else if (FORBIDDEN_METHODS.has(rawMethod.toUpperCase()))
-    problems.push(`${rawMethod} is a forbidden method that browsers never send`);
-  const headers: HeaderPair[] = [];
-  const bareNames: string[] = [];
-  for (const h of values.header ?? []) {
-    const colon = h.indexOf(':');
-    const name = (colon < 0 ? h : h.slice(0, colon)).trim();
-    if (!isToken(name)) problems.push(`"${name}" is not a header name`);
-    else if (colon < 0) bareNames.push(name);
-    else headers.push([name, h.slice(colon + 1).trim()]);
-  }
-  if (problems.length > 0) {
+  const script = parseScriptRequest(values.origin ?? '', values.method ?? 'GET', values.header ?? []);
+  if (!script.ok) problems.push(...script.problems);
+  if (problems.length > 0 || !script.ok) {
     io.stderr.write(`corsgate explain: ${problems.join('; ')}\n\n${EXPLAIN_HELP}`);
     return EXIT.INVALID;
   }
@@ -110,19 +92,7 @@ export const explain: Command = async (argv, io) => {
   for (const line of loaded.warnings) io.stderr.write(`${line}\n`);
   if (loaded.route !== undefined) io.stderr.write(`route: ${loaded.route}\n`);
 
-  // R7: the method as the browser sends it.
-  const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
-  const need = preflightNeed(method, headers);
-  const unsafe = [...need.unsafeNames, ...bareNames.map((n) => n.toLowerCase())];
-  const preflight = need.needed || bareNames.length > 0;
-  const facts: RequestFacts = preflight
-    ? {
-        method: 'OPTIONS',
-        origin: values.origin!,
-        accessControlRequestMethod: method,
-        ...(unsafe.length > 0 ? { accessControlRequestHeaders: buildAcrh(unsafe)! } : {}),
-      }
-    : { method, origin: values.origin! };
+  const facts = scriptRequestFacts(script.request);
   const decision = loaded.policy.evaluate(facts);
   if (values.json === true)
     io.stdout.write(

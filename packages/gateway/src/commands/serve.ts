@@ -26,6 +26,9 @@ Options (flags override --config):
   --port N                  traffic listener port (default 8080; 0 picks a free one)
   --admin-host HOST         admin listener address (default 127.0.0.1)
   --admin-port N            admin listener port (default 9901; 0 disables it)
+  --admin-token-file FILE   named admin tokens, one name:token a line (or CORSGATE_ADMIN_TOKENS);
+                            writes always need one, and so does everything off loopback
+  --audit-file FILE         audit log of admin writes (default: the allowlist's path + .audit.jsonl)
   --credentials             allow credentialed requests (Access-Control-Allow-Credentials)
   --methods LIST            methods beyond GET, HEAD, POST, comma-separated
   --request-headers LIST    request headers scripts may send, comma-separated
@@ -80,6 +83,8 @@ export const serve: Command = async (argv, io) => {
       port: { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
+      'admin-token-file': { type: 'string' },
+      'audit-file': { type: 'string' },
       credentials: { type: 'boolean' },
       methods: { type: 'string' },
       'request-headers': { type: 'string' },
@@ -108,6 +113,8 @@ export const serve: Command = async (argv, io) => {
     ['port', 'port'],
     ['adminHost', 'admin-host'],
     ['adminPort', 'admin-port'],
+    ['adminTokenFile', 'admin-token-file'],
+    ['auditFile', 'audit-file'],
     ['methods', 'methods'],
     ['requestHeaders', 'request-headers'],
     ['exposeHeaders', 'expose-headers'],

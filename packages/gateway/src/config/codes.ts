@@ -19,6 +19,36 @@ export const GATEWAY_CODES = {
     severity: 'error',
     summary: 'a flag value out of range (port, workers, timeout, log level, TLS pair)',
   },
+  CG_GATEWAY_ADMIN_TOKENS: {
+    severity: 'error',
+    summary: 'the admin token file or CORSGATE_ADMIN_TOKENS cannot be read or has a malformed entry',
+  },
+  CG_GATEWAY_ADMIN_EXPOSED: {
+    severity: 'error',
+    summary: 'the admin listener is bound to a non-loopback address without any admin token',
+  },
+  CG_GATEWAY_ADMIN_UNAUTHORIZED: {
+    severity: 'error',
+    summary: 'an admin request without a valid token where one is needed (401)',
+  },
+  CG_GATEWAY_ADMIN_CROSS_SITE: {
+    severity: 'error',
+    summary: 'an admin state change whose Origin or Sec-Fetch-Site says another site (403)',
+  },
+  CG_GATEWAY_ADMIN_CONFLICT: {
+    severity: 'error',
+    summary: 'an admin write whose If-Match version is not the version in force (409)',
+  },
+  CG_GATEWAY_ADMIN_NOT_LISTED: { severity: 'error', summary: 'a removal of an origin no line lists (404)' },
+  CG_GATEWAY_ADMIN_BAD_REQUEST: {
+    severity: 'error',
+    summary: 'an admin request without a required field, or with a malformed body or If-Match (400, 413)',
+  },
+  CG_GATEWAY_ADMIN_UNAVAILABLE: {
+    severity: 'error',
+    summary: 'an admin write or view this process cannot serve (501)',
+  },
+  CG_GATEWAY_ADMIN_NOT_FOUND: { severity: 'error', summary: 'no admin endpoint at this path (404)' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type GatewayCode = keyof typeof GATEWAY_CODES;

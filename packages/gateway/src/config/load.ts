@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { type ConfigIssue, type CorsConfigWithoutOrigins, formatIssue, validateConfig } from 'corsgate';
 import { isNode, LineCounter, parseDocument } from 'yaml';
+import { type AdminToken, isLoopbackHost, parseTokens } from '../admin/tokens.js';
 import { type FileConfig, fileSchema, type PolicyFields } from './schema.js';
 import type { ConfigProblem, GatewayConfig, RouteConfig } from './types.js';
 
@@ -31,6 +32,8 @@ export interface FlagValues {
   logLevel?: string;
   upstreamTimeout?: string;
   config?: string;
+  adminTokenFile?: string;
+  auditFile?: string;
 }
 
 export const DEFAULTS = {
@@ -392,6 +395,16 @@ export function loadConfig(
         ? resolve(configDir, file.allowlist)
         : resolve(cwd, DEFAULTS.allowlist);
 
+  const adminHost = flags.adminHost ?? file.admin?.host ?? DEFAULTS.adminHost;
+  const adminTokens = loadAdminTokens(flags, cwd, problems);
+  if (adminPort !== 0 && adminTokens.length === 0 && !isLoopbackHost(adminHost))
+    problems.push({
+      code: 'CG_GATEWAY_ADMIN_EXPOSED',
+      severity: 'error',
+      where: '--admin-host',
+      message: `the admin listener on ${adminHost} is reachable from other machines; give --admin-token-file FILE (or CORSGATE_ADMIN_TOKENS) so every admin request needs a token, or bind it to 127.0.0.1`,
+    });
+
   if (problems.some((p) => p.severity === 'error')) return { problems };
   return {
     problems,
@@ -401,8 +414,10 @@ export function loadConfig(
       allowlist,
       host: flags.host ?? file.listen?.host ?? DEFAULTS.host,
       port,
-      adminHost: flags.adminHost ?? file.admin?.host ?? DEFAULTS.adminHost,
+      adminHost,
       adminPort,
+      adminTokens,
+      auditFile: flags.auditFile !== undefined ? resolve(cwd, flags.auditFile) : `${allowlist}.audit.jsonl`,
       ...(tls === undefined ? {} : { tls }),
       workers,
       logLevel,
@@ -412,4 +427,42 @@ export function loadConfig(
       routes,
     },
   };
+}
+
+/** Named admin tokens from `--admin-token-file`, else from `CORSGATE_ADMIN_TOKENS` (docs/console.md). */
+function loadAdminTokens(flags: FlagValues, cwd: string, problems: ConfigProblem[]): AdminToken[] {
+  let text: string;
+  let where: string;
+  let separator = /\r?\n/;
+  if (flags.adminTokenFile !== undefined) {
+    where = '--admin-token-file';
+    try {
+      text = readFileSync(resolve(cwd, flags.adminTokenFile), 'utf8');
+    } catch (error) {
+      problems.push({
+        code: 'CG_GATEWAY_ADMIN_TOKENS',
+        severity: 'error',
+        where,
+        message: `cannot read ${flags.adminTokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      });
+      return [];
+    }
+  } else {
+    const env = process.env['CORSGATE_ADMIN_TOKENS'];
+    if (env === undefined || env.trim() === '') return [];
+    where = 'CORSGATE_ADMIN_TOKENS';
+    text = env;
+    separator = /[\r\n,]+/;
+  }
+  const parsed = parseTokens(text, separator);
+  for (const message of parsed.problems)
+    problems.push({ code: 'CG_GATEWAY_ADMIN_TOKENS', severity: 'error', where, message });
+  if (parsed.problems.length === 0 && parsed.tokens.length === 0)
+    problems.push({
+      code: 'CG_GATEWAY_ADMIN_TOKENS',
+      severity: 'error',
+      where,
+      message: 'no name:token entry',
+    });
+  return parsed.tokens;
 }

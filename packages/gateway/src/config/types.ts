@@ -1,5 +1,6 @@
 /** The gateway's resolved configuration: flags over the YAML file over defaults. */
 import type { CorsConfigWithoutOrigins, IssueCode } from 'corsgate';
+import type { AdminToken } from '../admin/tokens.js';
 import type { GatewayCode } from './codes.js';
 
 export interface RouteConfig {
@@ -35,6 +36,10 @@ export interface GatewayConfig {
   readonly shutdownTimeoutMs: number;
   readonly policy: CorsConfigWithoutOrigins;
   readonly routes: readonly RouteConfig[];
+  /** Named admin tokens (docs/console.md "Authentication"); empty: no writes, loopback reads only. */
+  readonly adminTokens: readonly AdminToken[];
+  /** The bounded audit log of applied changes; default beside the allowlist (`FILE.audit.jsonl`). */
+  readonly auditFile: string;
 }
 
 /** One problem in the configuration, located at a file position or a flag. */

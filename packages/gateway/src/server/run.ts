@@ -11,6 +11,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { type AdminBackend, createAdminServer } from '../admin/admin.js';
+import { AuditLog } from '../admin/audit.js';
+import { AdminAuth } from '../admin/guard.js';
+import { FileListStore } from '../admin/list-store.js';
+import { isLoopbackHost } from '../admin/tokens.js';
+import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { AllowlistEvent, AllowlistWatcher } from './allowlist.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
@@ -31,6 +36,10 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 function urlOf(scheme: string, a: AddressInfo): string {
   return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+function adminAuth(config: GatewayConfig): AdminAuth {
+  return new AdminAuth(config.adminTokens, isLoopbackHost(config.adminHost));
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -83,6 +92,31 @@ function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Me
   });
 }
 
+/** The admin backend of one process: its own watcher, denied table and the file's writer. */
+export function localAdminBackend(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  denied: DeniedTable,
+): AdminBackend {
+  return {
+    ready: async () => ({ ready: true, detail: { version: watcher.current.version } }),
+    reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
+    allowlist: async () => allowlistView(watcher),
+    denied: async (limit) => ({
+      evicted: denied.evicted,
+      capacity: denied.capacity,
+      origins: viewDenied(denied.list(limit)),
+    }),
+    metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
+    writes: new ListWrites(
+      new FileListStore(config.allowlist, watcher),
+      new AuditLog(config.auditFile),
+      config.policy,
+    ),
+    snapshot: () => watcher.current,
+  };
+}
+
 /** Serves traffic in this process. Resolves once shut down (SIGTERM/SIGINT, or the primary says so). */
 export async function runWorker(
   config: GatewayConfig,
@@ -117,22 +151,12 @@ export async function runWorker(
   const address = await listen(server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
-  const local: AdminBackend = {
-    ready: async () => ({ ready: true, detail: { version: watcher.current.version } }),
-    reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
-    allowlist: async () => allowlistView(watcher),
-    denied: async (limit) => ({
-      evicted: denied.evicted,
-      capacity: denied.capacity,
-      origins: viewDenied(denied.list(limit)),
-    }),
-    metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
-  };
+  const local = localAdminBackend(config, watcher, denied);
 
   let admin: Server | undefined;
   let adminUrl: string | undefined;
   if (options.admin && config.adminPort !== 0) {
-    admin = createAdminServer(local);
+    admin = createAdminServer(local, adminAuth(config));
     adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
   }
   logger.info(
@@ -287,7 +311,7 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
   let admin: Server | undefined;
   let adminUrl: string | undefined;
   if (config.adminPort !== 0) {
-    admin = createAdminServer(backend);
+    admin = createAdminServer(backend, adminAuth(config));
     adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
   }
 

@@ -1,0 +1,168 @@
+/**
+ * The admin JSON API (docs/gateway.md "Admin endpoints"): health, readiness, metrics, reload, the
+ * allowlist in force and the denied origins, and the write API with its audit log
+ * (docs/console.md "Writes"): `POST /allowlist/origins`, `DELETE /allowlist/origins?origin=`,
+ * `PUT /allowlist`, `GET /audit`, `GET /explain`.
+ */
+import type { AdminContext } from './admin.js';
+import { UNAUTHORIZED } from './admin.js';
+import { explainRequest } from './explain.js';
+import { BodyTooLarge, ifMatchVersion, readBody, sendJson, sendText } from './http.js';
+import type { ListChange, WriteAnswer } from './writes.js';
+
+/** Largest body a write takes: a 100,000-line list is about 4 MB. */
+export const MAX_WRITE_BYTES = 16 * 1024 * 1024;
+
+const READS: Record<string, string> = {
+  '/health': 'GET',
+  '/ready': 'GET',
+  '/metrics': 'GET',
+  '/reload': 'POST',
+  '/allowlist': 'GET, PUT',
+  '/allowlist/origins': 'POST, DELETE',
+  '/denied': 'GET',
+  '/audit': 'GET',
+  '/explain': 'GET',
+};
+
+function intParam(url: URL, name: string, fallback: number, max: number): number {
+  return Math.min(Math.max(Number(url.searchParams.get(name) ?? fallback) || fallback, 1), max);
+}
+
+export function apiRoute(ctx: AdminContext): boolean {
+  const { req, res, url, backend } = ctx;
+  const fail = (error: unknown): void =>
+    sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+  switch (`${req.method} ${url.pathname}`) {
+    case 'GET /health':
+    case 'HEAD /health':
+      sendJson(res, 200, { status: 'ok' });
+      return true;
+    case 'GET /ready':
+      backend.ready().then((r) => sendJson(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail }), fail);
+      return true;
+    case 'GET /metrics':
+      backend.metrics().then((m) => sendText(res, 200, m.contentType, m.body), fail);
+      return true;
+    case 'POST /reload':
+      req.resume();
+      backend.reload().then((r) => sendJson(res, 200, r), fail);
+      return true;
+    case 'GET /allowlist':
+      backend.allowlist().then((r) => sendJson(res, 200, r), fail);
+      return true;
+    case 'GET /denied':
+      backend.denied(intParam(url, 'limit', 100, 10_000)).then((r) => sendJson(res, 200, r), fail);
+      return true;
+    case 'GET /audit':
+      if (backend.writes === undefined) return unavailable(ctx);
+      backend.writes.audit
+        .list(intParam(url, 'limit', 100, 10_000))
+        .then((records) => sendJson(res, 200, { file: backend.writes!.audit.path, records }), fail);
+      return true;
+    case 'GET /explain':
+      explain(ctx);
+      return true;
+    case 'POST /allowlist/origins':
+    case 'DELETE /allowlist/origins':
+    case 'PUT /allowlist':
+      write(ctx);
+      return true;
+  }
+  const allow = READS[url.pathname];
+  if (allow === undefined) return false;
+  req.resume();
+  sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` }, { Allow: allow });
+  return true;
+}
+
+function unavailable(ctx: AdminContext): true {
+  ctx.req.resume();
+  sendJson(ctx.res, 501, {
+    error: 'this process cannot write the list (with --workers, writes are not available yet)',
+    code: 'CG_GATEWAY_ADMIN_UNAVAILABLE',
+  });
+  return true;
+}
+
+function explain(ctx: AdminContext): void {
+  const { url, res, backend } = ctx;
+  const origin = url.searchParams.get('origin');
+  if (backend.snapshot === undefined) {
+    unavailable(ctx);
+    return;
+  }
+  if (origin === null) {
+    sendJson(res, 400, { error: 'origin is required', code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+    return;
+  }
+  const out = explainRequest(
+    backend.snapshot(),
+    origin,
+    url.searchParams.get('method') ?? 'GET',
+    url.searchParams.getAll('header'),
+  );
+  if (!out.ok) sendJson(res, 400, { error: out.problems.join('; '), code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+  else sendJson(res, 200, out.result);
+}
+
+/** The change a write request asks for, or the 400 answer. */
+async function changeOf(ctx: AdminContext): Promise<ListChange | WriteAnswer> {
+  const { req, url } = ctx;
+  const bad = (error: string): WriteAnswer => ({
+    status: 400,
+    body: { error, code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' },
+  });
+  if (req.method === 'DELETE') {
+    req.resume();
+    const origin = url.searchParams.get('origin');
+    return origin === null || origin === '' ? bad('?origin= is required') : { action: 'remove', origin };
+  }
+  const body = await readBody(req, MAX_WRITE_BYTES);
+  if (req.method === 'PUT') return { action: 'replace', text: body };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return bad('the body must be JSON: {"origin": "https://app.example.com"}');
+  }
+  const origin = (parsed as { origin?: unknown } | null)?.origin;
+  return typeof origin === 'string' && origin !== ''
+    ? { action: 'add', origin }
+    : bad('the body must be JSON: {"origin": "https://app.example.com"}');
+}
+
+function write(ctx: AdminContext): void {
+  const { req, res, backend, who } = ctx;
+  if (who === undefined) {
+    req.resume();
+    sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+    return;
+  }
+  if (backend.writes === undefined) {
+    unavailable(ctx);
+    return;
+  }
+  const expected = ifMatchVersion(req.headers['if-match']);
+  if (Number.isNaN(expected)) {
+    req.resume();
+    sendJson(res, 400, { error: 'If-Match must be a version: "7"', code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+    return;
+  }
+  const run = async (): Promise<WriteAnswer> => {
+    const change = await changeOf(ctx);
+    if ('status' in change) return change;
+    return backend.writes!.apply(change, expected, { token: who, address: ctx.address });
+  };
+  run().then(
+    (answer) => {
+      const version = answer.body['version'];
+      sendJson(res, answer.status, answer.body, typeof version === 'number' ? { ETag: `"${version}"` } : {});
+    },
+    (error: unknown) => {
+      if (error instanceof BodyTooLarge)
+        sendJson(res, 413, { error: error.message, code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+      else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    },
+  );
+}

@@ -1,0 +1,52 @@
+/** The candidate section of the console: stage a list, see whose decision it would change, promote it. */
+import type { AllowlistIssue } from 'corsgate/allowlist';
+import { esc, postButton, time } from './html.js';
+
+export interface CandidateDifference {
+  readonly origin: string;
+  readonly inForce: 'allowed' | 'refused';
+  readonly candidate: 'allowed' | 'refused';
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly sampleMethod: string;
+  readonly samplePath: string;
+}
+
+export interface CandidateView {
+  /** `staged` (through the API) or the file given with --candidate-allowlist. */
+  readonly source: string;
+  readonly entries: number;
+  readonly errors: readonly AllowlistIssue[];
+  readonly differences: readonly CandidateDifference[];
+}
+
+export function candidateSection(c: CandidateView | undefined, canWrite: boolean): string {
+  const stage = canWrite
+    ? `<form method="post" action="/console/candidate"><label for="cand-text">Candidate list text</label><textarea id="cand-text" name="text" spellcheck="false"></textarea><div class="row"><button type="submit" class="secondary">Stage as the candidate</button></div></form>`
+    : '';
+  if (c === undefined)
+    return `<section id="candidate" aria-labelledby="cand-h"><h2 id="cand-h">Candidate list</h2><p>No candidate list. A staged list is evaluated beside the one in force on every request, without deciding anything.</p>${stage}</section>`;
+  const rows = c.differences
+    .map(
+      (d) =>
+        `<tr><td class="origin">${esc(d.origin)}</td><td>${esc(d.inForce)}</td><td><strong>${esc(d.candidate)}</strong></td><td class="num">${d.count}</td><td>${time(d.firstSeen)}</td><td>${time(d.lastSeen)}</td><td><code>${esc(d.sampleMethod)} ${esc(d.samplePath)}</code></td></tr>`,
+    )
+    .join('');
+  const table =
+    c.differences.length === 0
+      ? '<p>No request seen so far would be decided differently.</p>'
+      : `<div class="box"><table><caption class="muted">Origins whose decision would change</caption><thead><tr><th scope="col">Origin</th><th scope="col">Now</th><th scope="col">With the candidate</th><th scope="col" class="num">Count</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Sample request</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  const errors = c.errors
+    .map(
+      (i) =>
+        `<span class="issue error">${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(i.message)}</span>`,
+    )
+    .join('');
+  const promote =
+    canWrite && c.errors.length === 0
+      ? `<div class="row">${postButton('/console/promote', {}, 'Promote the candidate to the list in force')}${postButton('/console/candidate/drop', {}, 'Drop the candidate', undefined, 'secondary')}</div>`
+      : '';
+  return `<section id="candidate" aria-labelledby="cand-h"><h2 id="cand-h">Candidate list</h2>
+<p>Source: <code>${esc(c.source)}</code>; ${c.entries} entries.</p>${errors}${table}${promote}${stage}</section>`;
+}

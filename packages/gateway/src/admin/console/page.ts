@@ -1,0 +1,268 @@
+/**
+ * The console page (docs/console.md): one server-rendered HTML document, no script. Every action
+ * is a plain form (POST for changes, GET for explain), so it works from the keyboard and under a
+ * Content-Security-Policy that allows no script at all.
+ */
+import type { AllowlistIssue } from 'corsgate/allowlist';
+import type { DeniedView } from '../../server/denied.js';
+import type { AuditRecord } from '../audit.js';
+import type { Explained } from '../explain.js';
+import type { ChangePreview, ListChange } from '../writes.js';
+import { type CandidateView, candidateSection } from './candidate-view.js';
+import { esc, hidden, postButton, time } from './html.js';
+
+/** Lines shown of a long list; the rest is in the file and at GET /allowlist. */
+const MAX_LINES_SHOWN = 2000;
+
+export interface ListState {
+  readonly path: string;
+  readonly text: string;
+  readonly version: number;
+  readonly inForce: boolean;
+  readonly issues: readonly AllowlistIssue[];
+  /** Lines that hold an entry, with the entry's normalised text. */
+  readonly entries: ReadonlyMap<number, string>;
+}
+
+export interface StatusState {
+  readonly version: number;
+  readonly loadedAt: string;
+  readonly lastReload: { at: string; result: string };
+  readonly lastError: { read?: { message: string }; issues: AllowlistIssue[] } | null;
+}
+
+export interface Notice {
+  readonly kind: 'ok' | 'bad' | 'warn';
+  readonly text: string;
+  readonly issues?: readonly AllowlistIssue[];
+}
+
+export interface ConsoleData {
+  readonly who: string | undefined;
+  readonly tokensConfigured: boolean;
+  /** False off loopback without a session: only the sign-in form is shown. */
+  readonly canRead: boolean;
+  readonly canWrite: boolean;
+  readonly list?: ListState;
+  readonly status?: StatusState;
+  readonly denied: readonly DeniedView[];
+  readonly audit: readonly AuditRecord[];
+  readonly candidate?: CandidateView;
+  readonly explain?: {
+    readonly origin: string;
+    readonly method: string;
+    readonly headers: string;
+    readonly result?: Explained;
+    readonly problems?: readonly string[];
+  };
+  readonly preview?: { readonly change: ListChange; readonly result: ChangePreview };
+  readonly notice?: Notice;
+}
+
+function issueLines(issues: readonly AllowlistIssue[]): string {
+  return issues
+    .map(
+      (i) =>
+        `<span class="issue ${esc(i.severity)}">${esc(i.severity)} ${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(i.message.replace(/^corsgate: /, ''))}${i.suggestion === undefined ? '' : ` (suggestion: <code>${esc(i.suggestion)}</code>)`}</span>`,
+    )
+    .join('');
+}
+
+function notice(n: Notice | undefined): string {
+  if (n === undefined) return '';
+  const role = n.kind === 'ok' ? 'status' : 'alert';
+  return `<div class="msg ${n.kind}" role="${role}"><p>${esc(n.text)}</p>${issueLines(n.issues ?? [])}</div>`;
+}
+
+function header(d: ConsoleData): string {
+  const links = d.canRead
+    ? [
+        ['#status', 'Status'],
+        ['#list', 'List'],
+        ['#denied', 'Denied'],
+        ['#candidate', 'Candidate'],
+        ['#explain', 'Explain'],
+        ['#audit', 'Audit'],
+      ]
+        .map(([href, text]) => `<li><a href="${href}">${text}</a></li>`)
+        .join('')
+    : '';
+  const account =
+    d.who === undefined
+      ? signInForm(d)
+      : `<p>Signed in as <strong>${esc(d.who)}</strong> ${postButton('/console/sign-out', {}, 'Sign out', undefined, 'secondary')}</p>`;
+  return `<header><h1>corsgate console</h1><nav aria-label="Sections"><ul>${links}</ul></nav><div>${account}</div></header>`;
+}
+
+function signInForm(d: ConsoleData): string {
+  if (!d.tokensConfigured)
+    return '<p class="muted">Read-only: no admin token is configured (start with --admin-token-file FILE).</p>';
+  return `<form method="post" action="/console/sign-in" class="row"><label for="token">Admin token</label><input id="token" name="token" type="password" autocomplete="current-password" required><button type="submit">Sign in</button></form>`;
+}
+
+function statusSection(s: StatusState | undefined): string {
+  if (s === undefined) return '';
+  const err = s.lastError;
+  const errorHtml =
+    err === null
+      ? '<dd>none</dd>'
+      : `<dd>${err.read === undefined ? '' : `<span class="issue error">${esc(err.read.message)}</span>`}${issueLines(err.issues)}</dd>`;
+  return `<section id="status" aria-labelledby="status-h"><h2 id="status-h">Reload status</h2>
+<dl class="facts"><dt>Version in force</dt><dd>${s.version}</dd><dt>Loaded</dt><dd>${time(s.loadedAt)}</dd>
+<dt>Last reload</dt><dd>${esc(s.lastReload.result)} at ${time(s.lastReload.at)}</dd><dt>Last error</dt>${errorHtml}</dl></section>`;
+}
+
+function listLines(l: ListState, canWrite: boolean): string {
+  const lines = l.text.replace(/^\uFEFF/, '').split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const byLine = new Map<number, AllowlistIssue[]>();
+  for (const i of l.issues) byLine.set(i.line, [...(byLine.get(i.line) ?? []), i]);
+  const items = lines.slice(0, MAX_LINES_SHOWN).map((raw, index) => {
+    const n = index + 1;
+    const entry = l.entries.get(n);
+    const remove =
+      entry !== undefined && canWrite
+        ? postButton(
+            '/console/preview',
+            { action: 'remove', origin: entry },
+            'Remove',
+            `Remove ${entry}`,
+            'danger',
+          )
+        : '';
+    return `<li><span class="ln">${n}</span><div><code>${esc(raw.replace(/\r$/, '')) || '&nbsp;'}</code>${issueLines(byLine.get(n) ?? [])}</div>${remove}</li>`;
+  });
+  const more =
+    lines.length > MAX_LINES_SHOWN
+      ? `<p class="muted">${lines.length - MAX_LINES_SHOWN} more lines are not shown.</p>`
+      : '';
+  return `<ol class="lines" aria-label="Lines of the list">${items.join('')}</ol>${more}`;
+}
+
+function listSection(l: ListState | undefined, canWrite: boolean): string {
+  if (l === undefined) return '';
+  const state = l.inForce
+    ? `version ${l.version} is in force`
+    : `the file differs from version ${l.version} in force (an edit with errors, or one not applied yet)`;
+  const add = canWrite
+    ? `<form method="post" action="/console/add"><label for="add-origin">Origin to add</label>
+<input id="add-origin" name="origin" type="text" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://app.example.com" required>
+<div class="row"><button type="submit" formaction="/console/preview" name="action" value="add" class="secondary">Preview</button><button type="submit">Add</button></div></form>`
+    : '';
+  const edit = canWrite
+    ? `<details><summary>Edit the whole list</summary><form method="post" action="/console/replace">${hidden('version', l.version)}
+<label for="list-text">List text</label><textarea id="list-text" name="text" spellcheck="false">${esc(l.text)}</textarea>
+<div class="row"><button type="submit" formaction="/console/preview" name="action" value="replace" class="secondary">Preview</button><button type="submit">Save as a new version</button></div></form></details>`
+    : '';
+  return `<section id="list" aria-labelledby="list-h"><h2 id="list-h">The list</h2>
+<p><code>${esc(l.path)}</code>: ${esc(state)}; ${l.entries.size} entries, ${l.issues.filter((i) => i.severity === 'error').length} errors, ${l.issues.filter((i) => i.severity === 'warning').length} warnings.</p>
+${listLines(l, canWrite)}${add}${edit}</section>`;
+}
+
+function previewSection(p: ConsoleData['preview']): string {
+  if (p === undefined) return '';
+  const { change, result } = p;
+  const what =
+    change.action === 'add'
+      ? `Add ${change.origin}`
+      : change.action === 'remove'
+        ? `Remove ${change.origin}`
+        : 'Replace the whole list';
+  const diff = [
+    ...result.diff.removed.map((l) => `<li><code>- ${esc(l)}</code></li>`),
+    ...result.diff.added.map((l) => `<li><code>+ ${esc(l)}</code></li>`),
+  ].join('');
+  const ok = result.errors.length === 0 && result.found;
+  const fields: Record<string, string | number> =
+    change.action === 'add' || change.action === 'remove'
+      ? { origin: change.origin, version: result.base.version }
+      : { text: change.action === 'replace' ? change.text : '', version: result.base.version };
+  const apply = ok
+    ? postButton(
+        `/console/${change.action === 'promote' ? 'replace' : change.action}`,
+        fields,
+        `Apply: ${what}`,
+      )
+    : '';
+  const verdict = !result.found
+    ? '<p class="issue error">No line lists this origin.</p>'
+    : result.errors.length > 0
+      ? '<p class="issue error">Not applied: the list would have errors.</p>'
+      : `<p>Lint: no errors${result.warnings.length > 0 ? `, ${result.warnings.length} warnings` : ''}. This becomes one new version.</p>`;
+  return `<section id="preview" aria-labelledby="preview-h"><h2 id="preview-h">Preview: ${esc(what)}</h2>
+${verdict}${issueLines([...result.errors, ...result.warnings])}<ul aria-label="Changed lines">${diff || '<li>No line changes.</li>'}</ul>${apply}</section>`;
+}
+
+function deniedSection(denied: readonly DeniedView[], canWrite: boolean): string {
+  const rows = denied
+    .map((d) => {
+      const allow =
+        canWrite && d.reason === 'origin-not-allowed'
+          ? postButton('/console/add', { origin: d.origin, from: 'denied' }, 'Allow', `Allow ${d.origin}`)
+          : '';
+      return `<tr><td class="origin">${esc(d.origin)}</td><td>${esc(d.reason)}</td><td class="num">${d.count}</td><td>${time(d.lastSeen)}</td><td><code>${esc(d.sampleMethod)} ${esc(d.samplePath)}</code></td><td>${allow}</td></tr>`;
+    })
+    .join('');
+  const body =
+    denied.length === 0
+      ? '<p>No origin has been refused since the gateway started.</p>'
+      : `<div class="box"><table><caption class="muted">Newest first</caption><thead><tr><th scope="col">Origin</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Sample request</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<section id="denied" aria-labelledby="denied-h"><h2 id="denied-h">Denied origins</h2>${body}</section>`;
+}
+
+function explainSection(e: ConsoleData['explain']): string {
+  const v = e ?? { origin: '', method: 'GET', headers: '' };
+  let result = '';
+  if (e?.problems !== undefined)
+    result = `<div class="msg bad" role="alert">${esc(e.problems.join('; '))}</div>`;
+  else if (e?.result !== undefined) {
+    const r = e.result;
+    const d = r.decision;
+    const headers = Object.entries(d.headers)
+      .map(([k, val]) => `${esc(k)}: ${esc(val)}`)
+      .join('\n');
+    result = `<dl class="facts" aria-label="Decision"><dt>Decision</dt><dd><strong>${d.allowed ? 'allowed' : 'refused'}</strong> (${esc(d.kind)}${d.kind === 'preflight' ? `, status ${d.status}` : ''})</dd>
+<dt>Reason</dt><dd><code>${esc(d.reason)}</code>${d.detail === undefined ? '' : ` (${esc(d.detail)})`}: ${esc(r.explanation)}</dd>
+<dt>Rule</dt><dd>${r.rule === null ? 'no allowlist line' : `line ${r.rule.line}: <code>${esc(r.rule.entry)}</code>`}</dd>
+<dt>Response headers</dt><dd><pre>${headers === '' ? '(none)' : headers}${d.vary.length > 0 ? `\nVary: ${esc(d.vary.join(', '))} (appended)` : ''}</pre></dd></dl>`;
+  }
+  return `<section id="explain" aria-labelledby="explain-h"><h2 id="explain-h">Explain a request</h2>
+<form method="get" action="/#explain"><label for="ex-origin">Origin</label><input id="ex-origin" name="explain_origin" type="text" spellcheck="false" value="${esc(v.origin)}" required>
+<label for="ex-method">Method</label><input id="ex-method" name="explain_method" type="text" spellcheck="false" value="${esc(v.method)}">
+<label for="ex-headers">Request headers the script sets (one a line, "Name" or "Name: value")</label><textarea id="ex-headers" name="explain_headers" spellcheck="false">${esc(v.headers)}</textarea>
+<div class="row"><button type="submit">Explain</button></div></form>${result}</section>`;
+}
+
+function auditSection(records: readonly AuditRecord[]): string {
+  const rows = records
+    .map(
+      (r) =>
+        `<tr><td>${time(r.at)}</td><td>${esc(r.token)}</td><td>${esc(r.address)}</td><td>${esc(r.action)}</td><td class="num">${r.fromVersion} → ${r.toVersion}</td><td><pre>${[...r.diff.removed.map((l) => `- ${esc(l)}`), ...r.diff.added.map((l) => `+ ${esc(l)}`)].join('\n')}</pre></td></tr>`,
+    )
+    .join('');
+  const body =
+    records.length === 0
+      ? '<p>No change has been made through the admin API yet.</p>'
+      : `<div class="box"><table><caption class="muted">Newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Token</th><th scope="col">Address</th><th scope="col">Action</th><th scope="col" class="num">Versions</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<section id="audit" aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>${body}</section>`;
+}
+
+export function renderConsole(d: ConsoleData): string {
+  const sections = d.canRead
+    ? [
+        notice(d.notice),
+        previewSection(d.preview),
+        statusSection(d.status),
+        listSection(d.list, d.canWrite),
+        deniedSection(d.denied, d.canWrite),
+        candidateSection(d.candidate, d.canWrite),
+        explainSection(d.explain),
+        auditSection(d.audit),
+      ].join('\n')
+    : `${notice(d.notice)}<p>Sign in with an admin token to see the list.</p>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>corsgate console</title><link rel="stylesheet" href="/console.css"></head>
+<body><a class="skip" href="#main">Skip to content</a>${header(d)}<main id="main">${sections}</main></body></html>
+`;
+}

@@ -1,0 +1,57 @@
+/**
+ * The console's one stylesheet, served from the admin listener itself (`/console.css`): the
+ * Content-Security-Policy allows styles from 'self' only, and nothing is fetched from elsewhere.
+ * Plain CSS, system fonts; readable from 390 px (one column, tables scroll inside their box) to
+ * 1280 px and up; visible focus for keyboard use; colours with AA contrast.
+ */
+export const CONSOLE_CSS = `
+:root { color-scheme: light; --fg: #1a1a1a; --muted: #555; --line: #ccc; --bg: #fff; --accent: #0b57d0;
+  --bad: #a50e0e; --bad-bg: #fce8e6; --warn: #7a4b00; --warn-bg: #fef7e0; --ok: #0d652d; --ok-bg: #e6f4ea; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.skip { position: absolute; left: -9999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+header { border-bottom: 1px solid var(--line); padding: .75rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; }
+header h1 { font-size: 1.25rem; margin: 0; }
+nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0; padding: 0; }
+main { max-width: 80rem; margin: 0 auto; padding: 1rem; }
+section { margin: 0 0 2rem; }
+h2 { font-size: 1.15rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
+.box { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+th { font-weight: 600; }
+td.origin, code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; word-break: break-all; }
+pre { white-space: pre-wrap; margin: 0; }
+.num { text-align: right; }
+form.inline { display: inline; margin: 0; }
+button { font: inherit; padding: .35rem .8rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: #fff; color: var(--bad); border-color: var(--bad); }
+label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
+input[type=text], input[type=password], select, textarea { font: inherit; width: 100%; max-width: 40rem; padding: .35rem .5rem; border: 1px solid #767676; border-radius: 4px; }
+textarea { font-family: ui-monospace, Menlo, Consolas, monospace; min-height: 10rem; max-width: 100%; }
+.row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
+.msg { padding: .5rem .75rem; border-radius: 4px; margin: 0 0 1rem; }
+.msg.ok { background: var(--ok-bg); color: var(--ok); }
+.msg.bad { background: var(--bad-bg); color: var(--bad); }
+.msg.warn { background: var(--warn-bg); color: var(--warn); }
+.issue { display: block; font-size: .9rem; }
+.issue.error { color: var(--bad); }
+.issue.warning { color: var(--warn); }
+.muted { color: var(--muted); }
+ol.lines { list-style: none; margin: 0; padding: 0; }
+ol.lines li { display: grid; grid-template-columns: 3.5rem 1fr auto; gap: .5rem; padding: .2rem 0; border-bottom: 1px solid #eee; align-items: start; }
+ol.lines .ln { color: var(--muted); text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; word-break: break-all; }
+@media (max-width: 600px) {
+  body { font-size: 15px; }
+  main { padding: .75rem; }
+  ol.lines li { grid-template-columns: 2.5rem 1fr; }
+  ol.lines li form { grid-column: 2; }
+}
+`;

@@ -1,0 +1,102 @@
+/**
+ * Where admin writes go: the source in force. Today the file (docs/console.md "Writes"): the text
+ * on disk is read, checked against the version in force, and replaced with the atomic writer
+ * (temp file, fsync, rename; docs/allowlist.md "Atomic writes"); the watcher then applies it as
+ * one new version. The interface is a compare-and-set on the version so a source that has one
+ * natively (Redis, issue 13) plugs in the same way.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AllowlistError, decodeAllowlist, writeFileAtomic } from 'corsgate/allowlist';
+import type { AllowlistWatcher } from '../server/allowlist.js';
+
+export interface ListText {
+  readonly text: string;
+  /** The version in force. */
+  readonly version: number;
+  /** sha256 of the text as the source holds it. */
+  readonly hash: string;
+  /** False when the source holds a text that is not (yet) the version in force (a rejected edit). */
+  readonly inForce: boolean;
+}
+
+/** A write lost to another writer: the version in force is not the one expected. */
+export class VersionConflict extends Error {
+  constructor(
+    readonly expected: number,
+    readonly current: number,
+  ) {
+    super(`the list is at version ${current}, not ${expected}`);
+  }
+}
+
+export interface ListStore {
+  read(): Promise<ListText>;
+  /**
+   * Replaces the list with `text` when the source still holds `base` (and, given `expected`, the
+   * version in force is that one); resolves with the version that applied.
+   * @throws VersionConflict
+   */
+  compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number>;
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Waits until the watcher's version in force has `hash`, at most `ms`. */
+function appliedWithin(watcher: AllowlistWatcher, hash: string, ms: number): Promise<boolean> {
+  if (watcher.current.hash === hash) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      resolve(watcher.current.hash === hash);
+    }, ms);
+    const off = watcher.on(() => {
+      if (watcher.current.hash !== hash) return;
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
+}
+
+export class FileListStore implements ListStore {
+  constructor(
+    readonly path: string,
+    private readonly watcher: AllowlistWatcher,
+  ) {}
+
+  async read(): Promise<ListText> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new AllowlistError('CG_ALLOWLIST_UNREADABLE', `corsgate: cannot read ${this.path}`);
+      bytes = new Uint8Array();
+    }
+    const decoded = decodeAllowlist(bytes);
+    if (!decoded.ok)
+      throw new AllowlistError(
+        'CG_ALLOWLIST_INVALID_UTF8',
+        `corsgate: line ${decoded.line} is not valid UTF-8 at column ${decoded.column}`,
+      );
+    const hash = sha256(bytes);
+    const current = this.watcher.current;
+    return { text: decoded.text, version: current.version, hash, inForce: hash === current.hash };
+  }
+
+  async compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number> {
+    const now = await this.read();
+    const current = this.watcher.current.version;
+    // A file has no compare-and-set of its own: the check and the rename are as close together as
+    // one process can put them; a hand edit in between is the one race left (docs/console.md).
+    if (expected !== undefined && (expected !== current || !now.inForce))
+      throw new VersionConflict(expected, current);
+    if (now.hash !== base.hash) throw new VersionConflict(expected ?? base.version, current);
+    await writeFileAtomic(this.path, text);
+    const hash = sha256(text);
+    await this.watcher.reload({ force: true });
+    await appliedWithin(this.watcher, hash, 3_000);
+    return this.watcher.current.version;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Admin writes (docs/console.md "Writes"): add, remove, replace, promote. Each computes the whole
+ * new text, lints it exactly as the watcher will (`parseAllowlist` with the gateway's policy), and
+ * only a text without errors goes to the source, as one new version, through its compare-and-set.
+ * Every applied change is recorded in the audit log.
+ */
+import { createHash } from 'node:crypto';
+import type { CorsConfigWithoutOrigins as PolicyOptions } from 'corsgate';
+import { parseOriginPattern } from 'corsgate';
+import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
+import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
+import { type ListStore, type ListText, VersionConflict } from './list-store.js';
+
+export type ListChange =
+  | { readonly action: 'add' | 'remove'; readonly origin: string }
+  | { readonly action: 'replace' | 'promote'; readonly text: string };
+
+export interface Actor {
+  readonly token: string;
+  readonly address: string;
+}
+
+/** What a change would do: the new text and its lint result (the console's preview). */
+export interface ChangePreview {
+  readonly base: ListText;
+  readonly text: string;
+  readonly errors: readonly AllowlistIssue[];
+  readonly warnings: readonly AllowlistIssue[];
+  readonly diff: AuditDiff;
+  /** For remove: false when no line lists the origin. */
+  readonly found: boolean;
+}
+
+/** An HTTP answer of the admin API: status, a stable code and a JSON body. */
+export interface WriteAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export function issueJson(i: AllowlistIssue): Record<string, unknown> {
+  return {
+    code: i.code,
+    severity: i.severity,
+    line: i.line,
+    column: i.column,
+    text: i.text.slice(0, 200),
+    message: i.message,
+    ...(i.suggestion === undefined ? {} : { suggestion: i.suggestion }),
+  };
+}
+
+/**
+ * The issues of an origin the engine refuses, at the line and column it would have taken: the
+ * would-be text is linted whole. Line breaks inside the value become spaces, so one value is
+ * always one line and can never smuggle in a second entry.
+ */
+function refusedAddition(before: string, origin: string, policy: PolicyOptions): AllowlistIssue[] {
+  const oneLine = origin.replace(/[\r\n]/g, ' ');
+  const text = before === '' || before.endsWith('\n') ? before : `${before}\n`;
+  const lastLine = text.split('\n').length;
+  const errors = parseAllowlist(`${text}${oneLine}\n`, policy).errors.filter((i) => i.line === lastLine);
+  if (errors.length > 0) return errors;
+  const parsed = parseOriginPattern(oneLine.trim());
+  return [
+    {
+      code: parsed.ok ? 'CG_ORIGIN_UNSUPPORTED_PATTERN' : parsed.code,
+      severity: 'error',
+      line: lastLine,
+      column: 1,
+      text: oneLine.slice(0, 200),
+      message: `corsgate: ${parsed.ok ? 'not an origin' : parsed.reason}`,
+    } as AllowlistIssue,
+  ];
+}
+
+export class ListWrites {
+  /** One write at a time in this process: an unconditional write never loses to a concurrent one. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly store: ListStore,
+    readonly audit: AuditLog,
+    private readonly policy: PolicyOptions,
+  ) {}
+
+  /** Lints a whole text as the watcher would. */
+  lint(text: string): ReturnType<typeof parseAllowlist> {
+    return parseAllowlist(text, this.policy);
+  }
+
+  /** The change applied to the text the source holds now, linted; nothing is written. */
+  async preview(change: ListChange): Promise<ChangePreview> {
+    const base = await this.store.read();
+    let text: string;
+    let found = true;
+    if ('text' in change) text = change.text;
+    else {
+      try {
+        const edit = editAllowlistText(base.text, { [change.action]: change.origin });
+        text = edit.text;
+        found = change.action === 'add' || edit.removed.length > 0;
+      } catch (error) {
+        if (!(error instanceof AllowlistError)) throw error;
+        return {
+          base,
+          text: base.text,
+          errors: refusedAddition(base.text, change.origin, this.policy),
+          warnings: [],
+          diff: { added: [], removed: [] },
+          found,
+        };
+      }
+    }
+    const parsed = parseAllowlist(text, this.policy);
+    return {
+      base,
+      text,
+      errors: parsed.errors,
+      warnings: parsed.warnings,
+      diff: diffLines(base.text, text),
+      found,
+    };
+  }
+
+  /** Lints and applies one change as one version; `expected` is the If-Match version, if any. */
+  apply(change: ListChange, expected: number | undefined, actor: Actor): Promise<WriteAnswer> {
+    const run = this.queue.then(() => this.applyNow(change, expected, actor));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(
+    change: ListChange,
+    expected: number | undefined,
+    actor: Actor,
+  ): Promise<WriteAnswer> {
+    const preview = await this.preview(change);
+    const { base } = preview;
+    if (expected !== undefined && (expected !== base.version || !base.inForce))
+      return conflict(expected, base.version);
+    if (preview.errors.length > 0)
+      return {
+        status: 422,
+        body: {
+          error: 'the list would have errors; nothing was written',
+          code: preview.errors[0]!.code,
+          issues: preview.errors.map(issueJson),
+        },
+      };
+    if (!preview.found)
+      return {
+        status: 404,
+        body: {
+          error: 'no line lists this origin',
+          code: 'CG_GATEWAY_ADMIN_NOT_LISTED',
+          version: base.version,
+        },
+      };
+    if (preview.text === base.text)
+      return { status: 200, body: { version: base.version, written: false, added: [], removed: [] } };
+    let version: number;
+    try {
+      version = await this.store.compareAndSet(base, expected, preview.text);
+    } catch (error) {
+      if (error instanceof VersionConflict) return conflict(error.expected, error.current);
+      throw error;
+    }
+    await this.audit.append({
+      at: new Date().toISOString(),
+      token: actor.token,
+      address: actor.address,
+      action: change.action,
+      fromVersion: base.version,
+      toVersion: version,
+      hash: createHash('sha256').update(preview.text).digest('hex'),
+      diff: preview.diff,
+    });
+    return {
+      status: 200,
+      body: {
+        version,
+        previousVersion: base.version,
+        written: true,
+        added: preview.diff.added,
+        removed: preview.diff.removed,
+        warnings: preview.warnings.map(issueJson),
+      },
+    };
+  }
+}
+
+function conflict(expected: number, current: number): WriteAnswer {
+  return {
+    status: 409,
+    body: {
+      error: `the list is at version ${current}, not ${expected}: read it again and retry`,
+      code: 'CG_GATEWAY_ADMIN_CONFLICT',
+      version: current,
+    },
+  };
+}
