@@ -5,8 +5,9 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, RequestFacts } from '../engine/decision.js';
+import type { Policy } from '../engine/policy.js';
 import { appendVary } from '../engine/vary.js';
-import { answerStatus } from './answer.js';
+import { answerStatus, answersItself } from './answer.js';
 import { requestFacts } from './facts.js';
 
 /** Node joins repeated lines with ", " (set-cookie aside, which CORS never reads). */
@@ -44,4 +45,24 @@ export function answerNode(res: ServerResponse, decision: Decision): void {
   applyToNode(res, decision);
   res.statusCode = answerStatus(decision);
   res.end();
+}
+
+/**
+ * The node middleware's whole request path: decides the request with the policy in force, answers
+ * it (a preflight, or with `block` a blocked request) and returns undefined, or sets its CORS
+ * headers on `res` and returns the decision, for the application to answer.
+ */
+export function corsNode(
+  policy: Policy,
+  block: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Decision | undefined {
+  const decision = policy.evaluate(nodeFacts(req));
+  if (answersItself(decision, req.method ?? 'GET', block)) {
+    answerNode(res, decision);
+    return undefined;
+  }
+  applyToNode(res, decision);
+  return decision;
 }

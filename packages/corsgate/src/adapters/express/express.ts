@@ -3,8 +3,7 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { answersItself } from '../../request/answer.js';
-import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { corsNode } from '../../request/node.js';
 import { type CorsOptions, policySource } from '../_shared.js';
 
 /** An Express middleware with the policy's lifecycle attached. */
@@ -33,13 +32,7 @@ export interface ExpressCorsMiddleware {
 export function cors(options?: CorsOptions): ExpressCorsMiddleware {
   const source = policySource(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const decision = source.current().evaluate(nodeFacts(req));
-    if (answersItself(decision, req.method, source.block)) {
-      answerNode(res, decision);
-      return;
-    }
-    applyToNode(res, decision);
-    next();
+    if (corsNode(source.current(), source.block, req, res) !== undefined) next();
   };
   return Object.assign(middleware, { ready: source.ready, close: () => source.close() });
 }

@@ -5,8 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Decision } from '../../engine/decision.js';
-import { answersItself } from '../../request/answer.js';
-import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { corsNode } from '../../request/node.js';
 import { type CorsOptions, policySource } from '../_shared.js';
 
 /** A Koa middleware with the policy's lifecycle attached. */
@@ -37,13 +36,12 @@ export function cors(options?: CorsOptions): KoaCorsMiddleware {
   const source = policySource(options);
   const middleware = (ctx: Context, next: Next): Promise<void> | void => {
     const res = ctx.res;
-    const decision = source.current().evaluate(nodeFacts(ctx.req));
-    if (answersItself(decision, ctx.method, source.block)) {
+    const decision = corsNode(source.current(), source.block, ctx.req, res);
+    if (decision === undefined) {
+      // Answered on the raw response: Koa must not write one of its own.
       ctx.respond = false;
-      answerNode(res, decision);
       return;
     }
-    applyToNode(res, decision);
     return next().catch((err: unknown) => {
       throw withCorsHeaders(err, res, decision);
     });

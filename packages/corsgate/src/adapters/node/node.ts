@@ -4,8 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answersItself } from '../../request/answer.js';
-import { answerNode, applyToNode, nodeFacts } from '../../request/node.js';
+import { corsNode } from '../../request/node.js';
 import { type CorsOptions, policySource } from '../_shared.js';
 
 /**
@@ -40,14 +39,7 @@ export interface NodeCorsHandler {
  */
 export function cors(options?: CorsOptions): NodeCorsHandler {
   const source = policySource(options);
-  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const decision = source.current().evaluate(nodeFacts(req));
-    if (answersItself(decision, req.method!, source.block)) {
-      answerNode(res, decision);
-      return true;
-    }
-    applyToNode(res, decision);
-    return false;
-  };
+  const handle = (req: IncomingMessage, res: ServerResponse): boolean =>
+    corsNode(source.current(), source.block, req, res) === undefined;
   return Object.assign(handle, { ready: source.ready, close: () => source.close() });
 }
