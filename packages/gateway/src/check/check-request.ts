@@ -20,6 +20,7 @@ import {
   preflightNeed,
   readableHeaders,
 } from '../browser-model/index.js';
+import { probeOverTrust } from '../scan/over-trust.js';
 import { type Exchange, exchange, UnreachableError } from './http.js';
 import { readCheckInput } from './input.js';
 import { checkVary, findMistakes, varyCoversOrigin } from './mistakes.js';
@@ -99,7 +100,12 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
     redirects: [],
     preflighted: new Set(),
   };
-  return followChain(flow, { hop: 0, url, method: input.method, sent, urlList: [url] });
+  const trace = await followChain(flow, { hop: 0, url, method: input.method, sent, urlList: [url] });
+  if (trace.verdict !== 'allowed' || !input.credentials || options.probeOverTrust === false) return trace;
+  const preflight = flow.first.needed
+    ? { method: input.method, requestHeaders: buildAcrh(flow.first.unsafeNames) }
+    : null;
+  return { ...trace, overTrust: await probeOverTrust(url, preflight, flow.timeoutMs) };
 }
 
 /** What one run of the flow accumulates across its hops. */

@@ -22,13 +22,31 @@ export class UnreachableError extends Error {
   }
 }
 
+/** How to reach the server, when not by its name's DNS address and the system's CAs. */
+export interface ConnectOptions {
+  /** Trusted CA certificates (PEM) for https, e.g. a staging API's private CA. */
+  readonly ca?: string;
+  /** Connect to this IP address instead of resolving the URL's host (as curl --resolve). */
+  readonly address?: string;
+}
+
 export function exchange(
   url: URL,
   method: string,
   headers: readonly HeaderPair[],
   timeoutMs: number,
+  connect: ConnectOptions = {},
 ): Promise<Exchange> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const address = connect.address;
+  const lookup =
+    address === undefined
+      ? undefined
+      : (_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+          const family = address.includes(':') ? 6 : 4;
+          if (options.all === true) cb(null, [{ address, family }]);
+          else cb(null, address, family);
+        };
   // With an array of raw headers node:http adds no Host line itself, so it goes first, as browsers send it.
   const flat: string[] = ['Host', url.host];
   for (const [name, value] of headers) flat.push(name, value);
@@ -36,7 +54,14 @@ export function exchange(
     const req = send(
       url,
       // An array of [name, value] pairs keeps repeated names and the exact case and order.
-      { method, headers: flat, agent: false, timeout: timeoutMs },
+      {
+        method,
+        headers: flat,
+        agent: false,
+        timeout: timeoutMs,
+        ...(connect.ca === undefined ? {} : { ca: connect.ca }),
+        ...(lookup === undefined ? {} : { lookup: lookup as never }),
+      },
       (res) => {
         res.resume();
         const raw = [...res.rawHeaders];

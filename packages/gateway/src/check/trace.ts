@@ -3,6 +3,7 @@
  * request, as plain data (printed by `corsgate check`, serialised by `--json`).
  */
 import type { Browser, HeaderPair } from '../browser-model/index.js';
+import type { Finding } from '../scan/run.js';
 
 export interface CheckOptions {
   readonly url: string;
@@ -24,6 +25,12 @@ export interface CheckOptions {
    * side effects. Default true.
    */
   readonly probeVary?: boolean;
+  /**
+   * When the request is allowed with credentials, send the scan's reflection and `null` probes
+   * (the checked request's preflight, or a GET) to see whether the server trusts any origin, or
+   * every opaque one, too. Default true.
+   */
+  readonly probeOverTrust?: boolean;
 }
 
 export type StepStatus = 'pass' | 'fail' | 'warn' | 'info';
@@ -110,4 +117,9 @@ export interface CheckTrace {
   /** Lower-case names the script can read from the actual response (R22/R23). */
   readonly readableHeaders: readonly string[];
   readonly error?: { readonly code: 'bad-input' | 'unreachable'; readonly message: string };
+  /**
+   * Present when the over-trust probes ran (allowed with credentials): what else the server
+   * trusts that it should not (`origin-reflected`, `null-trusted`), each with its proof.
+   */
+  readonly overTrust?: readonly Finding[];
 }

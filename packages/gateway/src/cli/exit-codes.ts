@@ -4,6 +4,8 @@ export const EXIT = {
   OK: 0,
   /** For `check` and `explain`, a browser would block the request; for `lint --strict`, warnings. */
   BLOCKED: 1,
+  /** For `scan`, findings at or above `--fail-on` (the same number as BLOCKED). */
+  FINDINGS: 1,
   /** Bad input: arguments, configuration, allowlist errors, or an unreachable server. */
   INVALID: 2,
   /** Something unexpected: a bug. */

@@ -19,6 +19,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'what a browser would do for a cross-origin request to a live server, step by step',
     load: async () => (await import('../commands/check.js')).check,
   },
+  scan: {
+    summary:
+      'the known CORS misconfigurations of a live API: severity, proof, impact, fix (text, JSON, SARIF)',
+    load: async () => (await import('../commands/scan.js')).scan,
+  },
   origin: {
     summary: 'the exact Origin header a page at a URL sends (the value to allowlist)',
     load: async () => (await import('../commands/origin.js')).origin,

@@ -21,7 +21,9 @@ Options:
   --credentials          boolean, default false. credentials: 'include' (cookies, HTTP auth)
   --browser NAME         chromium | firefox | safari, default chromium
   --timeout MS           integer, default 10000. Per HTTP exchange
-  --no-probe             boolean, default false. Do not re-send a GET/HEAD to detect a missing Vary
+  --no-probe             boolean, default false. Send nothing but the request itself: no re-sent
+                         GET/HEAD to detect a missing Vary, no reflection and null probes after
+                         an allowed credentialed request
   --json                 boolean, default false. Print the whole trace as JSON
   -h, --help
 
@@ -75,6 +77,7 @@ export const check: Command = async (argv, io) => {
     browser: browser as Browser,
     timeoutMs: timeout,
     probeVary: values['no-probe'] !== true,
+    probeOverTrust: values['no-probe'] !== true,
   });
   if (values.json === true) io.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
   else if (trace.verdict === 'error' && trace.error?.code === 'bad-input')
@@ -133,6 +136,17 @@ export function renderTrace(trace: CheckTrace, colour: boolean): string {
     if (step.status === 'fail' && step.header !== undefined)
       out.push(`      header: ${step.header}: ${step.value === null ? '(absent)' : step.value}`);
     if (step.fix !== undefined && step.status !== 'pass') out.push(`      fix: ${step.fix}`);
+  }
+  if (trace.overTrust !== undefined) {
+    out.push('', 'over-trust (allowed with credentials, so the reflection and null probes ran):');
+    if (trace.overTrust.length === 0)
+      out.push(`  ${s.green('✓')} neither an arbitrary origin nor null is allowed`);
+    for (const f of trace.overTrust) {
+      out.push(
+        `  ${s.red('!')} ${f.severity} ${f.id}: ${f.message}; the server trusts origins it should not`,
+      );
+      out.push(`      impact: ${f.impact}`, `      fix: ${f.fix}`);
+    }
   }
   if (trace.mistakes.length > 0) {
     out.push('', 'server mistakes:');

@@ -1,0 +1,110 @@
+/**
+ * `corsgate scan URL [--origin TRUSTED …]`: the known CORS misconfigurations of a live API, each
+ * with its severity, the probe that proved it, the attacker's gain and the fix. Argument parsing
+ * and printing only; the probing is `runScan` (scan/), judged by the browser model.
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { parseCommandArgs } from '../cli/args.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { type Command, useColour } from '../cli/io.js';
+import { atLeast, SEVERITIES, type Severity } from '../scan/findings.js';
+import { renderScan, toSarif } from '../scan/report.js';
+import { MAX_TRUSTED_ORIGINS, runScan } from '../scan/run.js';
+
+export const SCAN_HELP = `Usage: corsgate scan URL [--origin TRUSTED]... [options]
+
+Sends a bounded set of probes (at most 64 requests: GETs and preflights, never a state-changing
+method) and reports each CORS misconfiguration found: any origin reflected, null trusted,
+prefix/suffix/substring look-alikes, unescaped dots, special characters, subdomains, http://
+origins, * with credentials, preflights echoing any method or header, credentials for public
+origins on an internal host, a missing Vary: Origin, error responses without CORS headers.
+
+Options:
+  --origin TRUSTED     string, repeatable (at most ${MAX_TRUSTED_ORIGINS}), default none. An origin that SHOULD be trusted,
+                       exactly as browsers send it, or scheme://*.domain for its subdomains; the
+                       look-alikes are built from these (without any, from the URL's own origin)
+  --delay MS           integer, default 0. Milliseconds between two requests
+  --timeout MS         integer, default 10000. Per request
+  --fail-on SEVERITY   low | medium | high | critical, default medium. Exit 1 at or above it
+  --ca FILE            path, default none. Trust this CA (PEM) for an https URL
+  --resolve HOST:ADDR  string, default none. Connect to ADDR for HOST (as curl --resolve)
+  --json               boolean, default false. Print the report as JSON
+  --sarif              boolean, default false. Print a SARIF 2.1.0 log (code scanning)
+  -h, --help
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 bad input or unreachable.
+`;
+
+export const scan: Command = async (argv, io) => {
+  const parsed = parseCommandArgs(
+    'scan',
+    argv,
+    {
+      origin: { type: 'string', multiple: true },
+      delay: { type: 'string' },
+      timeout: { type: 'string' },
+      'fail-on': { type: 'string' },
+      ca: { type: 'string' },
+      resolve: { type: 'string' },
+      json: { type: 'boolean' },
+      sarif: { type: 'boolean' },
+    },
+    SCAN_HELP,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  if (positionals.length !== 1) problems.push('give exactly one URL');
+  const int = (name: string, text: string | undefined, fallback: number, min: number): number => {
+    const n = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < min)
+      problems.push(`--${name} must be a whole number of milliseconds ≥ ${min}`);
+    return n;
+  };
+  const delayMs = int('delay', values.delay, 0, 0);
+  const timeoutMs = int('timeout', values.timeout, 10_000, 1);
+  const failOn = (values['fail-on'] ?? 'medium') as Severity;
+  if (!SEVERITIES.includes(failOn)) problems.push(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
+  if (values.json === true && values.sarif === true) problems.push('give at most one of --json and --sarif');
+  let address: string | undefined;
+  if (values.resolve !== undefined) {
+    const colon = values.resolve.indexOf(':');
+    address = values.resolve.slice(colon + 1);
+    const host = values.resolve.slice(0, colon);
+    if (colon <= 0 || isIP(address) === 0) problems.push('--resolve must be HOST:ADDRESS with an IP address');
+    else if (
+      positionals[0] !== undefined &&
+      URL.canParse(positionals[0]) &&
+      new URL(positionals[0]).hostname !== host
+    )
+      problems.push(`--resolve names ${host}, not the URL's host`);
+  }
+  let ca: string | undefined;
+  if (values.ca !== undefined) {
+    try {
+      ca = await readFile(resolve(io.cwd, values.ca), 'utf8');
+    } catch (e) {
+      problems.push(`cannot read --ca ${values.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  if (problems.length > 0) {
+    io.stderr.write(`corsgate scan: ${problems.join('; ')}\n\n${SCAN_HELP}`);
+    return EXIT.INVALID;
+  }
+  const report = await runScan({
+    url: positionals[0]!,
+    trusted: values.origin ?? [],
+    delayMs,
+    timeoutMs,
+    connect: { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) },
+  });
+  if (values.sarif === true) io.stdout.write(`${JSON.stringify(toSarif(report), null, 2)}\n`);
+  else if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.error?.code === 'bad-input') io.stderr.write(`corsgate scan: ${report.error.message}\n`);
+  else io.stdout.write(renderScan(report, failOn, useColour(io)));
+  if (report.error !== undefined) return EXIT.INVALID;
+  return report.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.FINDINGS : EXIT.OK;
+};

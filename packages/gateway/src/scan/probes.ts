@@ -1,0 +1,111 @@
+/**
+ * The origins `corsgate scan` sends, built from the target and the origins that should be trusted
+ * (`--origin`): each one a known way a server's origin check goes wrong. Pure: no I/O.
+ */
+import type { FindingId } from './findings.js';
+
+/** An origin the server should trust: exact, or `scheme://*.domain[:port]` for its subdomains. */
+export interface TrustedOrigin {
+  readonly text: string;
+  readonly scheme: string;
+  /** The host, or for a wildcard the domain below which every subdomain is trusted. */
+  readonly host: string;
+  /** `:8443`, or '' for the scheme's default port. */
+  readonly port: string;
+  readonly wildcard: boolean;
+}
+
+/** One Origin to send, and the class of misconfiguration the server shows if it allows it. */
+export interface OriginProbe {
+  readonly origin: string;
+  readonly finding: FindingId;
+  /** The trusted origin this look-alike was built from. */
+  readonly lookalikeOf?: string;
+}
+
+/**
+ * The attacker's domain in every look-alike: under `.example`, reserved by RFC 2606, so a probe can
+ * never reach or name a real site.
+ */
+export const ATTACKER_DOMAIN = 'attacker.example';
+/** The probe for reflection: an origin no allowlist can contain. */
+export const REFLECTION_PROBE = `https://corsgate-scan.${ATTACKER_DOMAIN}`;
+/** Characters browsers accept in host names that lenient parsers stop at (FINDING special-characters). */
+export const SPECIAL_CHARACTERS = ['_', '`', '}', '!'] as const;
+
+const SERIALIZED = /^([a-z][a-z0-9+.-]*):\/\/(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(:[1-9][0-9]{0,4})?$/;
+
+/** Parses an `--origin` value; a string is the reason it is not an origin as browsers send it. */
+export function parseTrustedOrigin(text: string): TrustedOrigin | string {
+  const m = SERIALIZED.exec(text);
+  if (m === null)
+    return `"${text}" is not an origin as a browser sends it (scheme://host[:port], lower case, no path or trailing slash), nor scheme://*.domain; run "corsgate origin ${text}" to get it`;
+  return { text, scheme: m[1]!, host: m[3]!, port: m[4] ?? '', wildcard: m[2] !== undefined };
+}
+
+/** Is `origin` one the operator said should be trusted? */
+export function isIntended(origin: string, trusted: readonly TrustedOrigin[]): boolean {
+  for (const t of trusted) {
+    if (!t.wildcard) {
+      if (t.text === origin) return true;
+      continue;
+    }
+    const m = SERIALIZED.exec(origin);
+    if (m === null || m[2] !== undefined) continue;
+    if (m[1] === t.scheme && (m[4] ?? '') === t.port && m[3]!.endsWith(`.${t.host}`)) return true;
+  }
+  return false;
+}
+
+const IP_HOST = /^(\[.*\]|[0-9.]+)$/;
+
+/**
+ * Every origin probe for a target: reflection, null, then the look-alikes of each trusted origin
+ * (or, with none given, of the target's own origin). Duplicates and intended origins are dropped.
+ */
+export function originProbes(target: URL, trusted: readonly TrustedOrigin[]): OriginProbe[] {
+  const probes: OriginProbe[] = [
+    { origin: REFLECTION_PROBE, finding: 'origin-reflected' },
+    { origin: 'null', finding: 'null-trusted' },
+  ];
+  const own = parseTrustedOrigin(target.origin);
+  const bases = trusted.length > 0 ? trusted : typeof own === 'string' ? [] : [own];
+  for (const base of bases) probes.push(...lookalikes(base, target));
+  const seen = new Set<string>();
+  return probes.filter((p) => {
+    if (seen.has(p.origin) || isIntended(p.origin, trusted)) return false;
+    seen.add(p.origin);
+    return true;
+  });
+}
+
+function lookalikes(t: TrustedOrigin, target: URL): OriginProbe[] {
+  const at = (host: string, finding: FindingId, scheme = t.scheme): OriginProbe => ({
+    origin: `${scheme}://${host}${t.port}`,
+    finding,
+    lookalikeOf: t.text,
+  });
+  const out: OriginProbe[] = [];
+  // An https API that trusts the http:// twin of a trusted origin: a network attacker's way in.
+  if (t.scheme === 'https' && target.protocol === 'https:')
+    out.push(at(t.host, 'insecure-origin-trusted', 'http'));
+  // Host-name games need a name: an IP address has no look-alike a browser would send.
+  if (IP_HOST.test(t.host)) return out;
+  const labels = t.host.split('.');
+  // The domain an attacker cannot register under: the last two labels (app.example.com → example.com).
+  const domain = labels.slice(-2).join('.');
+  out.push(at(`${t.host}.${ATTACKER_DOMAIN}`, 'prefix-match'));
+  // Ends with the domain without being under it: an endsWith check without the leading dot.
+  out.push(at(`attacker${domain}`, 'suffix-match'));
+  out.push(at(`attacker${t.host}.${ATTACKER_DOMAIN}`, 'substring-match'));
+  // The last dot, so the probe is no subdomain of the domain and ends with no trusted suffix.
+  const lastDot = t.host.lastIndexOf('.');
+  if (lastDot > 0) out.push(at(`${t.host.slice(0, lastDot)}x${t.host.slice(lastDot + 1)}`, 'unescaped-dot'));
+  for (const c of SPECIAL_CHARACTERS) out.push(at(`${t.host}${c}.${ATTACKER_DOMAIN}`, 'special-characters'));
+  if (!t.wildcard) {
+    out.push(at(`corsgate-scan.${t.host}`, 'subdomain-trusted'));
+    // A sibling: trusting *.example.com when app.example.com alone was meant.
+    if (labels.length > 2) out.push(at(`corsgate-scan.${labels.slice(1).join('.')}`, 'subdomain-trusted'));
+  }
+  return out;
+}

@@ -1,0 +1,377 @@
+/**
+ * `runScan`: sends a bounded set of probes to a live API and reports each CORS misconfiguration
+ * it proves, judged by the same browser model `corsgate check` uses (`corsCheck`: would a browser
+ * hand this origin the response, with or without credentials?).
+ */
+import { corsCheck, getHeader, type HeaderLines, parseTokenList } from '../browser-model/index.js';
+import type { ConnectOptions } from '../check/http.js';
+import { varyCoversOrigin } from '../check/mistakes.js';
+import type { ExchangeTrace } from '../check/trace.js';
+import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
+import { isInternalHost } from './internal-host.js';
+import { Prober, type Reply } from './prober.js';
+import {
+  type OriginProbe,
+  originProbes,
+  parseTrustedOrigin,
+  REFLECTION_PROBE,
+  type TrustedOrigin,
+} from './probes.js';
+
+export interface ScanOptions {
+  readonly url: string;
+  /** The origins that should be trusted (`--origin`): exact, or `scheme://*.domain`. At most 4. */
+  readonly trusted?: readonly string[];
+  /** Milliseconds to wait between two requests. Default 0. */
+  readonly delayMs?: number;
+  /** Per exchange. Default 10000 ms. */
+  readonly timeoutMs?: number;
+  readonly connect?: ConnectOptions;
+}
+
+export interface Finding {
+  readonly id: FindingId;
+  readonly severity: Severity;
+  readonly title: string;
+  /** What this server did, in one sentence. */
+  readonly message: string;
+  /** Whether the over-trusted origin also got credentials. */
+  readonly credentials: boolean;
+  /** The request that proved it and the answer. */
+  readonly probe: ExchangeTrace;
+  readonly impact: string;
+  readonly fix: string;
+}
+
+export interface ScanReport {
+  readonly url: string;
+  readonly trusted: readonly string[];
+  /** Requests sent. */
+  readonly requests: number;
+  /** Most severe first. */
+  readonly findings: readonly Finding[];
+  /** What the scan could not test, and why. */
+  readonly notes: readonly string[];
+  readonly error?: { readonly code: 'bad-input' | 'unreachable'; readonly message: string };
+}
+
+export const MAX_TRUSTED_ORIGINS = 4;
+/**
+ * Classes a looser check shows as a matter of course: a server that reflects every origin allows
+ * every look-alike; `includes` lets in what `startsWith` and a subdomain would; `startsWith` lets
+ * in the special-character look-alikes; `endsWith(domain)` every subdomain. Only the loosest is
+ * reported, so each finding names one mistake to fix.
+ */
+const IMPLIES: ReadonlyMap<FindingId, readonly FindingId[]> = new Map<FindingId, FindingId[]>([
+  [
+    'origin-reflected',
+    [
+      'null-trusted',
+      'prefix-match',
+      'suffix-match',
+      'substring-match',
+      'unescaped-dot',
+      'special-characters',
+      'subdomain-trusted',
+      'insecure-origin-trusted',
+    ],
+  ],
+  ['substring-match', ['prefix-match', 'special-characters', 'subdomain-trusted']],
+  ['prefix-match', ['special-characters']],
+  ['suffix-match', ['subdomain-trusted']],
+]);
+/** A method no API defines, to see whether the preflight echoes Access-Control-Request-Method. */
+export const PROBE_METHOD = 'CORSGATE-SCAN';
+/** A header no API expects, to see whether the preflight echoes Access-Control-Request-Headers. */
+export const PROBE_HEADER = 'x-corsgate-scan';
+
+/**
+ * Scans one URL. Never throws for bad input or an unreachable server: the report says so.
+ * @example
+ * const report = await runScan({ url: 'https://api.example.com/me', trusted: ['https://app.example.com'] });
+ * report.findings.map((f) => `${f.severity} ${f.id}`);
+ */
+export async function runScan(options: ScanOptions): Promise<ScanReport> {
+  const trustedText = options.trusted ?? [];
+  const bad = (message: string): ScanReport => ({
+    url: options.url,
+    trusted: trustedText,
+    requests: 0,
+    findings: [],
+    notes: [],
+    error: { code: 'bad-input', message },
+  });
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    return bad(`"${options.url}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return bad('only http: and https: URLs can be scanned');
+  url.hash = '';
+  if (trustedText.length > MAX_TRUSTED_ORIGINS)
+    return bad(`at most ${MAX_TRUSTED_ORIGINS} --origin values (each adds a dozen probes)`);
+  const trusted: TrustedOrigin[] = [];
+  for (const t of trustedText) {
+    const parsed = parseTrustedOrigin(t);
+    if (typeof parsed === 'string') return bad(parsed);
+    trusted.push(parsed);
+  }
+  const prober = new Prober(url, options.delayMs ?? 0, options.timeoutMs ?? 10_000, options.connect ?? {});
+  const scan = new Scan(url, trusted, prober);
+  const reachable = await scan.run();
+  const findings = scan.sortedFindings();
+  const report: ScanReport = {
+    url: url.href,
+    trusted: trustedText,
+    requests: prober.sent,
+    findings,
+    notes: scan.notes,
+  };
+  return reachable === undefined ? report : { ...report, error: { code: 'unreachable', message: reachable } };
+}
+
+/** One scan's state: the answers so far and what they proved. */
+class Scan {
+  readonly notes: string[] = [];
+  private readonly findings = new Map<FindingId, Finding>();
+
+  constructor(
+    private readonly url: URL,
+    private readonly trusted: readonly TrustedOrigin[],
+    private readonly prober: Prober,
+  ) {}
+
+  /** @returns undefined, or why the server could not be reached. */
+  async run(): Promise<string | undefined> {
+    const plain = await this.prober.get([]);
+    if ('error' in plain) return plain.error;
+    const allowed = await this.trustedAnswers();
+    const probes = originProbes(this.url, this.trusted);
+    const answers: { probe: OriginProbe; answer: Reply }[] = [];
+    for (const probe of probes) {
+      const answer = await this.prober.get([['Origin', probe.origin]]);
+      if ('error' in answer) {
+        this.notes.push(`the probe with Origin ${probe.origin} got no answer (${answer.error})`);
+        continue;
+      }
+      answers.push({ probe, answer });
+      this.judgeOrigin(probe, answer);
+    }
+    for (const a of [plain, ...allowed.map((x) => x.answer), ...answers.map((x) => x.answer)])
+      this.judgeWildcard(a);
+    this.judgePrivateNetwork([
+      ...allowed,
+      ...answers.map((x) => ({ origin: x.probe.origin, answer: x.answer })),
+    ]);
+    const reflected = answers.find(
+      (x) => x.probe.origin === REFLECTION_PROBE && echoes(x.answer, REFLECTION_PROBE),
+    );
+    const first =
+      allowed.find((x) => allows(x.answer, x.origin)) ??
+      (reflected === undefined ? undefined : { origin: REFLECTION_PROBE, answer: reflected.answer });
+    if (first === undefined) {
+      this.notes.push(
+        this.trusted.length === 0
+          ? 'no origin was allowed, so the preflight, Vary and error-response checks were skipped (give the origins that should be trusted with --origin)'
+          : 'none of the --origin values was allowed, so the preflight, Vary and error-response checks were skipped',
+      );
+      return undefined;
+    }
+    this.judgeVary(first, [
+      plain,
+      ...answers.filter((x) => !allows(x.answer, x.probe.origin)).map((x) => x.answer),
+    ]);
+    await this.preflights(first.origin);
+    await this.errorResponse(first.origin);
+    return undefined;
+  }
+
+  /**
+   * Most severe first, without the classes that follow from a looser one (IMPLIES), which the
+   * notes name instead.
+   */
+  sortedFindings(): Finding[] {
+    const implied = new Set<FindingId>();
+    for (const [loosest, consequences] of IMPLIES)
+      if (this.findings.has(loosest) && !implied.has(loosest))
+        for (const c of consequences)
+          if (this.findings.has(c) && !implied.has(c)) {
+            implied.add(c);
+            this.notes.push(
+              `${c} follows from ${loosest} and is not reported apart: fixing ${loosest} fixes it`,
+            );
+          }
+    return [...this.findings.values()]
+      .filter((f) => !implied.has(f.id))
+      .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
+  }
+
+  /** The answer each trusted origin gets (a wildcard is represented by one of its subdomains). */
+  private async trustedAnswers(): Promise<{ origin: string; answer: Reply }[]> {
+    const out: { origin: string; answer: Reply }[] = [];
+    for (const t of this.trusted) {
+      const origin = t.wildcard ? `${t.scheme}://corsgate-scan.${t.host}${t.port}` : t.text;
+      const answer = await this.prober.get([['Origin', origin]]);
+      if ('error' in answer) {
+        this.notes.push(`the probe with the trusted Origin ${origin} got no answer (${answer.error})`);
+        continue;
+      }
+      if (!allows(answer, origin)) this.notes.push(`the trusted origin ${origin} is not allowed by this URL`);
+      out.push({ origin, answer });
+    }
+    return out;
+  }
+
+  private add(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): void {
+    if (!this.findings.has(id)) this.findings.set(id, finding(id, credentials, message, probe));
+  }
+
+  private judgeOrigin(probe: OriginProbe, answer: Reply): void {
+    const found = originFinding(probe, answer);
+    if (found !== undefined && !this.findings.has(found.id)) this.findings.set(found.id, found);
+  }
+
+  private judgeWildcard(answer: Reply): void {
+    const acac = getHeader(answer.lines, 'access-control-allow-credentials');
+    if (getHeader(answer.lines, 'access-control-allow-origin') !== '*' || acac === null) return;
+    this.add(
+      'wildcard-with-credentials',
+      false,
+      `the server answered Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: ${acac}`,
+      answer.trace,
+    );
+  }
+
+  /** An internal API that lets a public origin read with credentials. */
+  private judgePrivateNetwork(answers: readonly { origin: string; answer: Reply }[]): void {
+    if (!isInternalHost(this.url.hostname)) return;
+    for (const { origin, answer } of answers) {
+      if (origin === 'null' || !corsCheck(answer.lines, origin, true).ok) continue;
+      if (isInternalHost(new URL(origin).hostname)) continue;
+      this.add(
+        'private-network-credentials',
+        true,
+        `${this.url.hostname} is an internal host and allowed the public Origin ${origin} with credentials`,
+        answer.trace,
+      );
+      return;
+    }
+  }
+
+  /** R24: an allowed origin's answer differs from another's (or none), and Vary lacks Origin. */
+  private judgeVary(allowed: { origin: string; answer: Reply }, others: readonly Reply[]): void {
+    const signature = (l: HeaderLines) =>
+      ['access-control-allow-origin', 'access-control-allow-credentials']
+        .map((n) => getHeader(l, n))
+        .join('\n');
+    const mine = signature(allowed.answer.lines);
+    for (const other of others) {
+      if (signature(other.lines) === mine) continue;
+      const missing = [allowed.answer, other].find((a) => !varyCoversOrigin(a.lines));
+      if (missing === undefined) continue;
+      this.add(
+        'vary-missing',
+        false,
+        `Access-Control-Allow-Origin is "${getHeader(allowed.answer.lines, 'access-control-allow-origin')}" for ${allowed.origin} and "${getHeader(other.lines, 'access-control-allow-origin') ?? '(absent)'}" for ${originOf(other)}, and the response to ${originOf(missing)} has Vary: ${getHeader(missing.lines, 'vary') ?? '(absent)'}`,
+        missing.trace,
+      );
+      return;
+    }
+  }
+
+  private async preflights(origin: string): Promise<void> {
+    const method = await this.prober.preflight(origin, PROBE_METHOD, null);
+    if (!('error' in method)) {
+      if (tokens(method.lines, 'access-control-allow-methods').includes(PROBE_METHOD))
+        this.add(
+          'preflight-any-method',
+          corsCheck(method.lines, origin, true).ok,
+          `asked for the method ${PROBE_METHOD}, the preflight answered Access-Control-Allow-Methods: ${getHeader(method.lines, 'access-control-allow-methods')}`,
+          method.trace,
+        );
+    }
+    const header = await this.prober.preflight(origin, 'PUT', PROBE_HEADER);
+    if (!('error' in header)) {
+      if (tokens(header.lines, 'access-control-allow-headers').some((h) => h.toLowerCase() === PROBE_HEADER))
+        this.add(
+          'preflight-any-header',
+          corsCheck(header.lines, origin, true).ok,
+          `asked for the header ${PROBE_HEADER}, the preflight answered Access-Control-Allow-Headers: ${getHeader(header.lines, 'access-control-allow-headers')}`,
+          header.trace,
+        );
+    }
+  }
+
+  /** A missing resource next to the URL, from an allowed origin: does the error keep the CORS headers? */
+  private async errorResponse(origin: string): Promise<void> {
+    const missing = new URL('corsgate-scan-missing', this.url);
+    const answer = await this.prober.get([['Origin', origin]], missing);
+    if ('error' in answer) return;
+    if (answer.status < 400) {
+      this.notes.push(
+        `${missing.pathname} answered ${answer.status}, so error responses could not be checked`,
+      );
+      return;
+    }
+    if (corsCheck(answer.lines, origin, false).ok) return;
+    this.add(
+      'errors-without-cors',
+      false,
+      `${this.url.pathname} allows ${origin}, but the ${answer.status} for ${missing.pathname} has Access-Control-Allow-Origin: ${getHeader(answer.lines, 'access-control-allow-origin') ?? '(absent)'}`,
+      answer.trace,
+    );
+  }
+}
+
+function finding(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): Finding {
+  const c = FINDING_CLASSES[id];
+  return {
+    id,
+    severity: credentials ? c.severity.credentials : c.severity.anonymous,
+    title: c.title,
+    message,
+    credentials,
+    probe,
+    impact: c.impact,
+    fix: c.fix,
+  };
+}
+
+/** The finding an origin probe proves: the answer names that origin, which should not be trusted. */
+export function originFinding(probe: OriginProbe, answer: Reply): Finding | undefined {
+  if (!echoes(answer, probe.origin)) return undefined;
+  const credentials = corsCheck(answer.lines, probe.origin, true).ok;
+  const of = probe.lookalikeOf === undefined ? '' : ` (built from the trusted ${probe.lookalikeOf})`;
+  return finding(
+    probe.finding,
+    credentials,
+    `the server allowed Origin ${probe.origin}${of}${credentials ? ' with credentials' : ''}`,
+    answer.trace,
+  );
+}
+
+/** The response names exactly this origin (not `*`): the server decided for it. */
+function echoes(answer: Reply, origin: string): boolean {
+  return (
+    getHeader(answer.lines, 'access-control-allow-origin') === origin &&
+    corsCheck(answer.lines, origin, false).ok
+  );
+}
+
+/** A browser would hand this origin the response (without credentials). */
+function allows(answer: Reply, origin: string): boolean {
+  return corsCheck(answer.lines, origin, false).ok;
+}
+
+function originOf(answer: Reply): string {
+  const o = answer.trace.request.headers.find(([n]) => n.toLowerCase() === 'origin');
+  return o === undefined ? 'a request without Origin' : o[1];
+}
+
+/** The items of a token-list header as a browser parses them (R15); none when invalid. */
+function tokens(lines: HeaderLines, name: string): readonly string[] {
+  const parsed = parseTokenList(lines, name);
+  return parsed !== null && 'items' in parsed ? parsed.items : [];
+}
