@@ -40,7 +40,7 @@ export const FINDING_CLASSES = {
     fix: 'compare the whole origin for equality (or anchor the pattern at both ends: ^https://app\\.example\\.com$), never startsWith',
   },
   'suffix-match': {
-    title: 'an origin that ends with a trusted host name is allowed',
+    title: 'an origin that ends with the trusted domain name is allowed',
     severity: { credentials: 'high', anonymous: 'low' },
     impact: `an attacker registers a domain such as attackerexample.com and reads the responses: ${CREDENTIALED_READ}`,
     fix: 'compare the whole origin for equality; to allow subdomains match ".example.com" with the dot, on the parsed host, and only over https',

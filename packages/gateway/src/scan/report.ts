@@ -40,7 +40,7 @@ export function renderScan(report: ScanReport, failOn: Severity, colour: boolean
     }
     out.push(`  impact: ${f.impact}`, `  fix:    ${f.fix}`);
   }
-  if (report.notes.length > 0) out.push('', 'not tested:', ...report.notes.map((n) => `  - ${n}`));
+  if (report.notes.length > 0) out.push('', 'notes:', ...report.notes.map((n) => `  - ${n}`));
   out.push('');
   if (report.error !== undefined) out.push(s.red(`error: ${report.error.message}`));
   else {

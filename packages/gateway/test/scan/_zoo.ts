@@ -4,7 +4,7 @@
  * origin checks found in the wild, real nginx, and corsgate itself.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parse as legacyParse } from 'node:url';
 import cors from 'cors';
 import { cors as corsgateExpress } from 'corsgate/express';
+import { cors as corsgateNode } from 'corsgate/node';
 import express from 'express';
 import { freePort } from '../helpers.js';
 
@@ -185,7 +186,9 @@ http {
 }
 `,
   );
-  const proc = spawn('nginx', ['-c', conf, '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' });
+  // Debian installs it in /usr/sbin, which a non-root PATH may lack.
+  const bin = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+  const proc = spawn(bin, ['-c', conf, '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -210,6 +213,18 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** corsgate's node:http adapter, strict: one origin, credentials, PUT; 404 off the route. */
+export function corsgateNodeServer(): Promise<ZooServer> {
+  const handle = corsgateNode({ origins: [APP], credentials: true, methods: ['PUT'] });
+  return listen(
+    createHttpServer((req, res) => {
+      if (handle(req, res)) return;
+      res.statusCode = req.url === '/api/items' ? 200 : 404;
+      res.end();
+    }),
+  );
 }
 
 export { cors, corsgateExpress };

@@ -12,6 +12,7 @@ import {
   CHECKS,
   cors,
   corsgateExpress,
+  corsgateNodeServer,
   expressApp,
   handwritten,
   httpsHandwritten,
@@ -196,6 +197,11 @@ describe('scan gives correct servers no finding (no false positives)', () => {
         }),
       ),
     );
+    expect(await scan(s.url)).toEqual([]);
+  });
+
+  it("finds nothing in corsgate's node:http adapter with a strict config", async () => {
+    const s = await zoo(corsgateNodeServer());
     expect(await scan(s.url)).toEqual([]);
   });
 
