@@ -57,7 +57,8 @@ export function isIntended(origin: string, trusted: readonly TrustedOrigin[]): b
   return false;
 }
 
-const IP_HOST = /^(\[.*\]|[0-9.]+)$/;
+/** Host-name look-alikes need a name: an IP address has none a browser would send. */
+export const IP_HOST = /^(\[.*\]|[0-9.]+)$/;
 
 /**
  * Every origin probe for a target: reflection, null, then the look-alikes of each trusted origin
@@ -89,7 +90,6 @@ function lookalikes(t: TrustedOrigin, target: URL): OriginProbe[] {
   // An https API that trusts the http:// twin of a trusted origin: a network attacker's way in.
   if (t.scheme === 'https' && target.protocol === 'https:')
     out.push(at(t.host, 'insecure-origin-trusted', 'http'));
-  // Host-name games need a name: an IP address has no look-alike a browser would send.
   if (IP_HOST.test(t.host)) return out;
   const labels = t.host.split('.');
   // The domain an attacker cannot register under: the last two labels (app.example.com → example.com).

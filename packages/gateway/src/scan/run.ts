@@ -11,6 +11,7 @@ import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './fi
 import { isInternalHost } from './internal-host.js';
 import { Prober, type Reply } from './prober.js';
 import {
+  IP_HOST,
   type OriginProbe,
   originProbes,
   parseTrustedOrigin,
@@ -149,6 +150,11 @@ class Scan {
     if ('error' in plain) return plain.error;
     const allowed = await this.trustedAnswers();
     const probes = originProbes(this.url, this.trusted);
+    const bases = this.trusted.length > 0 ? this.trusted.map((t) => t.host) : [this.url.hostname];
+    for (const host of bases.filter((h) => IP_HOST.test(h)))
+      this.notes.push(
+        `no look-alikes of ${host} were sent: an IP address has none a browser would send${this.trusted.length === 0 ? ' (give the origins that should be trusted with --origin)' : ''}`,
+      );
     const answers: { probe: OriginProbe; answer: Reply }[] = [];
     for (const probe of probes) {
       const answer = await this.prober.get([['Origin', probe.origin]]);
@@ -249,7 +255,7 @@ class Scan {
     if (!isInternalHost(this.url.hostname)) return;
     for (const { origin, answer } of answers) {
       if (origin === 'null' || !corsCheck(answer.lines, origin, true).ok) continue;
-      if (isInternalHost(new URL(origin).hostname)) continue;
+      if (!URL.canParse(origin) || isInternalHost(new URL(origin).hostname)) continue;
       this.add(
         'private-network-credentials',
         true,

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { MAX_REQUESTS } from '../../src/scan/prober.js';
 import type { ScanReport } from '../../src/scan/run.js';
 import { capture, runBin, serve, type TestServer } from '../tools/_helpers.js';
-import { APP, CHECKS, handwritten, type ZooServer } from './_zoo.js';
+import { APP, CHECKS, handwritten, httpsHandwritten, type ZooServer } from './_zoo.js';
 
 async function run(args: string[]) {
   const c = capture();
@@ -182,6 +182,37 @@ describe('corsgate scan refuses bad input and says when the server is unreachabl
     const r = await run(['http://127.0.0.1:9/api', '--origin', APP]);
     expect(r.code).toBe(2);
     expect(r.out).toContain('error: 127.0.0.1:9 did not answer: ECONNREFUSED');
+  });
+
+  it('refuses a self-signed certificate unless --ca trusts it', async () => {
+    const tls = await httpsHandwritten(CHECKS.exact);
+    try {
+      const untrusted = await run([tls.url, '--origin', APP]);
+      expect(untrusted.code).toBe(2);
+      expect(untrusted.out).toContain('did not answer: DEPTH_ZERO_SELF_SIGNED_CERT');
+      const trusted = await run([tls.url, '--origin', APP, '--ca', tls.ca]);
+      expect(trusted.code).toBe(0);
+      expect(trusted.out).toContain('no findings');
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('connects to --resolve HOST:ADDRESS for an internal name, and judges the name', async () => {
+    const url = exact.url.replace('127.0.0.1', 'api.internal');
+    const r = await run([url, '--origin', APP, '--resolve', 'api.internal:127.0.0.1']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      'MEDIUM private-network-credentials: an internal host allows a public origin with credentials\n  api.internal is an internal host and allowed the public Origin https://app.example.com with credentials',
+    );
+  });
+
+  it('says why no look-alike is sent for an IP address without --origin', async () => {
+    const r = await run([exact.url, '--json']);
+    const report = JSON.parse(r.out) as ScanReport;
+    expect(report.notes).toContain(
+      'no look-alikes of 127.0.0.1 were sent: an IP address has none a browser would send (give the origins that should be trusted with --origin)',
+    );
   });
 
   it('works as a binary with the documented exit codes', async () => {
