@@ -8,6 +8,6 @@
  */
 export { formatPath } from './engine/errors.js';
 export { answerStatus, answersItself, isBlocked } from './request/answer.js';
-export { type HeaderReader, requestFacts } from './request/facts.js';
+export { type HeaderView, requestFacts } from './request/facts.js';
 export { answerResponse, applyToResponse, fetchFacts } from './request/fetch.js';
 export { answerNode, applyToNode, nodeFacts, nodeVary } from './request/node.js';

@@ -1,16 +1,25 @@
 /**
  * The one place a request's CORS facts are read, for every adapter and the gateway: each runtime
- * only says how to read one header (`request/node.ts`, `request/fetch.ts`), so one request gets
- * one decision and one reason whichever way it came in. Pure: no I/O, no Node imports.
+ * only gives a view of its headers (`request/node.ts`, `request/fetch.ts`), so one request gets one
+ * decision and one reason whichever way it came in. Pure: no I/O, no Node imports.
  * @internal
  */
 import type { RequestFacts } from '../engine/decision.js';
 
 /**
- * Reads one request header by its lower-case name: the field value with repeated lines joined by
- * ", " (what node:http and the Fetch API's `Headers.get` both give), or undefined when absent.
+ * The request headers CORS reads, by lower-case name: the field value with repeated lines joined
+ * by ", " (what node:http and the Fetch API's `Headers.get` both give), or undefined when absent.
+ * Node's `req.headers` is one as it is; a view of Fetch `Headers` reads each only when asked.
+ * Fixed property names keep the reads fast (named property loads, not a call per header).
  */
-export type HeaderReader<H> = (headers: H, lowerCaseName: string) => string | undefined;
+export interface HeaderView {
+  readonly origin?: string | undefined;
+  readonly host?: string | undefined;
+  readonly 'access-control-request-method'?: string | undefined;
+  readonly 'access-control-request-headers'?: string | undefined;
+  readonly 'access-control-request-private-network'?: string | undefined;
+  readonly 'sec-fetch-site'?: string | undefined;
+}
 
 /**
  * The CORS facts of one request.
@@ -26,26 +35,22 @@ export type HeaderReader<H> = (headers: H, lowerCaseName: string) => string | un
  * two apart (the Fetch API) and those that can (node:http) thus give the same reason.
  * @param scheme the scheme the client used to reach this server (never a forwarded header)
  */
-export function requestFacts<H>(
-  method: string,
-  scheme: 'http' | 'https',
-  headers: H,
-  read: HeaderReader<H>,
-): RequestFacts {
-  const origin = read(headers, 'origin');
-  if (origin === undefined) return { method };
-  const preflight = method === 'OPTIONS';
+export function requestFacts(method: string, scheme: 'http' | 'https', headers: HeaderView): RequestFacts {
+  const origin = headers.origin;
+  const cors = origin !== undefined;
+  const preflight = cors && method === 'OPTIONS';
+  // Always the same fields, so the engine's reads of them stay monomorphic.
   return {
     method,
-    origin: origin.includes(',') ? originValues(origin) : origin,
-    accessControlRequestMethod: preflight ? read(headers, 'access-control-request-method') : undefined,
-    accessControlRequestHeaders: preflight ? read(headers, 'access-control-request-headers') : undefined,
+    origin: cors && origin.includes(',') ? originValues(origin) : origin,
+    accessControlRequestMethod: preflight ? headers['access-control-request-method'] : undefined,
+    accessControlRequestHeaders: preflight ? headers['access-control-request-headers'] : undefined,
     accessControlRequestPrivateNetwork: preflight
-      ? read(headers, 'access-control-request-private-network')
+      ? headers['access-control-request-private-network']
       : undefined,
-    host: read(headers, 'host'),
+    host: cors ? headers.host : undefined,
     scheme,
-    secFetchSite: read(headers, 'sec-fetch-site'),
+    secFetchSite: cors ? headers['sec-fetch-site'] : undefined,
   };
 }
 

@@ -7,16 +7,39 @@
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import { appendVary } from '../engine/vary.js';
 import { answerStatus } from './answer.js';
-import { requestFacts } from './facts.js';
+import { type HeaderView, requestFacts } from './facts.js';
 
-/** `Headers.get` joins repeated lines with ", ", as node:http does. */
-const readFetchHeader = (headers: Headers, name: string): string | undefined =>
-  headers.get(name) ?? undefined;
+/**
+ * Fetch `Headers` as a `HeaderView`: each header is read only when `requestFacts` asks for it
+ * (most requests carry no `Origin`, and then only that one is read). `Headers.get` joins repeated
+ * lines with ", ", as node:http does.
+ */
+class FetchHeaderView implements HeaderView {
+  constructor(private readonly headers: Headers) {}
+  get origin(): string | undefined {
+    return this.headers.get('origin') ?? undefined;
+  }
+  get host(): string | undefined {
+    return this.headers.get('host') ?? undefined;
+  }
+  get 'access-control-request-method'(): string | undefined {
+    return this.headers.get('access-control-request-method') ?? undefined;
+  }
+  get 'access-control-request-headers'(): string | undefined {
+    return this.headers.get('access-control-request-headers') ?? undefined;
+  }
+  get 'access-control-request-private-network'(): string | undefined {
+    return this.headers.get('access-control-request-private-network') ?? undefined;
+  }
+  get 'sec-fetch-site'(): string | undefined {
+    return this.headers.get('sec-fetch-site') ?? undefined;
+  }
+}
 
 /** The CORS facts of a Fetch API request (`requestFacts`); the scheme is the request URL's. */
 export function fetchFacts(request: Request): RequestFacts {
   const scheme = request.url.startsWith('https:') ? 'https' : 'http';
-  return requestFacts(request.method, scheme, request.headers, readFetchHeader);
+  return requestFacts(request.method, scheme, new FetchHeaderView(request.headers));
 }
 
 /** The answer to a preflight (allowed or refused) or a blocked request: status and headers, no body. */

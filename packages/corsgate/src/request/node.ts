@@ -3,24 +3,21 @@
  * the gateway: request facts from an `IncomingMessage`, and a decision applied to a `ServerResponse`.
  * @internal
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
 import { appendVary } from '../engine/vary.js';
 import { answerStatus, answersItself } from './answer.js';
-import { requestFacts } from './facts.js';
-
-/** Node joins repeated lines with ", " (set-cookie aside, which CORS never reads). */
-const readNodeHeader = (headers: IncomingHttpHeaders, name: string): string | undefined =>
-  headers[name] as string | undefined;
+import { type HeaderView, requestFacts } from './facts.js';
 
 /**
- * The CORS facts of a node:http request (`requestFacts`). The scheme is the socket's own (TLS or
- * not); forwarded headers are not trusted here.
+ * The CORS facts of a node:http request (`requestFacts`). `req.headers` is the view as it is: Node
+ * joins repeated lines with ", " (set-cookie aside, which CORS never reads). The scheme is the
+ * socket's own (TLS or not); forwarded headers are not trusted here.
  */
 export function nodeFacts(req: IncomingMessage): RequestFacts {
   const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
-  return requestFacts(req.method ?? 'GET', scheme, req.headers, readNodeHeader);
+  return requestFacts(req.method ?? 'GET', scheme, req.headers as HeaderView);
 }
 
 /** The `Vary` value after appending the decision's tokens to what the response already has. */

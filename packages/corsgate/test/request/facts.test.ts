@@ -7,25 +7,27 @@ import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestFacts } from '../../src/engine/decision.js';
 import { createPolicy } from '../../src/engine/policy.js';
-import { requestFacts } from '../../src/request/facts.js';
+import { type HeaderView, requestFacts } from '../../src/request/facts.js';
 import { fetchFacts } from '../../src/request/fetch.js';
 import { nodeFacts } from '../../src/request/node.js';
 import { APP, listen, type Running, rawRequest, serveFetch } from '../adapters/_helpers.js';
 
-/** Reads from a plain record and remembers every name it was asked for. */
+/** A header view over a plain record that remembers every name it was asked for. */
 function recordingReader(headers: Record<string, string>) {
   const asked: string[] = [];
-  const read = (h: Record<string, string>, name: string): string | undefined => {
-    asked.push(name);
-    return h[name];
-  };
-  return { asked, facts: (method: string) => requestFacts(method, 'http', headers, read) };
+  const view = new Proxy(headers, {
+    get(target, name: string) {
+      asked.push(name);
+      return target[name];
+    },
+  }) as HeaderView;
+  return { asked, facts: (method: string) => requestFacts(method, 'http', view) };
 }
 
 describe('requestFacts', () => {
   it('reads nothing but Origin from a request without Origin (not a CORS request)', () => {
     const reader = recordingReader({ host: 'api.test', 'access-control-request-method': 'PUT' });
-    expect(reader.facts('OPTIONS')).toEqual({ method: 'OPTIONS' });
+    expect(reader.facts('OPTIONS')).toEqual({ method: 'OPTIONS', scheme: 'http' });
     expect(reader.asked).toEqual(['origin']);
   });
 
