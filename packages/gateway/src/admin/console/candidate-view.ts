@@ -1,6 +1,6 @@
 /** The candidate section of the console: stage a list, see whose decision it would change, promote it. */
 import type { AllowlistIssue } from 'corsgate/allowlist';
-import { esc, postButton, time } from './html.js';
+import { esc, postButton, scrollBox, time } from './html.js';
 
 export interface CandidateDifference {
   readonly origin: string;
@@ -36,7 +36,10 @@ export function candidateSection(c: CandidateView | undefined, canWrite: boolean
   const table =
     c.differences.length === 0
       ? '<p>No request seen so far would be decided differently.</p>'
-      : `<div class="box"><table><caption class="muted">Origins whose decision would change</caption><thead><tr><th scope="col">Origin</th><th scope="col">Now</th><th scope="col">With the candidate</th><th scope="col" class="num">Count</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Sample request</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      : scrollBox(
+          'Candidate differences table',
+          `<table><caption class="muted">Origins whose decision would change</caption><thead><tr><th scope="col">Origin</th><th scope="col">Now</th><th scope="col">With the candidate</th><th scope="col" class="num">Count</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Sample request</th></tr></thead><tbody>${rows}</tbody></table>`,
+        );
   const errors = c.errors
     .map(
       (i) =>

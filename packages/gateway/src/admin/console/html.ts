@@ -36,3 +36,8 @@ export function postButton(
 export function time(iso: string): string {
   return `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`;
 }
+
+/** A table that may scroll sideways on a narrow screen: focusable, so the keyboard can scroll it too. */
+export function scrollBox(label: string, inner: string): string {
+  return `<div class="box" tabindex="0" role="region" aria-label="${esc(label)}">${inner}</div>`;
+}

@@ -9,7 +9,7 @@ import type { AuditRecord } from '../audit.js';
 import type { Explained } from '../explain.js';
 import type { ChangePreview, ListChange } from '../writes.js';
 import { type CandidateView, candidateSection } from './candidate-view.js';
-import { esc, hidden, postButton, time } from './html.js';
+import { esc, hidden, postButton, scrollBox, time } from './html.js';
 
 /** Lines shown of a long list; the rest is in the file and at GET /allowlist. */
 const MAX_LINES_SHOWN = 2000;
@@ -45,8 +45,11 @@ export interface ConsoleData {
   readonly canWrite: boolean;
   readonly list?: ListState;
   readonly status?: StatusState;
-  readonly denied: readonly DeniedView[];
+  /** Refused origins, each with the allowlist line that lists it now (null when none does). */
+  readonly denied: readonly (DeniedView & { readonly listedAt?: number | null })[];
   readonly audit: readonly AuditRecord[];
+  /** False where this process evaluates no candidate (the cluster primary). */
+  readonly candidateAvailable: boolean;
   readonly candidate?: CandidateView;
   readonly explain?: {
     readonly origin: string;
@@ -80,7 +83,7 @@ function header(d: ConsoleData): string {
         ['#status', 'Status'],
         ['#list', 'List'],
         ['#denied', 'Denied'],
-        ['#candidate', 'Candidate'],
+        ...(d.candidateAvailable ? [['#candidate', 'Candidate']] : []),
         ['#explain', 'Explain'],
         ['#audit', 'Audit'],
       ]
@@ -193,20 +196,25 @@ function previewSection(p: ConsoleData['preview']): string {
 ${verdict}${issueLines([...result.errors, ...result.warnings])}<ul aria-label="Changed lines">${diff || '<li>No line changes.</li>'}</ul>${apply}</section>`;
 }
 
-function deniedSection(denied: readonly DeniedView[], canWrite: boolean): string {
+function deniedSection(denied: ConsoleData['denied'], canWrite: boolean): string {
   const rows = denied
     .map((d) => {
       const allow =
-        canWrite && d.reason === 'origin-not-allowed'
-          ? postButton('/console/add', { origin: d.origin, from: 'denied' }, 'Allow', `Allow ${d.origin}`)
-          : '';
+        typeof d.listedAt === 'number'
+          ? `<span class="muted">listed now (line ${d.listedAt})</span>`
+          : canWrite && d.reason === 'origin-not-allowed'
+            ? postButton('/console/add', { origin: d.origin, from: 'denied' }, 'Allow', `Allow ${d.origin}`)
+            : '';
       return `<tr><td class="origin">${esc(d.origin)}</td><td>${esc(d.reason)}</td><td class="num">${d.count}</td><td>${time(d.lastSeen)}</td><td><code>${esc(d.sampleMethod)} ${esc(d.samplePath)}</code></td><td>${allow}</td></tr>`;
     })
     .join('');
   const body =
     denied.length === 0
       ? '<p>No origin has been refused since the gateway started.</p>'
-      : `<div class="box"><table><caption class="muted">Newest first</caption><thead><tr><th scope="col">Origin</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Sample request</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      : scrollBox(
+          'Denied origins table',
+          `<table><caption class="muted">Newest first</caption><thead><tr><th scope="col">Origin</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Sample request</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table>`,
+        );
   return `<section id="denied" aria-labelledby="denied-h"><h2 id="denied-h">Denied origins</h2>${body}</section>`;
 }
 
@@ -243,7 +251,10 @@ function auditSection(records: readonly AuditRecord[]): string {
   const body =
     records.length === 0
       ? '<p>No change has been made through the admin API yet.</p>'
-      : `<div class="box"><table><caption class="muted">Newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Token</th><th scope="col">Address</th><th scope="col">Action</th><th scope="col" class="num">Versions</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+      : scrollBox(
+          'Audit log table',
+          `<table><caption class="muted">Newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Token</th><th scope="col">Address</th><th scope="col">Action</th><th scope="col" class="num">Versions</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table>`,
+        );
   return `<section id="audit" aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>${body}</section>`;
 }
 
@@ -255,7 +266,7 @@ export function renderConsole(d: ConsoleData): string {
         statusSection(d.status),
         listSection(d.list, d.canWrite),
         deniedSection(d.denied, d.canWrite),
-        candidateSection(d.candidate, d.canWrite),
+        d.candidateAvailable ? candidateSection(d.candidate, d.canWrite) : '',
         explainSection(d.explain),
         auditSection(d.audit),
       ].join('\n')

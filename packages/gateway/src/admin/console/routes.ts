@@ -7,7 +7,7 @@ import type { AllowlistIssue } from 'corsgate/allowlist';
 import type { DeniedView } from '../../server/denied.js';
 import type { AdminContext } from '../admin.js';
 import { MAX_WRITE_BYTES } from '../api.js';
-import { explainRequest } from '../explain.js';
+import { explainRequest, matchingEntry } from '../explain.js';
 import { Sessions } from '../guard.js';
 import { readBody, SECURITY_HEADERS, sendText } from '../http.js';
 import type { ListChange, WriteAnswer } from '../writes.js';
@@ -69,6 +69,7 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
     tokensConfigured: auth.tokens.length > 0,
     canRead,
     canWrite: who !== undefined && backend.writes !== undefined,
+    candidateAvailable: backend.candidate !== undefined,
     denied: [] as DeniedView[],
     audit: [],
     ...extra,
@@ -84,7 +85,11 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   const data: ConsoleData = {
     ...base,
     status: view,
-    denied: denied.origins ?? [],
+    denied: (denied.origins ?? []).map((d) => ({
+      ...d,
+      listedAt:
+        backend.snapshot === undefined ? null : (matchingEntry(backend.snapshot(), d.origin)?.line ?? null),
+    })),
     audit,
     ...(notice === undefined ? {} : { notice }),
     ...(backend.candidate?.view() === undefined ? {} : { candidate: backend.candidate.view()! }),

@@ -23,6 +23,7 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid var(--line); padding-bottom: .
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; }
+td.origin { min-width: 14rem; }
 td.origin, code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; word-break: break-all; }
 pre { white-space: pre-wrap; margin: 0; }
 .num { text-align: right; }

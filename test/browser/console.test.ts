@@ -1,0 +1,258 @@
+/**
+ * The console in real Chromium (docs/console.md "The console"): an operator signs in, a page's
+ * cross-origin fetch is refused, its origin appears among the denied, one press of its
+ * `Allow <origin>` button puts it on the list, and the same fetch from the same page succeeds.
+ * Screenshots at 1280 and 390 px are kept under test-results/console/; axe-core finds no serious
+ * or critical violation.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Gateway,
+  startGateway,
+  startUpstream,
+  type TempDir,
+  tempDir,
+  type Upstream,
+} from '../../packages/gateway/test/helpers.js';
+import { type LaunchedBrowser, launchChromium, makeTls } from './_chromium.js';
+import { observe } from './_page.js';
+import { closeServer, listen } from './_servers.js';
+
+const ARTEFACTS = join(process.cwd(), 'test-results', 'console');
+const TOKEN = 'console-secret-0123456789';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let chromium: LaunchedBrowser;
+let context: BrowserContext;
+let upstream: Upstream;
+let gateway: Gateway;
+let pages: Server;
+let pagePort: number;
+let tmp: TempDir;
+let list: string;
+
+function pageOrigin(): string {
+  return `http://page.test:${pagePort}`;
+}
+
+/** The API behind the gateway, as the page's script addresses it (another origin). */
+function apiUrl(path: string): string {
+  return `http://api.test:${gateway.port}${path}`;
+}
+
+async function openPage(): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${pageOrigin()}/`);
+  return page;
+}
+
+async function openConsole(width = 1280, height = 900): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height });
+  await page.goto(`${gateway.adminUrl}/`);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true });
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core in the page's own world (evaluated over the DevTools protocol, so the CSP stays on). */
+async function axe(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } };
+    const result = await w.axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes }));
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTEFACTS, { recursive: true });
+  const tls = makeTls();
+  chromium = await launchChromium(tls);
+  context = await chromium.browser.newContext();
+  pages = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>page</title></head><body></body></html>',
+    );
+  });
+  pagePort = await listen(pages);
+  upstream = await startUpstream();
+  tmp = tempDir();
+  list = tmp.file('allowed_origins.list', '# callers of the API\nhttps://app.example.com\n');
+  const tokens = tmp.file('tokens', `operator:${TOKEN}\n`);
+  gateway = await startGateway([
+    '--upstream',
+    upstream.url,
+    '--allowlist',
+    list,
+    '--admin-token-file',
+    tokens,
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  await context?.close();
+  await chromium?.close();
+  await gateway?.stop();
+  await upstream?.close();
+  if (pages !== undefined) await closeServer(pages);
+  tmp?.remove();
+});
+
+describe('the console in Chromium', () => {
+  it('is signed into with a token; a wrong token is refused', async () => {
+    const page = await openConsole();
+    await page.getByLabel('Admin token').fill('not-the-token-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await page.getByLabel('Admin token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('header').textContent()).toContain('Signed in as operator');
+    await page.close();
+  });
+
+  it('shows a refused origin, allows it with its Allow button, and the same fetch then succeeds', async () => {
+    const app = await openPage();
+    const before = await observe(app, { url: apiUrl('/items/1') });
+    expect(before.outcome).toBe('rejected');
+
+    const console = await openConsole();
+    const allow = console.getByRole('button', { name: `Allow ${pageOrigin()}` });
+    await expect.poll(() => allow.count()).toBe(1);
+    await shot(console, 'denied-1280');
+    await allow.click();
+    await expect.poll(() => console.getByRole('status').textContent()).toContain(`Allowed ${pageOrigin()}`);
+    expect(readFileSync(list, 'utf8')).toContain(`${pageOrigin()}\n`);
+    await expect.poll(() => console.locator('#denied').textContent()).toContain('listed now (line 3)');
+    expect(await allow.count()).toBe(0);
+    await shot(console, 'allowed-1280');
+
+    const after = await observe(app, { url: apiUrl('/items/2') });
+    expect(after.outcome).toBe('resolved');
+    expect(after.status).toBe(200);
+    expect(after.headers['content-type']).toContain('application/json');
+
+    const audit = await (await fetch(`${gateway.adminUrl}/audit`)).json();
+    expect(audit.records[0]).toMatchObject({
+      token: 'operator',
+      action: 'add',
+      diff: { added: [pageOrigin()] },
+    });
+    await console.close();
+    await app.close();
+  });
+
+  it("refuses a cross-site page's form post and no-cors fetch to the admin listener, signed in or not", async () => {
+    const app = await openPage();
+    const admin = gateway.adminUrl;
+    await app.evaluate(async (adminUrl) => {
+      await fetch(`${adminUrl}/allowlist/origins`, {
+        method: 'POST',
+        mode: 'no-cors',
+        body: JSON.stringify({ origin: 'https://evil-fetch.example' }),
+      }).catch(() => undefined);
+    }, admin);
+    const response = app.waitForResponse((r) => r.url() === `${admin}/console/add`);
+    await app.evaluate((adminUrl) => {
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = `${adminUrl}/console/add`;
+      const input = document.createElement('input');
+      input.name = 'origin';
+      input.value = 'https://evil-form.example';
+      form.append(input);
+      document.body.append(form);
+      form.submit();
+    }, admin);
+    expect((await response).status()).toBe(403);
+    const text = readFileSync(list, 'utf8');
+    expect(text).not.toContain('evil-form');
+    expect(text).not.toContain('evil-fetch');
+    await app.close();
+  });
+
+  it('explains a request: the decision and the allowlist line that made it', async () => {
+    const page = await openConsole();
+    await page.getByLabel('Origin', { exact: true }).fill(pageOrigin());
+    await page.getByLabel('Method').fill('PUT');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    const decision = page.getByRole('definition').filter({ hasText: 'refused' });
+    await expect.poll(() => decision.count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#explain').textContent()).toContain('method-not-allowed');
+    await page.getByLabel('Method').fill('GET');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await expect.poll(() => page.locator('#explain').textContent()).toContain('line 3');
+    await page.close();
+  });
+
+  it('previews an invalid addition with its lint finding and applies nothing', async () => {
+    const page = await openConsole();
+    const before = readFileSync(list, 'utf8');
+    await page.getByLabel('Origin to add').fill('https://bad.example.com/path');
+    await page.getByRole('button', { name: 'Preview' }).first().click();
+    await expect.poll(() => page.locator('#preview').textContent()).toContain('CG_ORIGIN_HAS_PATH');
+    expect(await page.getByRole('button', { name: /^Apply/ }).count()).toBe(0);
+    expect(readFileSync(list, 'utf8')).toBe(before);
+    await page.close();
+  });
+
+  it('is usable from the keyboard: Tab reaches the first Remove button, Enter opens its preview', async () => {
+    const page = await openConsole();
+    const target = page.getByRole('button', { name: 'Remove https://app.example.com' });
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await target.evaluate((el) => el === document.activeElement);
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('#preview h2').textContent())
+      .toBe('Preview: Remove https://app.example.com');
+    await page.close();
+  });
+
+  it('is readable at 390 px: nothing wider than the viewport outside the scrolling tables', async () => {
+    const page = await openConsole(390, 844);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'console-390');
+    await page.close();
+  });
+
+  it('has no serious or critical axe-core violation, signed in, at 1280 and 390 px', async () => {
+    for (const width of [1280, 390]) {
+      const page = await openConsole(width, 900);
+      await page.getByLabel('Origin', { exact: true }).fill('https://x.example.com');
+      await page.getByRole('button', { name: 'Explain' }).click();
+      await page.waitForURL(/explain_origin/);
+      const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('runs no script and loads nothing from elsewhere: a strict Content-Security-Policy', async () => {
+    const res = await fetch(`${gateway.adminUrl}/`);
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    const html = await res.text();
+    expect(html).not.toMatch(/<script|https?:\/\/(?!app\.example\.com|page\.test)/);
+  });
+});
