@@ -5,7 +5,7 @@
  * Every applied change is recorded in the audit log.
  */
 import { createHash } from 'node:crypto';
-import type { CorsConfigWithoutOrigins as PolicyOptions } from 'corsgate';
+import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
 import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
@@ -54,7 +54,7 @@ export function issueJson(i: AllowlistIssue): Record<string, unknown> {
  * would-be text is linted whole. Line breaks inside the value become spaces, so one value is
  * always one line and can never smuggle in a second entry.
  */
-function refusedAddition(before: string, origin: string, policy: PolicyOptions): AllowlistIssue[] {
+function refusedAddition(before: string, origin: string, policy: CorsConfigWithoutOrigins): AllowlistIssue[] {
   const oneLine = origin.replace(/[\r\n]/g, ' ');
   const text = before === '' || before.endsWith('\n') ? before : `${before}\n`;
   const lastLine = text.split('\n').length;
@@ -80,7 +80,7 @@ export class ListWrites {
   constructor(
     readonly store: ListStore,
     readonly audit: AuditLog,
-    private readonly policy: PolicyOptions,
+    private readonly policy: CorsConfigWithoutOrigins,
   ) {}
 
   /** Lints a whole text as the watcher would. */
