@@ -1,6 +1,7 @@
 /**
  * `corsgate/allowlist`: the allowlist file: parse and lint it, write it atomically, and watch it
- * so that every change applies within milliseconds however the file was written.
+ * so that every change applies within milliseconds however the file was written; and the other
+ * sources' shared base and the programmatic store (docs/sources.md).
  * @module
  */
 export {
@@ -14,6 +15,13 @@ export {
   type RawAllowlistLine,
   splitAllowlist,
 } from './parse.js';
+export {
+  AllowlistSourceBase,
+  type AllowlistSourceOptions,
+  type AllowlistVersion,
+  allowlistHash,
+} from './source.js';
+export { type AllowlistStore, type AllowlistStoreOptions, createAllowlistStore } from './store.js';
 export type * from './types.js';
 export {
   DEFAULT_DEBOUNCE_MS,

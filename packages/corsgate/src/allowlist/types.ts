@@ -43,19 +43,46 @@ export interface AllowlistSnapshot {
   readonly loadedAt: number;
 }
 
+/** Where versions come from (docs/allowlist.md "Sources"). */
+export type AllowlistSourceKind = 'file' | 'redis' | 'store';
+
 export interface AllowlistStatus {
+  /** The file's path; for another source, where it reads (a Redis URL without its password). */
   readonly path: string;
+  /** Absent for the file watcher (a file); set by every other source. */
+  readonly kind?: AllowlistSourceKind;
+  /**
+   * False while no version has been applied yet (a Redis source that started with Redis down
+   * and no cache): the policy in force then allows no origin and the gateway is not ready.
+   * Absent means true.
+   */
+  readonly ready?: boolean;
+  /**
+   * Epoch ms since when the source could not be reached (the last good version stays in force);
+   * absent while it is reachable.
+   */
+  readonly staleSince?: number;
   readonly snapshot: AllowlistSnapshot;
   readonly lastReloadAt: number;
-  readonly lastReloadResult: 'applied' | 'unchanged' | 'rejected' | 'missing' | 'unreadable';
+  readonly lastReloadResult:
+    | 'applied'
+    | 'unchanged'
+    | 'rejected'
+    | 'missing'
+    | 'unreadable'
+    /** A source that delivers versions from elsewhere could not be reached. */
+    | 'unreachable';
   /** The errors of the last rejected version (cleared when a good version applies). */
   readonly lastErrors: readonly AllowlistIssue[];
   /** The last read failure (missing, permission), cleared when a read succeeds. */
   readonly lastReadError?: { readonly code: string; readonly message: string };
   readonly reloadsApplied: number;
   readonly reloadsRejected: number;
-  /** 'watch+poll', or 'poll' when fs.watch is unavailable. */
-  readonly mode: 'watch+poll' | 'poll';
+  /**
+   * The file: 'watch+poll', or 'poll' when fs.watch is unavailable. Redis: 'pubsub+poll'. The
+   * programmatic store: 'push' (the application sets each version).
+   */
+  readonly mode: 'watch+poll' | 'poll' | 'pubsub+poll' | 'push';
 }
 
 export interface WatchAllowlistOptions {
@@ -103,9 +130,14 @@ export type AllowlistEvent =
   | { readonly type: 'rejected'; readonly errors: readonly AllowlistIssue[] }
   | { readonly type: 'missing'; readonly message: string }
   | { readonly type: 'unreadable'; readonly code: string; readonly message: string }
-  | { readonly type: 'recovered'; readonly snapshot: AllowlistSnapshot };
+  | { readonly type: 'recovered'; readonly snapshot: AllowlistSnapshot }
+  | { readonly type: 'unreachable'; readonly message: string; readonly since: number };
 
-/** A watched allowlist: `current` is always a whole, valid snapshot. */
+/**
+ * A watched allowlist: `current` is always a whole, valid snapshot. This is also the contract of
+ * every allowlist source (file, Redis, the programmatic store): whatever delivers versions, the
+ * gateway, the adapters and the CLI read `current` and listen to `on`.
+ */
 export interface AllowlistWatcher {
   readonly current: AllowlistSnapshot;
   status(): AllowlistStatus;
@@ -114,3 +146,6 @@ export interface AllowlistWatcher {
   on(listener: (event: AllowlistEvent) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Any source of allowlist versions: the file watcher, a Redis source, the programmatic store. */
+export type AllowlistSource = AllowlistWatcher;

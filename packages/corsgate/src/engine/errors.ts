@@ -117,6 +117,25 @@ export const ISSUE_CODES = {
     severity: 'warning',
     summary: 'the allowlist holds *, so every site on the web can read the responses',
   },
+
+  // Allowlist sources beyond the file (docs/allowlist.md "Sources")
+  CG_ALLOWLIST_SOURCE_INVALID: {
+    severity: 'error',
+    summary: 'an allowlist source that is neither a file path nor a valid redis:// or rediss:// URL',
+  },
+  CG_ALLOWLIST_UNREACHABLE: {
+    severity: 'error',
+    summary: 'the allowlist source (Redis) cannot be reached; the last good version stays in force',
+  },
+  CG_ALLOWLIST_CONFLICT: {
+    severity: 'error',
+    summary: 'a write named a version that is no longer the one in force (compare-and-set lost)',
+  },
+  CG_ALLOWLIST_HASH_MISMATCH: {
+    severity: 'error',
+    summary: "a stored version's content hash does not match its text; it is not applied",
+  },
+  CG_ALLOWLIST_CLOSED: { severity: 'error', summary: 'a write to an allowlist store that was closed' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;
