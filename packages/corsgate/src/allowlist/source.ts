@@ -163,15 +163,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     if (hash === this.lastRejectedHash && !force) return { type: 'rejected', errors: this.lastErrors };
     const parsed = await this.parse(delivered.text);
     if (this.closed) return { type: 'unchanged', forced: force };
-    if (parsed.policy === undefined) {
-      this.lastReloadResult = 'rejected';
-      this.lastErrors = Object.freeze([...parsed.errors]);
-      this.lastRejectedHash = hash;
-      this.reloadsRejected++;
-      const event: AllowlistEvent = { type: 'rejected', errors: this.lastErrors };
-      this.emit(event);
-      return event;
-    }
+    if (parsed.policy === undefined) return this.rejectNow(parsed.errors, hash);
     const snapshot: AllowlistSnapshot = Object.freeze({
       policy: parsed.policy,
       version: delivered.version ?? this.snapshot.version + 1,
@@ -190,6 +182,30 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     const event: AllowlistEvent = { type: 'reloaded', snapshot, forced: force };
     this.emit(event);
     if (wasDown) this.emit({ type: 'recovered', snapshot });
+    return event;
+  }
+
+  /**
+   * Rejects a version for a reason the parser cannot see (a content hash that does not match):
+   * reported like a version with errors, and the last good version stays.
+   */
+  protected reject(errors: readonly AllowlistIssue[], hash: string): Promise<AllowlistEvent> {
+    const run = this.chain.then(() => {
+      this.lastReloadAt = Date.now();
+      return this.rejectNow(errors, hash);
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private rejectNow(errors: readonly AllowlistIssue[], hash: string): AllowlistEvent {
+    // Rejected whole: the last good version stays (fail closed, never half a list).
+    this.lastReloadResult = 'rejected';
+    this.lastErrors = Object.freeze([...errors]);
+    this.lastRejectedHash = hash;
+    this.reloadsRejected++;
+    const event: AllowlistEvent = { type: 'rejected', errors: this.lastErrors };
+    this.emit(event);
     return event;
   }
 

@@ -1,0 +1,261 @@
+/**
+ * The Redis allowlist source (docs/sources.md): every node of a fleet follows one list kept in
+ * Redis. A node learns of a new version by pub/sub (the write announces it in the same atomic
+ * step), resyncs whenever its connection comes back, and polls the version number slowly for a
+ * notice it missed. No request ever touches Redis: versions are parsed and compiled in slices and
+ * swapped in whole, exactly like the file's (`AllowlistSourceBase`). When Redis cannot be reached
+ * the last good version stays in force and the status says since when it is stale.
+ */
+import { readFile } from 'node:fs/promises';
+import { createClient } from '@redis/client';
+import {
+  type AllowlistEvent,
+  type AllowlistIssue,
+  AllowlistSourceBase,
+  type AllowlistSourceOptions,
+  allowlistHash,
+  writeFileAtomic,
+} from 'corsgate/allowlist';
+import { type Client, channelOf, readStored, readVersion, type StoredVersion } from './data.js';
+import { parseRedisSource, type RedisTarget } from './url.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 5_000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+export const DEFAULT_START_TIMEOUT_MS = 3_000;
+export const DEFAULT_RECONNECT_MAX_MS = 2_000;
+
+export interface RedisAllowlistOptions extends AllowlistSourceOptions {
+  /**
+   * A local file where each applied version is written (atomically), and from which a node that
+   * starts while Redis is down takes its first version (`--allowlist-cache`). Without one, such a
+   * node allows no origin and is not ready until Redis answers.
+   */
+  readonly cache?: string;
+  /** The slow poll of the version number, for a missed notice. Default 5000 ms. */
+  readonly pollIntervalMs?: number;
+  /** A Redis command that has not answered after this long counts as Redis unreachable. Default 2000 ms. */
+  readonly commandTimeoutMs?: number;
+  /** How long `openRedisAllowlist` waits for Redis before using the cache. Default 3000 ms. */
+  readonly startTimeoutMs?: number;
+  /** Longest wait between reconnection attempts (they back off from 50 ms). Default 2000 ms. */
+  readonly reconnectMaxMs?: number;
+}
+
+/** What the cache file holds: one version as it was in Redis. */
+interface CacheFile {
+  readonly version: number;
+  readonly hash: string;
+  readonly text: string;
+}
+
+export class RedisAllowlistSource extends AllowlistSourceBase {
+  private readonly target: RedisTarget;
+  private readonly client: Client;
+  private readonly subscriber: Client;
+  private readonly cachePath: string | undefined;
+  private readonly pollIntervalMs: number;
+  private readonly commandTimeoutMs: number;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** The version last read from Redis, applied or rejected: a notice for it needs no read. */
+  private seenVersion = -1;
+  private inFlight: Promise<AllowlistEvent> | undefined;
+  private again = false;
+
+  constructor(source: string, options: RedisAllowlistOptions = {}) {
+    const target = parseRedisSource(source);
+    super('redis', target.display, 'pubsub+poll', options);
+    this.target = target;
+    this.cachePath = options.cache;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const reconnectMax = options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;
+    this.client = createClient({
+      url: target.clientUrl,
+      socket: {
+        connectTimeout: this.commandTimeoutMs,
+        // Keep trying for as long as the node runs: Redis coming back is the normal end of an outage.
+        reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 10), reconnectMax),
+      },
+    }) as Client;
+    this.subscriber = this.client.duplicate() as Client;
+  }
+
+  /** Connects and applies the first version, or falls back on the cache after `startTimeoutMs`. */
+  async start(startTimeoutMs: number): Promise<void> {
+    const unreachable = (error: Error): void => {
+      this.markUnreachable(
+        `corsgate: Redis at ${this.target.display} cannot be reached (${error.message}); the last good version (${this.current.version}) stays in force`,
+      );
+    };
+    this.client.on('error', unreachable);
+    this.subscriber.on('error', unreachable);
+    // 'ready' fires on the first connection and on every reconnection: resync, since notices sent
+    // while the connection was down are lost (pub/sub is fire-and-forget).
+    this.client.on('ready', () => {
+      this.markReachable();
+      void this.refresh(false);
+    });
+    this.subscriber.on('ready', () => void this.refresh(false));
+    const first = new Promise<void>((resolve) => {
+      const off = this.on((event) => {
+        if (event.type === 'reloaded' || event.type === 'rejected' || event.type === 'missing') {
+          off();
+          resolve();
+        }
+      });
+      setTimeout(resolve, startTimeoutMs).unref();
+    });
+    void this.client.connect().catch(() => undefined);
+    void this.subscriber
+      .connect()
+      .then(() => this.subscriber.subscribe(channelOf(this.target.key), (message) => this.notice(message)))
+      .catch(() => undefined);
+    await first;
+    if (!this.ready && this.cachePath !== undefined) await this.loadCache(this.cachePath);
+    this.armPoll();
+  }
+
+  /** A version was announced: read it unless it is the one already seen. */
+  private notice(message: string): void {
+    if (Number(message) !== this.seenVersion) void this.refresh(false);
+  }
+
+  /** Reads the stored version and applies it; one read at a time, coalescing the requests. */
+  protected refresh(force: boolean): Promise<AllowlistEvent> {
+    if (this.inFlight !== undefined && !force) {
+      this.again = true;
+      return this.inFlight;
+    }
+    const run = (async (): Promise<AllowlistEvent> => {
+      let event: AllowlistEvent;
+      do {
+        this.again = false;
+        event = await this.readAndApply(force);
+      } while (this.again && !this.closed);
+      return event;
+    })();
+    this.inFlight = run;
+    void run.finally(() => {
+      if (this.inFlight === run) this.inFlight = undefined;
+    });
+    return run;
+  }
+
+  private async readAndApply(force: boolean): Promise<AllowlistEvent> {
+    let stored: StoredVersion | undefined;
+    try {
+      stored = await readStored(this.client, this.target.key, this.commandTimeoutMs);
+    } catch (error) {
+      return this.markUnreachable(
+        `corsgate: Redis at ${this.target.display} did not answer (${(error as Error).message}); the last good version (${this.current.version}) stays in force`,
+      );
+    }
+    this.markReachable();
+    if (stored === undefined) {
+      this.seenVersion = 0;
+      return this.markMissing(
+        `corsgate: nothing was pushed to ${this.target.display} yet (corsgate allowlist push FILE --to URL)`,
+      );
+    }
+    this.seenVersion = stored.version;
+    const hash = allowlistHash(stored.text);
+    if (hash !== stored.hash) return this.reject([hashMismatch(stored)], hash);
+    const event = await this.apply({ text: stored.text, version: stored.version, hash }, force);
+    if (event.type === 'reloaded' && this.cachePath !== undefined)
+      await this.writeCache(this.cachePath, stored);
+    return event;
+  }
+
+  private async writeCache(path: string, stored: StoredVersion): Promise<void> {
+    const cache: CacheFile = { version: stored.version, hash: stored.hash, text: stored.text };
+    try {
+      await writeFileAtomic(path, `${JSON.stringify(cache)}\n`);
+    } catch {
+      // The cache only helps a later start while Redis is down; failing to write it changes no
+      // decision now. The next applied version tries again.
+    }
+  }
+
+  /** Applies the cached version; a cache that does not parse or whose hash is wrong is ignored. */
+  private async loadCache(path: string): Promise<void> {
+    let cache: CacheFile;
+    try {
+      cache = JSON.parse(await readFile(path, 'utf8')) as CacheFile;
+    } catch {
+      return;
+    }
+    if (typeof cache.text !== 'string' || allowlistHash(cache.text) !== cache.hash) return;
+    if (!Number.isInteger(cache.version)) return;
+    await this.apply({ text: cache.text, version: cache.version, hash: cache.hash });
+    if (this.ready && this.status().staleSince === undefined)
+      this.markUnreachable(
+        `corsgate: Redis at ${this.target.display} did not answer at start; serving the cached version ${cache.version} from ${path}`,
+      );
+  }
+
+  private armPoll(): void {
+    if (this.closed) return;
+    this.pollTimer = setTimeout(() => void this.pollTick(), this.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  /** The slow poll: the version number only; a full read when it moved or after an outage. */
+  private async pollTick(): Promise<void> {
+    try {
+      const wasStale = this.status().staleSince !== undefined;
+      let version: number;
+      try {
+        version = await readVersion(this.client, this.target.key, this.commandTimeoutMs);
+      } catch (error) {
+        this.markUnreachable(
+          `corsgate: Redis at ${this.target.display} did not answer (${(error as Error).message}); the last good version (${this.current.version}) stays in force`,
+        );
+        return;
+      }
+      if (wasStale || version !== this.seenVersion || !this.ready) await this.refresh(false);
+    } finally {
+      this.armPoll();
+    }
+  }
+
+  protected async stop(): Promise<void> {
+    clearTimeout(this.pollTimer);
+    // destroy, not a graceful QUIT: a paused Redis would never answer one.
+    for (const c of [this.subscriber, this.client]) {
+      try {
+        c.destroy();
+      } catch {
+        // Not connected: nothing to release.
+      }
+    }
+  }
+}
+
+function hashMismatch(stored: StoredVersion): AllowlistIssue {
+  return {
+    code: 'CG_ALLOWLIST_HASH_MISMATCH',
+    severity: 'error',
+    line: 0,
+    column: 0,
+    text: '',
+    message: `corsgate: version ${stored.version} in Redis has hash ${stored.hash.slice(0, 12)}… but its text hashes to something else; it was not written by corsgate and is not applied`,
+  };
+}
+
+/**
+ * Opens a Redis allowlist source and waits for its first version (at most `startTimeoutMs`).
+ * Never throws for Redis being down: check `status().ready` (false without a version from Redis or
+ * the cache; the policy in force then allows no origin).
+ * @throws AllowlistError `CG_ALLOWLIST_SOURCE_INVALID` for a malformed URL, or a config error.
+ * @example
+ * const allowlist = await openRedisAllowlist('redis://10.0.0.5:6379/0', { config: { credentials: true } });
+ * app.use(cors({ allowlist }));
+ */
+export async function openRedisAllowlist(
+  source: string,
+  options: RedisAllowlistOptions = {},
+): Promise<RedisAllowlistSource> {
+  const redis = new RedisAllowlistSource(source, options);
+  await redis.start(options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  return redis;
+}
