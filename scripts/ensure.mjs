@@ -33,7 +33,9 @@ if (!existsSync(installedMarker) || statSync(installedMarker).mtimeMs < statSync
   run(['ci', '--no-audit', '--no-fund']);
 }
 
-const packages = ['packages/corsgate', 'packages/redis', 'packages/gateway'].filter((p) => existsSync(join(root, p)));
+const packages = ['packages/corsgate', 'packages/redis', 'packages/gateway'].filter((p) =>
+  existsSync(join(root, p)),
+);
 const stale = packages.some((p) => {
   const built = newestMtime(join(root, p, 'dist'));
   return built === 0 || newestMtime(join(root, p, 'src')) > built;

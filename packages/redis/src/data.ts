@@ -22,15 +22,30 @@ export interface StoredVersion {
 // biome-ignore lint/suspicious/noExplicitAny: the client's generic parameters do not matter here.
 export type Client = RedisClientType<any, any, any, any, any>;
 
+/**
+ * Rejects when `work` has not settled after `ms`. The client's own command timeout stops at the
+ * moment the command is written to the socket, so a Redis that accepted the bytes and then froze
+ * (SIGSTOP, a stalled host) would never time out; a late reply is simply ignored.
+ */
+export function within<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The whole stored version in one read, or undefined when nothing was pushed yet. */
 export async function readStored(
   client: Client,
   key: string,
   timeoutMs?: number,
 ): Promise<StoredVersion | undefined> {
-  const reply = (await client.sendCommand(
-    ['HMGET', key, 'text', 'version', 'hash', 'updatedAt'],
-    timeoutMs === undefined ? undefined : { timeout: timeoutMs },
+  const reply = (await within(
+    client.sendCommand(['HMGET', key, 'text', 'version', 'hash', 'updatedAt']),
+    timeoutMs,
   )) as (string | null)[];
   const [text, version, hash, updatedAt] = reply;
   if (text === null || text === undefined || version === null || version === undefined) return undefined;
@@ -39,7 +54,7 @@ export async function readStored(
 
 /** Only the version number: what the slow poll reads. 0 when nothing was pushed yet. */
 export async function readVersion(client: Client, key: string, timeoutMs: number): Promise<number> {
-  const reply = (await client.sendCommand(['HGET', key, 'version'], { timeout: timeoutMs })) as string | null;
+  const reply = (await within(client.sendCommand(['HGET', key, 'version']), timeoutMs)) as string | null;
   return reply === null ? 0 : Number(reply);
 }
 

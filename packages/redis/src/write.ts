@@ -15,7 +15,7 @@ import {
   editAllowlistText,
   parseAllowlist,
 } from 'corsgate/allowlist';
-import { type Client, casWrite, readStored, type StoredVersion } from './data.js';
+import { type Client, casWrite, readStored, type StoredVersion, within } from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
 export interface RedisWriteOptions {
@@ -62,12 +62,12 @@ async function withClient<T>(
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, target: RedisTarget): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unreachable(target, new Error(`no answer within ${ms} ms`))), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+async function withTimeout<T>(work: Promise<T>, ms: number, target: RedisTarget): Promise<T> {
+  try {
+    return await within(work, ms);
+  } catch (error) {
+    throw unreachable(target, error as Error);
+  }
 }
 
 function unreachable(target: RedisTarget, error: Error): AllowlistError {

@@ -32,6 +32,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check an allowlist file: FILE:LINE:COL: severity CODE message, and --fix',
     load: async () => (await import('../commands/lint.js')).lint,
   },
+  allowlist: {
+    summary: 'push, pull, add or remove origins of a source: a file or a Redis URL (docs/sources.md)',
+    load: async () => (await import('../commands/allowlist.js')).allowlist,
+  },
   explain: {
     summary: "the engine's offline decision for a request against an allowlist or config file",
     load: async () => (await import('../commands/explain.js')).explain,

@@ -16,11 +16,15 @@ import { RouteTable } from '../server/routes.js';
 export const SERVE_HELP = `Usage: corsgate serve --upstream URL [options]
 
 A CORS gateway in front of an API: answers preflights, re-checks every request against the
-allowlist file in force, blocks refused origins' state-changing requests, forwards the rest.
+allowlist in force, blocks refused origins' state-changing requests, forwards the rest.
 
 Options (flags override --config):
   --upstream URL            the API to forward to (required), e.g. http://127.0.0.1:3000
-  --allowlist FILE          allowed origins, one a line (default ./allowed_origins.list)
+  --allowlist SOURCE        allowed origins: a FILE, one a line (default ./allowed_origins.list),
+                            or redis://[user:password@]host:port[/db][?key=NAME] (rediss:// for
+                            TLS) for a list a fleet shares (see docs/sources.md)
+  --allowlist-cache FILE    with a Redis source: keep the last good version here, and start from
+                            it while Redis is down (without one such a node is not ready)
   --config FILE             YAML config: policy, routes, listeners (see docs/gateway.md)
   --host HOST               traffic listener address (default 127.0.0.1)
   --port N                  traffic listener port (default 8080; 0 picks a free one)
@@ -50,7 +54,7 @@ function printProblems(io: CliIo, problems: readonly ConfigProblem[]): void {
 async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistWatcher | undefined> {
   let watcher: AllowlistWatcher;
   try {
-    watcher = await openAllowlist(config.allowlist, config.policy);
+    watcher = await openAllowlist(config.allowlist, config.policy, config);
   } catch (error) {
     if (!(error instanceof AllowlistStartError)) throw error;
     const headline = (error.message.split('\n')[0] ?? '').replace(/^corsgate: /, '');
@@ -68,6 +72,15 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
     return undefined;
   }
   for (const w of watcher.current.warnings) io.stderr.write(`${formatAllowlistIssue(w, config.allowlist)}\n`);
+  const status = watcher.status();
+  if (status.ready === false) {
+    // A Redis source with Redis down and no cache: start anyway, refusing every origin and not
+    // ready, so the node joins as soon as Redis answers (docs/sources.md).
+    const why = status.lastReadError?.message ?? status.lastErrors[0]?.message ?? 'no version yet';
+    io.stderr.write(`corsgate serve: not ready: ${why.replace(/^corsgate: /, '')}\n`);
+  } else if (status.staleSince !== undefined) {
+    io.stderr.write(`corsgate serve: ${(status.lastReadError?.message ?? '').replace(/^corsgate: /, '')}\n`);
+  }
   return watcher;
 }
 
@@ -78,6 +91,7 @@ export const serve: Command = async (argv, io) => {
     {
       upstream: { type: 'string' },
       allowlist: { type: 'string' },
+      'allowlist-cache': { type: 'string' },
       config: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -108,6 +122,7 @@ export const serve: Command = async (argv, io) => {
   const map: [keyof FlagValues, string][] = [
     ['upstream', 'upstream'],
     ['allowlist', 'allowlist'],
+    ['allowlistCache', 'allowlist-cache'],
     ['config', 'config'],
     ['host', 'host'],
     ['port', 'port'],
@@ -144,7 +159,7 @@ export const serve: Command = async (argv, io) => {
   const { runPrimary, runWorker } = await import('../server/run.js');
   if (cluster.isWorker) {
     // A worker: the primary already validated everything; start serving.
-    const watcher = await openAllowlist(config.allowlist, config.policy);
+    const watcher = await openAllowlist(config.allowlist, config.policy, config);
     const code = await runWorker(config, watcher, { admin: false });
     cluster.worker?.disconnect();
     return code;

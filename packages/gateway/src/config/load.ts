@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { isRedisSource } from '@corsgate/redis';
 import { type ConfigIssue, type CorsConfigWithoutOrigins, formatIssue, validateConfig } from 'corsgate';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { type AdminToken, isLoopbackHost, parseTokens } from '../admin/tokens.js';
@@ -16,6 +17,7 @@ import type { ConfigProblem, GatewayConfig, RouteConfig } from './types.js';
 export interface FlagValues {
   upstream?: string;
   allowlist?: string;
+  allowlistCache?: string;
   host?: string;
   port?: string;
   adminHost?: string;
@@ -388,12 +390,26 @@ export function loadConfig(
     tls = { cert: resolve(configDir, file.listen.tls.cert), key: resolve(configDir, file.listen.tls.key) };
   }
 
+  // A Redis URL is a source, not a path: only file paths resolve against a directory.
   const allowlist =
     flags.allowlist !== undefined
-      ? resolve(cwd, flags.allowlist)
+      ? sourceOrPath(cwd, flags.allowlist)
       : file.allowlist !== undefined
-        ? resolve(configDir, file.allowlist)
+        ? sourceOrPath(configDir, file.allowlist)
         : resolve(cwd, DEFAULTS.allowlist);
+  const allowlistCache =
+    flags.allowlistCache !== undefined
+      ? resolve(cwd, flags.allowlistCache)
+      : file.allowlistCache !== undefined
+        ? resolve(configDir, file.allowlistCache)
+        : undefined;
+  if (allowlistCache !== undefined && !isRedisSource(allowlist))
+    problems.push({
+      code: 'CG_GATEWAY_FLAG',
+      severity: 'error',
+      where: flags.allowlistCache !== undefined ? '--allowlist-cache' : 'allowlistCache',
+      message: 'a cache only serves a Redis allowlist (--allowlist redis://…); the file is its own cache',
+    });
 
   const adminHost = flags.adminHost ?? file.admin?.host ?? DEFAULTS.adminHost;
   const adminTokens = loadAdminTokens(flags, cwd, problems);
@@ -412,12 +428,20 @@ export function loadConfig(
       upstream,
       upstreamPath,
       allowlist,
+      ...(allowlistCache === undefined ? {} : { allowlistCache }),
+      ...(file.allowlistRedis === undefined ? {} : { allowlistRedis: file.allowlistRedis }),
       host: flags.host ?? file.listen?.host ?? DEFAULTS.host,
       port,
       adminHost,
       adminPort,
       adminTokens,
-      auditFile: flags.auditFile !== undefined ? resolve(cwd, flags.auditFile) : `${allowlist}.audit.jsonl`,
+      auditFile:
+        flags.auditFile !== undefined
+          ? resolve(cwd, flags.auditFile)
+          : // A Redis URL is not a directory to write beside: the audit file goes in the working directory.
+            isRedisSource(allowlist)
+            ? resolve(cwd, 'corsgate.audit.jsonl')
+            : `${allowlist}.audit.jsonl`,
       ...(tls === undefined ? {} : { tls }),
       workers,
       logLevel,
@@ -465,4 +489,8 @@ function loadAdminTokens(flags: FlagValues, cwd: string, problems: ConfigProblem
       message: 'no name:token entry',
     });
   return parsed.tokens;
+}
+
+function sourceOrPath(dir: string, source: string): string {
+  return isRedisSource(source) ? source : resolve(dir, source);
 }

@@ -39,6 +39,15 @@ const port = z.number().int().min(0).max(65535);
 export const fileSchema = z.strictObject({
   upstream: z.string().optional(),
   allowlist: z.string().optional(),
+  allowlistCache: z.string().optional(),
+  /** Tuning of a Redis allowlist source (docs/sources.md); the defaults suit most fleets. */
+  allowlistRedis: z
+    .strictObject({
+      pollIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
+      commandTimeoutMs: z.number().int().min(50).max(60_000).optional(),
+      startTimeoutMs: z.number().int().min(0).max(60_000).optional(),
+    })
+    .optional(),
   listen: z
     .strictObject({
       host: z.string().optional(),

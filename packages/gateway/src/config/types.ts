@@ -21,8 +21,16 @@ export interface GatewayConfig {
   readonly upstream: string;
   /** Path prefix of the upstream URL, without a trailing slash ('' for none). */
   readonly upstreamPath: string;
-  /** Absolute path of the allowlist file. */
+  /** Absolute path of the allowlist file, or a Redis source URL (docs/sources.md). */
   readonly allowlist: string;
+  /** With a Redis source: the local cache of the last good version (`--allowlist-cache`). */
+  readonly allowlistCache?: string;
+  /** With a Redis source: poll, command and start timeouts (ms); absent ones take the defaults. */
+  readonly allowlistRedis?: {
+    readonly pollIntervalMs?: number;
+    readonly commandTimeoutMs?: number;
+    readonly startTimeoutMs?: number;
+  };
   readonly host: string;
   readonly port: number;
   readonly adminHost: string;

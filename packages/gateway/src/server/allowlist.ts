@@ -1,8 +1,11 @@
 /**
- * The allowlist as the gateway sees it: `watchAllowlist` from `corsgate/allowlist` (atomic swap,
- * last good version kept, changes applied within 100 ms however the file is written). This module
- * only turns a start failure into one error the CLI prints line by line.
+ * The allowlist as the gateway sees it: a source (docs/sources.md). A path is watched with
+ * `watchAllowlist` from `corsgate/allowlist` (atomic swap, last good version kept, changes applied
+ * within 100 ms however the file is written); a `redis://` or `rediss://` URL is followed with
+ * `@corsgate/redis` (pub/sub, resync, slow poll, local cache). This module only picks the source
+ * and turns a start failure into one error the CLI prints line by line.
  */
+import { isRedisSource, openRedisAllowlist } from '@corsgate/redis';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import {
   AllowlistError,
@@ -10,6 +13,7 @@ import {
   type AllowlistWatcher,
   watchAllowlist,
 } from 'corsgate/allowlist';
+import type { GatewayConfig } from '../config/types.js';
 
 export type {
   AllowlistEntry,
@@ -31,15 +35,35 @@ export class AllowlistStartError extends Error {
   }
 }
 
+/** How the source in force is reached, from the gateway's config. */
+export type SourceSettings = Pick<GatewayConfig, 'allowlistCache' | 'allowlistRedis'>;
+
+/**
+ * Opens the allowlist source. A file must load at start (there is no last good version yet); a
+ * Redis source starts even when Redis is down: from its cache, or not ready (`/ready` 503,
+ * every origin refused) until Redis answers.
+ */
 export async function openAllowlist(
-  path: string,
+  source: string,
   config: CorsConfigWithoutOrigins,
+  settings: SourceSettings = {},
 ): Promise<AllowlistWatcher> {
   try {
-    return await watchAllowlist(path, { config });
+    if (isRedisSource(source))
+      return await openRedisAllowlist(source, {
+        config,
+        ...(settings.allowlistCache === undefined ? {} : { cache: settings.allowlistCache }),
+        ...settings.allowlistRedis,
+      });
+    return await watchAllowlist(source, { config });
   } catch (error) {
     if (error instanceof AllowlistError)
       throw new AllowlistStartError(error.code, error.message, error.issues);
     throw error;
   }
+}
+
+/** True once the source has a version in force (a file always does once open). */
+export function sourceReady(watcher: AllowlistWatcher): boolean {
+  return watcher.status().ready !== false;
 }

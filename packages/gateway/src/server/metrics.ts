@@ -57,6 +57,25 @@ export class Metrics {
     help: 'When the allowlist file was last read (Unix time)',
     aggregator: 'max',
   });
+  /** The source whose staleness the gauge below reports at scrape time. */
+  private source: { status(): AllowlistStatus } | undefined;
+  readonly allowlistStaleSince = new Gauge({
+    name: 'corsgate_allowlist_stale_since_seconds',
+    help: 'Since when (Unix time) the allowlist source (Redis) cannot be reached and the last good version is kept; 0 while it is reachable',
+    aggregator: 'max',
+    collect: () => {
+      const since = this.source?.status().staleSince;
+      this.allowlistStaleSince.set(since === undefined ? 0 : since / 1000);
+    },
+  });
+  readonly allowlistReady = new Gauge({
+    name: 'corsgate_allowlist_ready',
+    help: '1 once a version of the allowlist is in force; 0 while a Redis source has none yet (every origin refused)',
+    aggregator: 'min',
+    collect: () => {
+      this.allowlistReady.set(this.source?.status().ready === false ? 0 : 1);
+    },
+  });
   readonly reloadFailures = new Counter({
     name: 'corsgate_allowlist_reload_failures_total',
     help: 'Reloads that kept the previous version: rejected (errors in the file), missing or unreadable',
@@ -109,6 +128,11 @@ export class Metrics {
 
   countDenial(reason: string): void {
     this.denialCounts.set(reason, (this.denialCounts.get(reason) ?? 0) + 1);
+  }
+
+  /** Reads the staleness and readiness of this source at every scrape. */
+  follow(source: { status(): AllowlistStatus }): void {
+    this.source = source;
   }
 
   allowlist(snapshot: AllowlistSnapshot, status: AllowlistStatus | undefined): void {

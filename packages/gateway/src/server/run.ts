@@ -17,7 +17,7 @@ import { FileListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
-import type { AllowlistEvent, AllowlistWatcher } from './allowlist.js';
+import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
 import { createLogger } from './log.js';
 import { Metrics, register } from './metrics.js';
@@ -47,6 +47,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Metrics, logger: Logger): void {
+  metrics.follow(watcher);
   metrics.allowlist(watcher.current, watcher.status());
   watcher.on((event: AllowlistEvent) => {
     const status = watcher.status();
@@ -83,6 +84,7 @@ function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Me
         return;
       case 'missing':
       case 'unreadable':
+      case 'unreachable':
         metrics.reloadFailures.labels(event.type).inc();
         logger.error({ event: `allowlist-${event.type}`, version: watcher.current.version }, event.message);
         return;
@@ -99,7 +101,7 @@ export function localAdminBackend(
   denied: DeniedTable,
 ): AdminBackend {
   return {
-    ready: async () => ({ ready: true, detail: { version: watcher.current.version } }),
+    ready: async () => readiness(watcher),
     reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
     allowlist: async () => allowlistView(watcher),
     denied: async (limit) => ({
@@ -114,6 +116,21 @@ export function localAdminBackend(
       config.policy,
     ),
     snapshot: () => watcher.current,
+  };
+}
+
+/** `/ready`: a node is ready once its allowlist source has a version in force. */
+function readiness(watcher: AllowlistWatcher): { ready: boolean; detail: object } {
+  const status = watcher.status();
+  return {
+    ready: sourceReady(watcher),
+    detail: {
+      version: watcher.current.version,
+      ...(status.staleSince === undefined ? {} : { staleSince: new Date(status.staleSince).toISOString() }),
+      ...(sourceReady(watcher)
+        ? {}
+        : { reason: status.lastReadError?.message ?? 'no version of the allowlist yet' }),
+    },
   };
 }
 
@@ -230,7 +247,7 @@ export async function runWorker(
           reply(viewDenied(denied.list(m.limit ?? 100)));
           return;
         case 'ready':
-          reply({ version: watcher.current.version });
+          reply(readiness(watcher));
           return;
       }
     };
@@ -290,8 +307,11 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
 
   const backend: AdminBackend = {
     ready: async () => {
-      const ready = listening.size === config.workers;
-      return { ready, detail: { workers: config.workers, listening: listening.size } };
+      // Ready when every worker listens and has a version of the allowlist in force.
+      const answers = (await Promise.all(workers().map((w) => ask(w, 'ready')))) as { ready?: boolean }[];
+      const sourced = answers.filter((a) => a.ready === true).length;
+      const ready = listening.size === config.workers && sourced === config.workers;
+      return { ready, detail: { workers: config.workers, listening: listening.size, ready: sourced } };
     },
     reload: async () => ({ workers: await Promise.all(workers().map((w) => ask(w, 'reload'))) }),
     // Every worker reads the same file; the first one's view stands for all (versions count per worker).

@@ -18,6 +18,9 @@ export function allowlistView(watcher: AllowlistWatcher): object {
   const snap = s.snapshot;
   return {
     path: s.path,
+    source: s.kind ?? 'file',
+    ready: s.ready !== false,
+    staleSince: s.staleSince === undefined ? null : new Date(s.staleSince).toISOString(),
     version: snap.version,
     hash: snap.hash,
     loadedAt: new Date(snap.loadedAt).toISOString(),
@@ -43,6 +46,7 @@ export function reloadView(event: AllowlistEvent, watcher: AllowlistWatcher): ob
     case 'rejected':
       return { ...base, errors: event.errors.map(issueView) };
     case 'missing':
+    case 'unreachable':
       return { ...base, error: event.message };
     case 'unreadable':
       return { ...base, error: event.message, code: event.code };

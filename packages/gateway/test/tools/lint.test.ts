@@ -80,6 +80,13 @@ const NOT_FROM_A_FILE: readonly IssueCode[] = [
   'CG_EXPOSE_HEADER_DUPLICATE',
   'CG_MAX_AGE_RANGE',
   'CG_PREFLIGHT_STATUS',
+  // Codes of sources and writes, not of a file's content: packages/gateway/test/redis-fleet.test.ts,
+  // packages/redis/test and packages/corsgate/test/allowlist/store.test.ts prove them.
+  'CG_ALLOWLIST_SOURCE_INVALID',
+  'CG_ALLOWLIST_UNREACHABLE',
+  'CG_ALLOWLIST_CONFLICT',
+  'CG_ALLOWLIST_HASH_MISMATCH',
+  'CG_ALLOWLIST_CLOSED',
 ];
 // Tested below with their own files (missing, a directory, bad bytes).
 const FILE_LEVEL: readonly IssueCode[] = [

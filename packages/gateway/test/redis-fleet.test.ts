@@ -1,0 +1,310 @@
+/**
+ * A fleet on one Redis (docs/sources.md), black-box: three real `corsgate serve` processes follow
+ * a list kept in a real `redis-server` started here on a free port; the list is written with the
+ * real `corsgate allowlist` command.
+ */
+import { createClient } from '@redis/client';
+import { allowlistHash } from 'corsgate/allowlist';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../redis/test/_redis-server.js';
+import {
+  type Gateway,
+  runCorsgate,
+  startGateway,
+  startUpstream,
+  type TempDir,
+  tempDir,
+  type Upstream,
+  waitFor,
+} from './helpers.js';
+
+const A = 'https://a.example.com';
+const B = 'https://b.example.com';
+const C = 'https://c.example.com';
+
+let upstream: Upstream;
+let tmp: TempDir;
+let redis: RedisServer;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  tmp = tempDir();
+});
+afterAll(async () => {
+  await upstream?.close();
+  tmp?.remove();
+});
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.stop('SIGKILL')));
+  await redis?.stop();
+});
+
+/** A YAML config over the Redis source, with a fast poll so tests do not wait 5 s for it. */
+function config(name: string, extra = ''): string {
+  return tmp.file(
+    name,
+    `upstream: ${upstream.url}\nallowlist: ${redis.url}\nallowlistRedis:\n  pollIntervalMs: 200\n  commandTimeoutMs: 500\n  startTimeoutMs: 800\n${extra}`,
+  );
+}
+
+async function startNodes(n: number, args: string[] = []): Promise<Gateway[]> {
+  const file = config('fleet.yaml');
+  const started = await Promise.all(
+    Array.from({ length: n }, () => startGateway(['--config', file, ...args])),
+  );
+  gateways.push(...started);
+  return started;
+}
+
+async function allowOrigin(gw: Gateway, origin: string): Promise<string | null> {
+  const res = await fetch(`${gw.url}/json`, { headers: { Origin: origin } });
+  await res.arrayBuffer();
+  return res.headers.get('access-control-allow-origin');
+}
+
+async function admin(gw: Gateway, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${gw.adminUrl}${path}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function push(
+  text: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const file = tmp.file(`push-${Date.now()}-${Math.random()}.list`, text);
+  return runCorsgate(['allowlist', 'push', file, '--to', redis.url, ...extra]);
+}
+
+describe('three gateway processes on one Redis', () => {
+  it('enforces a push on all three, lets a stale compare-and-set lose, and applies an invalid version nowhere while reporting it everywhere', async () => {
+    redis = await startRedis();
+    expect((await push(`# partners\n${A}\n`)).stdout).toMatch(/version 1 written/);
+    const nodes = await startNodes(3);
+    for (const gw of nodes) expect(await allowOrigin(gw, A)).toBe(A);
+    for (const gw of nodes) expect(await allowOrigin(gw, B)).toBe(null);
+
+    const pushed = await push(`# partners\n${A}\n${B}\n`);
+    expect(pushed.code).toBe(0);
+    expect(pushed.stdout).toMatch(/version 2 written/);
+    for (const gw of nodes)
+      await waitFor(async () => (await allowOrigin(gw, B)) === B, 3000, 'B on every node');
+
+    // A writer still holding version 1 loses: refused, nothing changes anywhere.
+    const stale = await runCorsgate(['allowlist', 'add', C, '--to', redis.url, '--expect-version', '1']);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('CG_ALLOWLIST_CONFLICT');
+    expect(stale.stderr).toContain('version 2, not 1');
+    const fresh = await runCorsgate(['allowlist', 'add', C, '--to', redis.url, '--expect-version', '2']);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toMatch(/version 3 written .*added https:\/\/c\.example\.com/);
+    for (const gw of nodes)
+      await waitFor(async () => (await allowOrigin(gw, C)) === C, 3000, 'C on every node');
+
+    // The command refuses a list with an error, with lint's lines, and writes nothing.
+    const refused = await push(`${A}\nhttps://*\n`);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(
+      /\.list:2:1: error CG_ORIGIN_UNSUPPORTED_PATTERN "https:\/\/\*" uses \* inside a host/,
+    );
+    expect(refused.stderr).toContain('nothing written');
+
+    // A foreign writer stores a version with an error (by hand, with a correct hash): no node applies it, each reports it.
+    const bad = `${A}\nnot an origin\n`;
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    await client.sendCommand([
+      'HSET',
+      'corsgate:allowlist',
+      'text',
+      bad,
+      'version',
+      '4',
+      'hash',
+      allowlistHash(bad),
+    ]);
+    await client.sendCommand(['PUBLISH', 'corsgate:allowlist:changed', '4']);
+    for (const gw of nodes)
+      await waitFor(
+        async () => ((await admin(gw, '/allowlist')).body['lastError'] as object | null) !== null,
+        3000,
+        'the error on every node',
+      );
+    for (const gw of nodes) {
+      const { body } = await admin(gw, '/allowlist');
+      expect(body['version']).toBe(3);
+      expect(body['source']).toBe('redis');
+      const issues = (body['lastError'] as { issues: { line: number; column: number; code: string }[] })
+        .issues;
+      expect(issues[0]).toMatchObject({ line: 2, column: 1, code: 'CG_ORIGIN_UNSUPPORTED_PATTERN' });
+      expect(await allowOrigin(gw, C)).toBe(C);
+    }
+    // And one whose hash does not match its text is refused too, with its own code.
+    await client.sendCommand([
+      'HSET',
+      'corsgate:allowlist',
+      'text',
+      `${A}\n`,
+      'version',
+      '5',
+      'hash',
+      'f'.repeat(64),
+    ]);
+    await client.sendCommand(['PUBLISH', 'corsgate:allowlist:changed', '5']);
+    for (const gw of nodes)
+      await waitFor(
+        async () =>
+          JSON.stringify((await admin(gw, '/allowlist')).body['lastError']).includes(
+            'CG_ALLOWLIST_HASH_MISMATCH',
+          ),
+        3000,
+        'the hash mismatch on every node',
+      );
+    for (const gw of nodes) expect(await allowOrigin(gw, B)).toBe(B);
+    client.destroy();
+
+    // `pull` prints exactly what is stored.
+    const pulled = await runCorsgate(['allowlist', 'pull', '--from', redis.url]);
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toBe(`${A}\n`);
+  });
+});
+
+/**
+ * A bounded load loop against every node: each response must be 200 with exactly the header the
+ * last good version gives (A and B allowed, C refused).
+ */
+async function loadUntil(
+  nodes: Gateway[],
+  stop: () => boolean,
+): Promise<{ requests: number; wrong: string[] }> {
+  const wrong: string[] = [];
+  let requests = 0;
+  const deadline = Date.now() + 20_000;
+  const worker = async (gw: Gateway): Promise<void> => {
+    while (!stop() && Date.now() < deadline && requests < 20_000) {
+      for (const [origin, expected] of [
+        [A, A],
+        [B, B],
+        [C, null],
+      ] as const) {
+        requests++;
+        try {
+          const res = await fetch(`${gw.url}/json`, { headers: { Origin: origin } });
+          await res.arrayBuffer();
+          const got = res.headers.get('access-control-allow-origin');
+          if (res.status !== 200 || got !== expected) wrong.push(`${origin}: ${res.status} ${got}`);
+        } catch (error) {
+          wrong.push(`${origin}: ${(error as Error).message}`);
+        }
+      }
+    }
+  };
+  await Promise.all(nodes.flatMap((gw) => [worker(gw), worker(gw)]));
+  return { requests, wrong };
+}
+
+describe('Redis going away under load', () => {
+  it('keeps every decision of the last good version while Redis is killed, and resyncs to what was pushed once it is back', async () => {
+    redis = await startRedis();
+    await push(`${A}\n${B}\n`);
+    const nodes = await startNodes(3);
+    let stopLoad = false;
+    const load = loadUntil(nodes, () => stopLoad);
+    await new Promise((r) => setTimeout(r, 500));
+    await redis.kill();
+    for (const gw of nodes)
+      await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] !== null, 5000, 'stale');
+    for (const gw of nodes) {
+      expect((await admin(gw, '/ready')).status).toBe(200);
+      const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^corsgate_allowlist_stale_since_seconds [1-9]\d*(\.\d+)?$/m);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    stopLoad = true;
+    const { requests, wrong } = await load;
+    expect(wrong).toEqual([]);
+    expect(requests).toBeGreaterThan(100);
+
+    await redis.restart();
+    const pushed = await push(`${A}\n${B}\n${C}\n`);
+    expect(pushed.stdout).toMatch(/version 2 written/);
+    for (const gw of nodes) {
+      await waitFor(
+        async () => (await allowOrigin(gw, C)) === C,
+        8000,
+        'the version pushed while reconnecting',
+      );
+      await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] === null, 3000, 'fresh');
+    }
+  });
+
+  it('keeps every decision while Redis is paused (SIGSTOP) for 5 s, and applies the push made during the pause once it resumes', async () => {
+    redis = await startRedis();
+    await push(`${A}\n${B}\n`);
+    const nodes = await startNodes(3);
+    let stopLoad = false;
+    const load = loadUntil(nodes, () => stopLoad);
+    await new Promise((r) => setTimeout(r, 300));
+    redis.pause();
+    const during = push(`${A}\n${B}\n${C}\n`);
+    for (const gw of nodes)
+      await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] !== null, 4000, 'stale');
+    await new Promise((r) => setTimeout(r, 5000 - 300));
+    stopLoad = true;
+    const { wrong } = await load;
+    expect(wrong).toEqual([]);
+    for (const gw of nodes) expect((await admin(gw, '/ready')).status).toBe(200);
+    redis.resume();
+    const pushed = await during;
+    expect(pushed.code, pushed.stderr).toBe(0);
+    for (const gw of nodes) {
+      await waitFor(async () => (await allowOrigin(gw, C)) === C, 5000, 'the push made during the pause');
+      await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] === null, 3000, 'fresh');
+    }
+  });
+});
+
+describe('starting while Redis is down', () => {
+  it('serves the cached version with a cache file, and is not ready without one until Redis is back', async () => {
+    redis = await startRedis();
+    await push(`${A}\n`);
+    const cache = `${tmp.dir}/allowlist.cache.json`;
+    const [withCache] = await startNodes(1, ['--allowlist-cache', cache]);
+    await waitFor(async () => (await allowOrigin(withCache!, A)) === A, 3000, 'first version');
+    await waitFor(
+      async () => {
+        try {
+          return JSON.parse(await (await import('node:fs/promises')).readFile(cache, 'utf8')).version === 1;
+        } catch {
+          return false;
+        }
+      },
+      3000,
+      'the cache file',
+    );
+    await withCache!.stop();
+    gateways.length = 0;
+    await redis.kill();
+
+    const [cached, bare] = [...(await startNodes(1, ['--allowlist-cache', cache])), ...(await startNodes(1))];
+    expect(await allowOrigin(cached!, A)).toBe(A);
+    const cachedReady = await admin(cached!, '/ready');
+    expect(cachedReady.status).toBe(200);
+    expect((await admin(cached!, '/allowlist')).body).toMatchObject({ version: 1, ready: true });
+    expect((await admin(cached!, '/allowlist')).body['staleSince']).not.toBe(null);
+
+    const bareReady = await admin(bare!, '/ready');
+    expect(bareReady.status).toBe(503);
+    expect(bareReady.body['ready']).toBe(false);
+    expect(await allowOrigin(bare!, A)).toBe(null);
+
+    await redis.restart();
+    await waitFor(
+      async () => (await admin(bare!, '/ready')).status === 200,
+      8000,
+      'ready once Redis is back',
+    );
+    expect(await allowOrigin(bare!, A)).toBe(A);
+  });
+});
