@@ -7,10 +7,10 @@
  * new text, never lose either change.
  */
 import { createClient } from '@redis/client';
+import type { CorsConfigWithoutOrigins } from 'corsgate';
 import {
   type AllowlistEdit,
   AllowlistError,
-  type AllowlistPolicyOptions,
   allowlistHash,
   editAllowlistText,
   parseAllowlist,
@@ -20,7 +20,7 @@ import { parseRedisSource, type RedisTarget } from './url.js';
 
 export interface RedisWriteOptions {
   /** The rest of the policy the list is linted with (`credentials` refuses `*`, `http://`…). */
-  readonly config?: AllowlistPolicyOptions;
+  readonly config?: CorsConfigWithoutOrigins;
   /** Compare-and-set: write only if this is still the version stored (0: only if none is). */
   readonly expectVersion?: number;
   /** Give up when Redis has not answered after this long. Default 5000 ms. */
@@ -78,7 +78,7 @@ function unreachable(target: RedisTarget, error: Error): AllowlistError {
   );
 }
 
-function lint(text: string, target: RedisTarget, config: AllowlistPolicyOptions | undefined): void {
+function lint(text: string, target: RedisTarget, config: CorsConfigWithoutOrigins | undefined): void {
   const parsed = parseAllowlist(text, config);
   if (parsed.errors.length === 0) return;
   const first = parsed.errors[0]!;

@@ -7,8 +7,9 @@
  * (`createAllowlistStore`) are built on it; an application can build its own the same way.
  */
 import { createHash } from 'node:crypto';
+import type { CorsConfigWithoutOrigins } from '../engine/policy.js';
 import { createPolicy } from '../engine/policy.js';
-import { type AllowlistPolicyOptions, type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
+import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import type {
   AllowlistEvent,
   AllowlistIssue,
@@ -30,7 +31,7 @@ export interface AllowlistVersion {
 
 export interface AllowlistSourceOptions {
   /** The rest of the policy; `origins` come from the source. */
-  readonly config?: AllowlistPolicyOptions;
+  readonly config?: CorsConfigWithoutOrigins;
   /** Slice budget of the parse and compile (`parseAllowlistAsync`). Default 4 ms. */
   readonly sliceBudgetMs?: number;
 }
@@ -46,7 +47,7 @@ export function allowlistHash(text: string | Uint8Array): string {
  * (fetch the version now) and `stop` (release connections).
  */
 export abstract class AllowlistSourceBase implements AllowlistWatcher {
-  protected readonly config: AllowlistPolicyOptions;
+  protected readonly config: CorsConfigWithoutOrigins;
   private readonly sliceBudgetMs: number | undefined;
   private snapshot: AllowlistSnapshot;
   private applied = false;
