@@ -50,10 +50,13 @@ function config(name: string, extra = ''): string {
 
 async function startNodes(n: number, args: string[] = []): Promise<Gateway[]> {
   const file = config('fleet.yaml');
-  const started = await Promise.all(
-    Array.from({ length: n }, () => startGateway(['--config', file, ...args])),
-  );
-  gateways.push(...started);
+  const started: Gateway[] = [];
+  // One after the other: each picks its admin port just before it binds it.
+  for (let i = 0; i < n; i++) {
+    const gw = await startGateway(['--config', file, ...args]);
+    gateways.push(gw);
+    started.push(gw);
+  }
   return started;
 }
 
