@@ -1,7 +1,2 @@
-export type {
-  AllowlistOptions,
-  CompiledPolicyOptions,
-  CorsOptions,
-  MiddlewareOptions,
-} from '../_shared.js';
+export type { CompiledPolicyOptions, CorsOptions, MiddlewareOptions } from '../_shared.js';
 export { cors, type ExpressCorsMiddleware } from './express.js';
