@@ -149,22 +149,7 @@ class Scan {
     const plain = await this.prober.get([]);
     if ('error' in plain) return plain.error;
     const allowed = await this.trustedAnswers();
-    const probes = originProbes(this.url, this.trusted);
-    const bases = this.trusted.length > 0 ? this.trusted.map((t) => t.host) : [this.url.hostname];
-    for (const host of bases.filter((h) => IP_HOST.test(h)))
-      this.notes.push(
-        `no look-alikes of ${host} were sent: an IP address has none a browser would send${this.trusted.length === 0 ? ' (give the origins that should be trusted with --origin)' : ''}`,
-      );
-    const answers: { probe: OriginProbe; answer: Reply }[] = [];
-    for (const probe of probes) {
-      const answer = await this.prober.get([['Origin', probe.origin]]);
-      if ('error' in answer) {
-        this.notes.push(`the probe with Origin ${probe.origin} got no answer (${answer.error})`);
-        continue;
-      }
-      answers.push({ probe, answer });
-      this.judgeOrigin(probe, answer);
-    }
+    const answers = await this.originAnswers();
     for (const a of [plain, ...allowed.map((x) => x.answer), ...answers.map((x) => x.answer)])
       this.judgeWildcard(a);
     this.judgePrivateNetwork([
@@ -192,6 +177,26 @@ class Scan {
     await this.preflights(first.origin);
     await this.errorResponse(first.origin);
     return undefined;
+  }
+
+  /** Sends every origin probe and judges each answer on its own. */
+  private async originAnswers(): Promise<{ probe: OriginProbe; answer: Reply }[]> {
+    const bases = this.trusted.length > 0 ? this.trusted.map((t) => t.host) : [this.url.hostname];
+    for (const host of bases.filter((h) => IP_HOST.test(h)))
+      this.notes.push(
+        `no look-alikes of ${host} were sent: an IP address has none a browser would send${this.trusted.length === 0 ? ' (give the origins that should be trusted with --origin)' : ''}`,
+      );
+    const answers: { probe: OriginProbe; answer: Reply }[] = [];
+    for (const probe of originProbes(this.url, this.trusted)) {
+      const answer = await this.prober.get([['Origin', probe.origin]]);
+      if ('error' in answer) {
+        this.notes.push(`the probe with Origin ${probe.origin} got no answer (${answer.error})`);
+        continue;
+      }
+      answers.push({ probe, answer });
+      this.judgeOrigin(probe, answer);
+    }
+    return answers;
   }
 
   /**
