@@ -212,13 +212,17 @@ export function tempDir(): TempDir {
 /** Starts `corsgate serve` with the given arguments and waits until it listens. */
 export async function startGateway(
   args: string[],
-  options: { cwd?: string; admin?: boolean } = {},
+  options: { cwd?: string; admin?: boolean; env?: Record<string, string> } = {},
 ): Promise<Gateway> {
   const adminPort = options.admin === false ? 0 : await freePort();
   const proc = spawn(
     process.execPath,
     [BIN, 'serve', '--port', '0', '--admin-port', String(adminPort), ...args],
-    { cwd: options.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: options.cwd ?? process.cwd(),
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
@@ -281,9 +285,14 @@ export async function startGateway(
 export function runCorsgate(
   args: string[],
   cwd = process.cwd(),
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

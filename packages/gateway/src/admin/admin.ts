@@ -55,8 +55,12 @@ export const UNAUTHORIZED = {
   code: 'CG_GATEWAY_ADMIN_UNAUTHORIZED',
 };
 
-/** Reachable without a token even off loopback: liveness says nothing but "ok". */
-const OPEN_PATHS = new Set(['/health', '/console/sign-in', '/console.css']);
+/**
+ * Reachable without a token even off loopback: liveness says nothing but "ok", readiness only
+ * whether the list is loaded (and its version number). A kubelet or load balancer probe carries no
+ * token (docs/deploy.md "Health probes").
+ */
+const OPEN_PATHS = new Set(['/health', '/ready', '/console/sign-in', '/console.css']);
 
 export function createAdminServer(backend: AdminBackend, auth: AdminAuth): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -3,6 +3,7 @@
  * Each command module loads lazily so `--help` is instant; `main` never exits the process (only
  * bin.ts does), so tests drive it directly.
  */
+import { readFileSync } from 'node:fs';
 import { EXIT } from './exit-codes.js';
 import { type CliIo, type Command, processIo } from './io.js';
 
@@ -45,7 +46,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: corsgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "corsgate <command> --help" for a command's options.\n`;
+  return `Usage: corsgate <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "corsgate <command> --help" for a command's options; "corsgate --version" for the version.\n`;
+}
+
+/** `corsgate 0.1.0`: the version of the installed @corsgate/gateway package. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return `corsgate ${pkg.version}\n`;
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -53,6 +62,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage());
     return name === undefined ? EXIT.INVALID : EXIT.OK;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(version());
+    return EXIT.OK;
   }
   const command = COMMANDS[name];
   if (command === undefined) {

@@ -8,6 +8,7 @@ import { formatAllowlistIssue } from 'corsgate/allowlist';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
+import { layerEnvironment, type OptionShape, type OptionValue, relocate } from '../config/env.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatProblem, type GatewayConfig } from '../config/types.js';
 import { AllowlistStartError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
@@ -18,7 +19,9 @@ export const SERVE_HELP = `Usage: corsgate serve --upstream URL [options]
 A CORS gateway in front of an API: answers preflights, re-checks every request against the
 allowlist in force, blocks refused origins' state-changing requests, forwards the rest.
 
-Options (flags override --config):
+Options (a flag overrides its environment variable, which overrides --config). Every flag has a
+variable: CORSGATE_ + the name in upper snake case (--admin-port → CORSGATE_ADMIN_PORT; booleans
+take true/false, 1/0). See docs/deploy.md.
   --upstream URL            the API to forward to (required), e.g. http://127.0.0.1:3000
   --allowlist SOURCE        allowed origins: a FILE, one a line (default ./allowed_origins.list),
                             or redis://[user:password@]host:port[/db][?key=NAME] (rediss:// for
@@ -44,6 +47,7 @@ Options (flags override --config):
   --tls-key FILE            ... and this key (PEM)
   --upstream-timeout MS     upstream connect/headers/body timeout (default 30000) → 504
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace, silent
+  --access-log              one JSON line a request on stdout (off by default)
 `;
 
 function printProblems(io: CliIo, problems: readonly ConfigProblem[]): void {
@@ -84,70 +88,72 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
   return watcher;
 }
 
-export const serve: Command = async (argv, io) => {
-  const parsed = parseCommandArgs(
-    'serve',
-    argv,
-    {
-      upstream: { type: 'string' },
-      allowlist: { type: 'string' },
-      'allowlist-cache': { type: 'string' },
-      config: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'admin-host': { type: 'string' },
-      'admin-port': { type: 'string' },
-      'admin-token-file': { type: 'string' },
-      'audit-file': { type: 'string' },
-      credentials: { type: 'boolean' },
-      methods: { type: 'string' },
-      'request-headers': { type: 'string' },
-      'expose-headers': { type: 'string' },
-      'max-age': { type: 'string' },
-      'preflight-status': { type: 'string' },
-      workers: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'upstream-timeout': { type: 'string' },
-      'log-level': { type: 'string' },
-    },
-    SERVE_HELP,
-    io,
-    false,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const values: Record<string, string | boolean | undefined> = parsed.values;
-  const str = (k: string): string | undefined => values[k] as string | undefined;
-  const flags: FlagValues = {};
-  const map: [keyof FlagValues, string][] = [
-    ['upstream', 'upstream'],
-    ['allowlist', 'allowlist'],
-    ['allowlistCache', 'allowlist-cache'],
-    ['config', 'config'],
-    ['host', 'host'],
-    ['port', 'port'],
-    ['adminHost', 'admin-host'],
-    ['adminPort', 'admin-port'],
-    ['adminTokenFile', 'admin-token-file'],
-    ['auditFile', 'audit-file'],
-    ['methods', 'methods'],
-    ['requestHeaders', 'request-headers'],
-    ['exposeHeaders', 'expose-headers'],
-    ['maxAge', 'max-age'],
-    ['preflightStatus', 'preflight-status'],
-    ['workers', 'workers'],
-    ['tlsCert', 'tls-cert'],
-    ['tlsKey', 'tls-key'],
-    ['upstreamTimeout', 'upstream-timeout'],
-    ['logLevel', 'log-level'],
-  ];
-  for (const [key, flag] of map) {
-    const v = str(flag);
-    if (v !== undefined) (flags as Record<string, string>)[key] = v;
-  }
-  if (values['credentials'] === true) flags.credentials = true;
+/** Every `serve` option; each also reads `CORSGATE_<NAME>` from the environment (config/env.ts). */
+export const SERVE_OPTIONS = {
+  upstream: { type: 'string' },
+  allowlist: { type: 'string' },
+  'allowlist-cache': { type: 'string' },
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'admin-host': { type: 'string' },
+  'admin-port': { type: 'string' },
+  'admin-token-file': { type: 'string' },
+  'audit-file': { type: 'string' },
+  credentials: { type: 'boolean' },
+  methods: { type: 'string' },
+  'request-headers': { type: 'string' },
+  'expose-headers': { type: 'string' },
+  'max-age': { type: 'string' },
+  'preflight-status': { type: 'string' },
+  workers: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'upstream-timeout': { type: 'string' },
+  'log-level': { type: 'string' },
+  'access-log': { type: 'boolean' },
+} as const satisfies Record<string, OptionShape>;
 
-  const { config, problems } = loadConfig(flags, io.cwd);
+/** Option name → the FlagValues key the config loader takes. */
+const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
+  upstream: 'upstream',
+  allowlist: 'allowlist',
+  'allowlist-cache': 'allowlistCache',
+  config: 'config',
+  host: 'host',
+  port: 'port',
+  'admin-host': 'adminHost',
+  'admin-port': 'adminPort',
+  'admin-token-file': 'adminTokenFile',
+  'audit-file': 'auditFile',
+  credentials: 'credentials',
+  methods: 'methods',
+  'request-headers': 'requestHeaders',
+  'expose-headers': 'exposeHeaders',
+  'max-age': 'maxAge',
+  'preflight-status': 'preflightStatus',
+  workers: 'workers',
+  'tls-cert': 'tlsCert',
+  'tls-key': 'tlsKey',
+  'upstream-timeout': 'upstreamTimeout',
+  'log-level': 'logLevel',
+  'access-log': 'accessLog',
+};
+
+export const serve: Command = async (argv, io) => {
+  const parsed = parseCommandArgs('serve', argv, SERVE_OPTIONS, SERVE_HELP, io, false);
+  if (typeof parsed === 'number') return parsed;
+  const { help: _help, ...given } = parsed.values as Record<string, OptionValue>;
+  const layered = layerEnvironment(SERVE_OPTIONS, given, io.env);
+  const flags: FlagValues = {};
+  for (const [option, key] of Object.entries(FLAG_KEYS)) {
+    const value = layered.values[option];
+    if (value !== undefined) (flags as Record<string, OptionValue>)[key] = value;
+  }
+
+  const loaded = loadConfig(flags, io.cwd);
+  const config = layered.problems.some((p) => p.severity === 'error') ? undefined : loaded.config;
+  const problems = [...layered.problems, ...relocate(loaded.problems, layered.sources)];
   printProblems(io, problems);
   if (config === undefined) {
     io.stderr.write(

@@ -49,6 +49,14 @@ export const GATEWAY_CODES = {
     summary: 'an admin write or view this process cannot serve (501)',
   },
   CG_GATEWAY_ADMIN_NOT_FOUND: { severity: 'error', summary: 'no admin endpoint at this path (404)' },
+  CG_GATEWAY_ENV: {
+    severity: 'error',
+    summary: 'a CORSGATE_* variable for a boolean flag that is not true/false, 1/0, yes/no or on/off',
+  },
+  CG_GATEWAY_ENV_UNKNOWN: {
+    severity: 'warning',
+    summary: 'a CORSGATE_* variable that names no serve option (a misspelling would do nothing)',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type GatewayCode = keyof typeof GATEWAY_CODES;

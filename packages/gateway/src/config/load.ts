@@ -36,6 +36,7 @@ export interface FlagValues {
   config?: string;
   adminTokenFile?: string;
   auditFile?: string;
+  accessLog?: boolean;
 }
 
 export const DEFAULTS = {
@@ -447,6 +448,7 @@ export function loadConfig(
       logLevel,
       upstreamTimeoutMs,
       shutdownTimeoutMs: file.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+      accessLog: flags.accessLog ?? file.accessLog ?? false,
       policy,
       routes,
     },

@@ -57,6 +57,8 @@ export const fileSchema = z.strictObject({
     .optional(),
   admin: z.strictObject({ host: z.string().optional(), port: port.optional() }).optional(),
   workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).optional(),
+  /** One JSON line a request on stdout (docs/deploy.md "Access log"). */
+  accessLog: z.boolean().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   upstreamTimeoutMs: z.number().int().min(1).optional(),
   shutdownTimeoutMs: z.number().int().min(0).optional(),

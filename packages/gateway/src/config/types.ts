@@ -42,6 +42,8 @@ export interface GatewayConfig {
   readonly logLevel: string;
   readonly upstreamTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** One pino line a request (method, path, status, origin, decision, upstream time). */
+  readonly accessLog: boolean;
   readonly policy: CorsConfigWithoutOrigins;
   readonly routes: readonly RouteConfig[];
   /** Named admin tokens (docs/console.md "Authentication"); empty: no writes, loopback reads only. */

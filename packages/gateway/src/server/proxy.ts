@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../config/types.js';
+import type { AccessLog } from './access-log.js';
 import type { AllowlistWatcher } from './allowlist.js';
 import type { DeniedTable } from './denied.js';
 import { connectionTokens, isHopByHop } from './headers.js';
@@ -62,6 +63,8 @@ export interface ProxyDeps {
   readonly metrics: Metrics;
   readonly denied: DeniedTable;
   readonly logger: Logger;
+  /** Present with --access-log: one line a request. */
+  readonly access?: AccessLog | undefined;
 }
 
 export class GatewayProxy {
@@ -114,6 +117,7 @@ export class GatewayProxy {
     const decision = policy.evaluate(nodeFacts(req));
     const { metrics } = this.deps;
     metrics.countRequest(decision.kind, decision.allowed);
+    this.deps.access?.decided(req, res, path, decision);
     if (this.draining) res.setHeader('Connection', 'close');
 
     if (decision.kind === 'preflight') {
@@ -235,7 +239,8 @@ export class GatewayProxy {
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
     const started = performance.now();
-    const { metrics } = this.deps;
+    const { metrics, access } = this.deps;
+    access?.forwarded(res);
     let controller: Dispatcher.DispatchController | undefined;
     let finished = false;
     let clientGone = false;
@@ -261,7 +266,9 @@ export class GatewayProxy {
         if (clientGone) c.abort(new Error('client aborted'));
       },
       onResponseStart: (_c, statusCode, upstreamHeaders) => {
-        metrics.upstreamLatency.observe((performance.now() - started) / 1000);
+        const upstreamMs = performance.now() - started;
+        metrics.upstreamLatency.observe(upstreamMs / 1000);
+        access?.upstreamAnswered(res, upstreamMs);
         if (statusCode < 200) return; // 1xx informational: not relayed.
         const out: string[] = [];
         const listedUp = connectionTokens(upstreamHeaders['connection'] as string | string[] | undefined);

@@ -17,6 +17,7 @@ import { FileListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
+import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
 import { createLogger } from './log.js';
@@ -153,7 +154,8 @@ export async function runWorker(
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const denied = new DeniedTable(1000);
-  const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger });
+  const access = config.accessLog ? new AccessLog() : undefined;
+  const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access });
   proxy.routes.prepare(watcher.current);
   watchEvents(watcher, proxy, metrics, logger);
 

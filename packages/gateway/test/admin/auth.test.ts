@@ -120,15 +120,8 @@ describe('an admin listener off loopback', () => {
     tmp.remove();
   });
 
-  it('needs a token for every read: /allowlist, /denied, /metrics, /audit, /ready, /explain → 401', async () => {
-    for (const path of [
-      '/allowlist',
-      '/denied',
-      '/metrics',
-      '/audit',
-      '/ready',
-      '/explain?origin=https://a.b',
-    ]) {
+  it('needs a token for every read: /allowlist, /denied, /metrics, /audit, /explain → 401', async () => {
+    for (const path of ['/allowlist', '/denied', '/metrics', '/audit', '/explain?origin=https://a.b']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="corsgate-admin"');
@@ -139,6 +132,15 @@ describe('an admin listener off loopback', () => {
     const auth = { Authorization: `Bearer ${TOKEN}` };
     expect((await fetch(`${base}/allowlist`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
+  it('answers the probes /health and /ready without a token: a kubelet probe carries none', async () => {
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true });
   });
 
   it('shows the console only as a sign-in form without a session: no origin, no path', async () => {
