@@ -56,7 +56,11 @@ async function withClient<T>(
     throw unreachable(target, error as Error);
   }
   try {
-    return await withTimeout(task(client), timeoutMs, target);
+    // Each command inside the task has its own timeout (a read-modify-write may take rounds).
+    return await task(client);
+  } catch (error) {
+    if (error instanceof AllowlistError) throw error;
+    throw unreachable(target, error as Error);
   } finally {
     client.destroy();
   }
@@ -110,8 +114,9 @@ export async function pushRedisAllowlist(
   const target = parseRedisSource(source);
   lint(text, target, options.config);
   const hash = allowlistHash(text);
-  return withClient(target, options.timeoutMs ?? 5_000, async (client) => {
-    const outcome = await casWrite(client, target.key, text, hash, options.expectVersion);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return withClient(target, timeoutMs, async (client) => {
+    const outcome = await within(casWrite(client, target.key, text, hash, options.expectVersion), timeoutMs);
     if (outcome.status === 'conflict') throw conflict(target, options.expectVersion!, outcome.version);
     return { version: outcome.version, hash, written: outcome.status === 'written', added: [], removed: [] };
   });
@@ -123,11 +128,17 @@ export async function pullRedisAllowlist(
   options: { readonly timeoutMs?: number } = {},
 ): Promise<StoredVersion | undefined> {
   const target = parseRedisSource(source);
-  return withClient(target, options.timeoutMs ?? 5_000, (client) => readStored(client, target.key));
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return withClient(target, timeoutMs, (client) => readStored(client, target.key, timeoutMs));
 }
 
-/** Attempts of a read-modify-write before giving up under constant concurrent writes. */
-const EDIT_ATTEMPTS = 10;
+/**
+ * Attempts of a read-modify-write before giving up under constant concurrent writes: each round
+ * one writer wins, so N writers at once need up to N rounds; the jittered pause spreads them.
+ */
+const EDIT_ATTEMPTS = 100;
+const pause = (attempt: number): Promise<void> =>
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
 
 /**
  * Adds and/or removes entries as one new version, keeping every other line (comments, order).
@@ -141,9 +152,10 @@ export async function editRedisAllowlist(
   options: RedisWriteOptions = {},
 ): Promise<RedisWriteResult> {
   const target = parseRedisSource(source);
-  return withClient(target, options.timeoutMs ?? 5_000, async (client) => {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return withClient(target, timeoutMs, async (client) => {
     for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
-      const stored = await readStored(client, target.key);
+      const stored = await readStored(client, target.key, timeoutMs);
       const version = stored?.version ?? 0;
       if (options.expectVersion !== undefined && options.expectVersion !== version)
         throw conflict(target, options.expectVersion, version);
@@ -153,10 +165,11 @@ export async function editRedisAllowlist(
         return { version, hash: stored.hash, written: false, added, removed };
       lint(text, target, options.config);
       const hash = allowlistHash(text);
-      const outcome = await casWrite(client, target.key, text, hash, version);
+      const outcome = await within(casWrite(client, target.key, text, hash, version), timeoutMs);
       if (outcome.status !== 'conflict')
         return { version: outcome.version, hash, written: outcome.status === 'written', added, removed };
       if (options.expectVersion !== undefined) throw conflict(target, options.expectVersion, outcome.version);
+      await pause(attempt);
     }
     throw new AllowlistError(
       'CG_ALLOWLIST_CONFLICT',

@@ -13,14 +13,27 @@ export interface CompiledPolicyOptions {
 }
 
 /**
- * A watched allowlist file: the origins come from the file (hot reload), the rest of the policy
- * from the other fields. An `AllowlistWatcher` you started yourself may be given instead of a path;
- * it is then yours to close.
+ * An allowlist source (docs/sources.md): the origins come from it (hot reload), the rest of the
+ * policy from the other fields. A path is a watched file; a `redis://` or `rediss://` URL is the
+ * list a fleet shares (needs the `@corsgate/redis` package). A source you started yourself (a
+ * watcher, `openRedisAllowlist`, `createAllowlistStore`) may be given instead; it is then yours to
+ * close.
  */
 export interface AllowlistOptions extends CorsConfigWithoutOrigins {
   readonly allowlist: string | AllowlistWatcher;
   /** Passed to `watchAllowlist` (poll interval, debounce…); only with a path. */
   readonly watchOptions?: Omit<WatchAllowlistOptions, 'config'>;
+  /** Passed to `openRedisAllowlist` (cache file, poll interval, timeouts); only with a Redis URL. */
+  readonly redisOptions?: RedisSourceOptions;
+}
+
+/** The options of `openRedisAllowlist` (`@corsgate/redis`) an adapter passes through. */
+export interface RedisSourceOptions {
+  /** A local file holding the last good version, used when the process starts while Redis is down. */
+  readonly cache?: string;
+  readonly pollIntervalMs?: number;
+  readonly commandTimeoutMs?: number;
+  readonly startTimeoutMs?: number;
 }
 
 /** What the middleware does beyond adding headers. */
@@ -47,10 +60,11 @@ type Without<K extends PropertyKey> = { readonly [P in K]?: never };
  * cors({ origins: ['https://app.example.com'], credentials: true, methods: ['PUT'] })
  * cors({ policy: createPolicy(config), blockDisallowedUnsafeRequests: true })
  * cors({ allowlist: '/etc/corsgate/allowed_origins.list', credentials: true })
+ * cors({ allowlist: 'redis://10.0.0.5:6379', redisOptions: { cache: '/var/cache/corsgate.json' } })
  */
 export type CorsOptions = (
-  | (CorsConfig & Without<'policy' | 'allowlist' | 'watchOptions'>)
-  | (CompiledPolicyOptions & Without<keyof CorsConfig | 'allowlist' | 'watchOptions'>)
+  | (CorsConfig & Without<'policy' | 'allowlist' | 'watchOptions' | 'redisOptions'>)
+  | (CompiledPolicyOptions & Without<keyof CorsConfig | 'allowlist' | 'watchOptions' | 'redisOptions'>)
   | (AllowlistOptions & Without<'origins' | 'policy'>)
 ) &
   MiddlewareOptions;
@@ -102,7 +116,7 @@ export function policySource(options: CorsOptions | undefined): PolicySource {
  * module (node:fs) is loaded only here, so the fetch and hono adapters stay loadable in workers.
  */
 function watchedSource(options: AllowlistOptions, block: boolean): PolicySource {
-  const { allowlist, watchOptions, ...config } = options;
+  const { allowlist, watchOptions, redisOptions, ...config } = options;
   if ('origins' in config && (config as CorsConfig).origins !== undefined)
     throw new CorsConfigError([
       issue(
@@ -126,9 +140,13 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
     },
   };
   const started: Promise<AllowlistWatcher> =
-    typeof allowlist === 'string'
-      ? import('../allowlist/watch.js').then((m) => m.watchAllowlist(allowlist, { ...watchOptions, config }))
-      : Promise.resolve(allowlist);
+    typeof allowlist !== 'string'
+      ? Promise.resolve(allowlist)
+      : REDIS_URL.test(allowlist)
+        ? openRedis(allowlist, { ...redisOptions, config })
+        : import('../allowlist/watch.js').then((m) =>
+            m.watchAllowlist(allowlist, { ...watchOptions, config }),
+          );
   const ready = started.then((w) => {
     watcher = w;
     // One read of `current` per request: each request sees one whole snapshot (docs/allowlist.md, reload scenarios row 22).
@@ -139,6 +157,31 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
   ready.catch(() => undefined);
   (source as { ready: Promise<void> }).ready = ready;
   return source;
+}
+
+const REDIS_URL = /^rediss?:\/\//i;
+/** A variable, so that neither TypeScript nor a bundler resolves the optional package at build time. */
+const REDIS_PACKAGE = '@corsgate/redis';
+
+/**
+ * Opens a Redis source through `@corsgate/redis`, an optional peer: `corsgate` itself keeps zero
+ * runtime dependencies (docs/sources.md "Which package").
+ */
+async function openRedis(
+  url: string,
+  options: RedisSourceOptions & { config: object },
+): Promise<AllowlistWatcher> {
+  let redis: { openRedisAllowlist(url: string, options: object): Promise<AllowlistWatcher> };
+  try {
+    redis = await import(REDIS_PACKAGE);
+  } catch {
+    const { AllowlistError } = await import('../allowlist/write.js');
+    throw new AllowlistError(
+      'CG_ALLOWLIST_SOURCE_INVALID',
+      'corsgate: a Redis allowlist source needs the @corsgate/redis package (npm install @corsgate/redis)',
+    );
+  }
+  return redis.openRedisAllowlist(url, options);
 }
 
 function resolvePolicy(options: CorsConfig | CompiledPolicyOptions | AllowlistOptions): Policy {
