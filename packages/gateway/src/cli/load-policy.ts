@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { isRedisSource, parseRedisSource, pullRedisAllowlist } from '@corsgate/redis';
 import {
   type CorsConfig,
   CorsConfigError,
@@ -13,7 +14,12 @@ import {
   formatIssue,
   type Policy,
 } from 'corsgate';
-import { type AllowlistSnapshot, formatAllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
+import {
+  AllowlistError,
+  type AllowlistSnapshot,
+  formatAllowlistIssue,
+  parseAllowlist,
+} from 'corsgate/allowlist';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/types.js';
 import { RouteTable } from '../server/routes.js';
@@ -22,7 +28,22 @@ export type Loaded =
   | { ok: true; policy: Policy; warnings: string[]; route?: string }
   | { ok: false; errors: string[] };
 
+/**
+ * The bytes of an allowlist source: a file, or the version stored in Redis (docs/sources.md), so
+ * `explain` and `lint` judge exactly what the fleet would apply. A problem comes back as a line.
+ */
 async function read(path: string): Promise<Buffer | string> {
+  if (isRedisSource(path)) {
+    try {
+      const stored = await pullRedisAllowlist(path);
+      if (stored === undefined)
+        return `${path}: error CG_ALLOWLIST_MISSING: nothing was pushed to this source yet`;
+      return Buffer.from(stored.text, 'utf8');
+    } catch (e) {
+      if (!(e instanceof AllowlistError)) throw e;
+      return `${shownSource(path)}: error ${e.code}: ${e.message.replace(/^corsgate: /, '')}`;
+    }
+  }
   try {
     return await readFile(path);
   } catch (e) {
@@ -38,15 +59,15 @@ export async function loadAllowlistPolicy(
   file: string,
   options: CorsConfigWithoutOrigins,
 ): Promise<Loaded> {
-  const bytes = await read(resolve(cwd, file));
+  const bytes = await read(isRedisSource(file) ? file : resolve(cwd, file));
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
   const parsed = parseAllowlist(new Uint8Array(bytes), options);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
-    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, file)) };
+    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, shownSource(file))) };
   return {
     ok: true,
     policy: parsed.policy,
-    warnings: parsed.warnings.map((i) => formatAllowlistIssue(i, file)),
+    warnings: parsed.warnings.map((i) => formatAllowlistIssue(i, shownSource(file))),
   };
 }
 
@@ -94,8 +115,11 @@ export async function loadYamlPolicy(
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
   const parsed = parseAllowlist(new Uint8Array(bytes), config.policy);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
-    return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, config.allowlist)) };
-  warnings.push(...parsed.warnings.map((i) => formatAllowlistIssue(i, config.allowlist)));
+    return {
+      ok: false,
+      errors: parsed.errors.map((i) => formatAllowlistIssue(i, shownSource(config.allowlist))),
+    };
+  warnings.push(...parsed.warnings.map((i) => formatAllowlistIssue(i, shownSource(config.allowlist))));
   if (path === undefined) return { ok: true, policy: parsed.policy, warnings };
   const snapshot: AllowlistSnapshot = {
     policy: parsed.policy,
@@ -115,4 +139,14 @@ export async function loadYamlPolicy(
   if (errors.length > 0) return { ok: false, errors };
   if (hit === undefined) return { ok: true, policy: parsed.policy, warnings };
   return { ok: true, policy: hit.policy, warnings, route: hit.route?.path ?? path };
+}
+
+/** A Redis URL as printed: without its password. */
+export function shownSource(source: string): string {
+  if (!isRedisSource(source)) return source;
+  try {
+    return parseRedisSource(source).display;
+  } catch {
+    return source.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }

@@ -10,7 +10,6 @@ import { resolve } from 'node:path';
 import {
   editRedisAllowlist,
   isRedisSource,
-  parseRedisSource,
   pullRedisAllowlist,
   pushRedisAllowlist,
   type RedisWriteResult,
@@ -27,6 +26,7 @@ import {
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
+import { shownSource } from '../cli/load-policy.js';
 import { formatLintLine } from './lint.js';
 
 export const ALLOWLIST_HELP = `Usage: corsgate allowlist push FILE --to SOURCE [options]
@@ -136,22 +136,20 @@ function refused(io: CliIo, source: string, error: AllowlistError, json: boolean
       `${JSON.stringify({ source: name, code: error.code, message: error.message, errors: error.issues }, null, 2)}\n`,
     );
   } else if (error.issues.length > 0) {
-    for (const i of error.issues) io.stdout.write(`${formatLintLine(name, i)}\n`);
+    // An entry given as an argument has no line: `SOURCE: error CODE message`.
+    for (const i of error.issues)
+      io.stdout.write(
+        i.line === 0
+          ? `${name}: ${i.severity} ${i.code} ${i.message.replace(/^corsgate: /, '')}\n`
+          : `${formatLintLine(name, i)}\n`,
+      );
   } else {
     io.stderr.write(`${name}: error ${error.code} ${error.message.replace(/^corsgate: /, '')}\n`);
   }
   return EXIT.INVALID;
 }
 
-/** The source as printed: a Redis URL without its password. */
-function shown(source: string): string {
-  if (!isRedisSource(source)) return source;
-  try {
-    return parseRedisSource(source).display;
-  } catch {
-    return source.replace(/\/\/[^@/]*@/, '//***@');
-  }
-}
+const shown = shownSource;
 
 async function pull(io: CliIo, from: string, json: boolean): Promise<number> {
   if (isRedisSource(from)) {

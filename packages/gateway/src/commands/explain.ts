@@ -12,13 +12,14 @@ import { type Loaded, loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } fr
 import { type FlagValues, policyFromFlagsOnly } from '../config/load.js';
 import { formatProblem } from '../config/types.js';
 
-export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist FILE | --config FILE) --origin ORIGIN [options]
+export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist SOURCE | --config FILE) --origin ORIGIN [options]
 
 Asks the corsgate engine, offline, how it answers one request: the kind (preflight, actual,
 same-origin, not-cors), allowed or not, the exact response headers, and the reason code.
 
 Options:
-  --allowlist FILE   path. An allowlist file (one origin a line)
+  --allowlist SOURCE path or URL. An allowlist file (one origin a line), or a Redis source
+                     (redis://host:port[/db][?key=NAME]): the version stored there
   --config FILE      path. A gateway config (corsgate.yaml, .yaml/.yml: its policy and the
                      allowlist file it names) or a JSON file holding the engine's config object
   --path PATH        string, default none. With a YAML config: the request path, to pick the
@@ -68,7 +69,7 @@ export const explain: Command = async (argv, io) => {
   const { values } = parsed;
   const problems: string[] = [];
   if ((values.allowlist === undefined) === (values.config === undefined))
-    problems.push('give exactly one of --allowlist FILE and --config FILE');
+    problems.push('give exactly one of --allowlist SOURCE and --config FILE');
   if (values.origin === undefined) problems.push('--origin is required');
   const script = parseScriptRequest(values.origin ?? '', values.method ?? 'GET', values.header ?? []);
   if (!script.ok) problems.push(...script.problems);

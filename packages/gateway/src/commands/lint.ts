@@ -6,7 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { isRedisSource, pullRedisAllowlist, pushRedisAllowlist } from '@corsgate/redis';
 import {
+  AllowlistError,
   type AllowlistIssue,
   decodeAllowlist,
   formatAllowlist,
@@ -16,12 +18,15 @@ import {
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
+import { shownSource } from '../cli/load-policy.js';
 import { style } from '../cli/style.js';
 
-export const LINT_HELP = `Usage: corsgate lint FILE [--credentials] [--fix] [--strict] [--json]
+export const LINT_HELP = `Usage: corsgate lint FILE|SOURCE [--credentials] [--fix] [--strict] [--json]
 
 Checks an allowlist file (one origin a line, # comments) and prints every problem as
-FILE:LINE:COL: severity CODE message (suggestion).
+FILE:LINE:COL: severity CODE message (suggestion). A Redis source
+(redis://host:port[/db][?key=NAME]) is checked as the version stored there; --fix writes the
+normalised text back as one new version, only if no one changed it meanwhile.
 
 Options:
   --credentials  boolean, default false. Lint as used with credentials (refuses *, http://, …)
@@ -63,9 +68,10 @@ export const lint: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const file = positionals[0]!;
-  const path = resolve(io.cwd, file);
   const options = { credentials: values.credentials === true };
   const s = style(useColour(io));
+  if (isRedisSource(file)) return lintRedis(io, file, options, values, s);
+  const path = resolve(io.cwd, file);
 
   let bytes: Buffer;
   try {
@@ -115,6 +121,58 @@ export const lint: Command = async (argv, io) => {
   }
   return report(io, file, parsed.errors, parsed.warnings, fixed, values, s);
 };
+
+/** `lint redis://…`: the stored version, judged exactly like a file (docs/sources.md). */
+async function lintRedis(
+  io: Parameters<Command>[1],
+  source: string,
+  options: { credentials: boolean },
+  values: { fix?: boolean; strict?: boolean; json?: boolean },
+  s: ReturnType<typeof style>,
+): Promise<number> {
+  const shown = shownSource(source);
+  const fileIssue = (code: AllowlistIssue['code'], message: string): AllowlistIssue => ({
+    code,
+    severity: 'error',
+    line: 0,
+    column: 0,
+    text: '',
+    message,
+  });
+  let stored: Awaited<ReturnType<typeof pullRedisAllowlist>>;
+  try {
+    stored = await pullRedisAllowlist(source);
+  } catch (e) {
+    if (!(e instanceof AllowlistError)) throw e;
+    return report(io, shown, [fileIssue(e.code, e.message)], [], false, values, s);
+  }
+  if (stored === undefined)
+    return report(
+      io,
+      shown,
+      [fileIssue('CG_ALLOWLIST_MISSING', 'nothing was pushed to this source yet')],
+      [],
+      false,
+      values,
+      s,
+    );
+  let parsed = parseAllowlist(stored.text, options);
+  let fixed = false;
+  if (values.fix === true && parsed.errors.length === 0) {
+    const text = formatAllowlist(stored.text, { removeDuplicates: true });
+    if (text !== stored.text) {
+      try {
+        await pushRedisAllowlist(source, text, { config: options, expectVersion: stored.version });
+      } catch (e) {
+        if (!(e instanceof AllowlistError)) throw e;
+        return report(io, shown, [fileIssue(e.code, e.message)], [], false, values, s);
+      }
+      fixed = true;
+      parsed = parseAllowlist(text, options);
+    }
+  }
+  return report(io, shown, parsed.errors, parsed.warnings, fixed, values, s);
+}
 
 function report(
   io: Parameters<Command>[1],
