@@ -48,6 +48,7 @@ take true/false, 1/0). See docs/deploy.md.
   --upstream-timeout MS     upstream connect/headers/body timeout (default 30000) → 504
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace, silent
   --access-log              one JSON line a request on stdout (off by default)
+  --websocket-idle-timeout MS  close a WebSocket quiet both ways this long (1001; default 60000, 0 never)
 `;
 
 function printProblems(io: CliIo, problems: readonly ConfigProblem[]): void {
@@ -112,6 +113,7 @@ export const SERVE_OPTIONS = {
   'upstream-timeout': { type: 'string' },
   'log-level': { type: 'string' },
   'access-log': { type: 'boolean' },
+  'websocket-idle-timeout': { type: 'string' },
 } as const satisfies Record<string, OptionShape>;
 
 /** Option name → the FlagValues key the config loader takes. */
@@ -138,6 +140,7 @@ const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   'upstream-timeout': 'upstreamTimeout',
   'log-level': 'logLevel',
   'access-log': 'accessLog',
+  'websocket-idle-timeout': 'websocketIdleTimeout',
 };
 
 export const serve: Command = async (argv, io) => {

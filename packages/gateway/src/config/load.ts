@@ -37,6 +37,7 @@ export interface FlagValues {
   adminTokenFile?: string;
   auditFile?: string;
   accessLog?: boolean;
+  websocketIdleTimeout?: string;
 }
 
 export const DEFAULTS = {
@@ -47,6 +48,7 @@ export const DEFAULTS = {
   adminPort: 9901,
   logLevel: 'info',
   upstreamTimeoutMs: 30_000,
+  websocketIdleTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,
 } as const;
 
@@ -422,6 +424,10 @@ export function loadConfig(
       message: `the admin listener on ${adminHost} is reachable from other machines; give --admin-token-file FILE (or CORSGATE_ADMIN_TOKENS) so every admin request needs a token, or bind it to 127.0.0.1`,
     });
 
+  const websocketIdleTimeoutMs =
+    intFlag('--websocket-idle-timeout', flags.websocketIdleTimeout, 0, 86_400_000) ??
+    file.websocketIdleTimeoutMs ??
+    DEFAULTS.websocketIdleTimeoutMs;
   if (problems.some((p) => p.severity === 'error')) return { problems };
   return {
     problems,
@@ -449,6 +455,7 @@ export function loadConfig(
       upstreamTimeoutMs,
       shutdownTimeoutMs: file.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       accessLog: flags.accessLog ?? file.accessLog ?? false,
+      websocketIdleTimeoutMs,
       policy,
       routes,
     },

@@ -61,6 +61,8 @@ export const fileSchema = z.strictObject({
   accessLog: z.boolean().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   upstreamTimeoutMs: z.number().int().min(1).optional(),
+  /** A WebSocket with no byte either way this long is closed (1001); 0 = never (docs/websocket.md). */
+  websocketIdleTimeoutMs: z.number().int().min(0).optional(),
   shutdownTimeoutMs: z.number().int().min(0).optional(),
   policy: policySchema.optional(),
   routes: z.array(routeSchema).optional(),

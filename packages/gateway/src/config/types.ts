@@ -44,6 +44,8 @@ export interface GatewayConfig {
   readonly shutdownTimeoutMs: number;
   /** One pino line a request (method, path, status, origin, decision, upstream time). */
   readonly accessLog: boolean;
+  /** A WebSocket quiet both ways this long is closed with 1001; 0 = never. */
+  readonly websocketIdleTimeoutMs: number;
   readonly policy: CorsConfigWithoutOrigins;
   readonly routes: readonly RouteConfig[];
   /** Named admin tokens (docs/console.md "Authentication"); empty: no writes, loopback reads only. */

@@ -92,6 +92,27 @@ export class Metrics {
     labelNames: ['type'] as const,
   });
 
+  readonly websocketHandshakes = new Counter({
+    name: 'corsgate_websocket_handshakes_total',
+    help: 'WebSocket handshakes by result: forwarded (101), refused (403 at the gateway), upstream_refused, upstream_error, bad_request, unsupported',
+    labelNames: ['result'] as const,
+  });
+  readonly websocketOpen = new Gauge({
+    name: 'corsgate_websocket_connections',
+    help: 'WebSockets open through the gateway now',
+    aggregator: 'sum',
+  });
+  readonly websocketClosed = new Counter({
+    name: 'corsgate_websocket_closed_total',
+    help: 'WebSockets closed, by who or why: client, upstream, policy (1008 after a list change), idle (1001), error, shutdown',
+    labelNames: ['reason'] as const,
+  });
+  readonly websocketBytes = new Counter({
+    name: 'corsgate_websocket_bytes_total',
+    help: 'Bytes relayed on closed WebSockets, by direction (to_upstream, to_client)',
+    labelNames: ['direction'] as const,
+  });
+
   constructor() {
     if (!defaultsStarted) {
       collectDefaultMetrics({ prefix: 'corsgate_' });

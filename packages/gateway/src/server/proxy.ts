@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import type { GatewayConfig } from '../config/types.js';
+import type { UpgradeDecision } from '../websocket/proxy.js';
 import type { AccessLog } from './access-log.js';
 import type { AllowlistWatcher } from './allowlist.js';
 import type { DeniedTable } from './denied.js';
@@ -100,6 +101,23 @@ export class GatewayProxy {
       );
   }
 
+  /**
+   * A WebSocket handshake's decision, made as `handle` makes an HTTP request's: the same target
+   * normalisation, route and policy in force now (websocket/proxy.ts).
+   */
+  decideUpgrade(req: IncomingMessage): UpgradeDecision | string {
+    const snapshot = this.routes.empty ? this.deps.watcher.current : this.routes.snapshot!;
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
+    if (url === '*') return 'no WebSocket at *';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
+    const policy: Policy = route === undefined ? snapshot.policy : route.policy;
+    const decision = policy.evaluate(nodeFacts(req));
+    return { target: url, path, decision, stripCookies: route?.stripCookies === true };
+  }
+
   /** The request listener for node:http / node:https. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     // Without routes the watcher's snapshot is the whole state; with routes, the route table holds
@@ -140,7 +158,8 @@ export class GatewayProxy {
     this.forward(req, res, url, decision, route?.stripCookies === true);
   };
 
-  private deny(req: IncomingMessage, path: string, decision: Decision): void {
+  /** Records a refusal: metrics, /denied, and the deduplicated, rate-limited log line. */
+  deny(req: IncomingMessage, path: string, decision: Decision): void {
     this.deps.metrics.countDenial(decision.reason);
     const origin = req.headers.origin ?? '';
     const now = Date.now();

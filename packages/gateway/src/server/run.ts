@@ -17,6 +17,7 @@ import { FileListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
+import { WebSocketProxy } from '../websocket/proxy.js';
 import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
@@ -47,7 +48,13 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Metrics, logger: Logger): void {
+function watchEvents(
+  watcher: AllowlistWatcher,
+  proxy: GatewayProxy,
+  websockets: WebSocketProxy,
+  metrics: Metrics,
+  logger: Logger,
+): void {
   metrics.follow(watcher);
   metrics.allowlist(watcher.current, watcher.status());
   watcher.on((event: AllowlistEvent) => {
@@ -56,7 +63,8 @@ function watchEvents(watcher: AllowlistWatcher, proxy: GatewayProxy, metrics: Me
     switch (event.type) {
       case 'reloaded':
       case 'recovered':
-        void proxy.routes.prepareAsync(event.snapshot);
+        // Open WebSockets are re-decided once the route policies for the new version are in.
+        void proxy.routes.prepareAsync(event.snapshot).then(() => websockets.revalidate());
         logger.info(
           {
             event: 'allowlist-applied',
@@ -157,7 +165,14 @@ export async function runWorker(
   const access = config.accessLog ? new AccessLog() : undefined;
   const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access });
   proxy.routes.prepare(watcher.current);
-  watchEvents(watcher, proxy, metrics, logger);
+  const websockets = new WebSocketProxy({
+    config,
+    metrics,
+    logger,
+    decide: (req) => proxy.decideUpgrade(req),
+    deny: (req, path, decision) => proxy.deny(req, path, decision),
+  });
+  watchEvents(watcher, proxy, websockets, metrics, logger);
 
   const server: Server =
     config.tls === undefined
@@ -167,6 +182,7 @@ export async function runWorker(
           proxy.handle,
         ) as unknown as Server);
   server.keepAliveTimeout = 5_000;
+  server.on('upgrade', websockets.handle);
   const address = await listen(server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
@@ -196,6 +212,8 @@ export async function runWorker(
       stopping = true;
       logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
       proxy.draining = true;
+      // Upgraded sockets count as the server's connections: close them (1001) so close() can end.
+      websockets.closeAll();
       const closed = closeServer(server);
       server.closeIdleConnections();
       const idle = setInterval(() => server.closeIdleConnections(), 100);
