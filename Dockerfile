@@ -13,12 +13,14 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/corsgate/package.json packages/corsgate/
+COPY packages/redis/package.json packages/redis/
 COPY packages/gateway/package.json packages/gateway/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY packages/corsgate/ packages/corsgate/
+COPY packages/redis/ packages/redis/
 COPY packages/gateway/ packages/gateway/
-RUN npx tsc -b packages/corsgate packages/gateway \
+RUN npx tsc -b packages/corsgate packages/redis packages/gateway \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Stage 2: only what runs. No shell use, no package manager calls, no writes at run time: the
@@ -34,6 +36,8 @@ WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/packages/corsgate/package.json ./packages/corsgate/package.json
 COPY --from=build /src/packages/corsgate/dist ./packages/corsgate/dist
+COPY --from=build /src/packages/redis/package.json ./packages/redis/package.json
+COPY --from=build /src/packages/redis/dist ./packages/redis/dist
 COPY --from=build /src/packages/gateway/package.json ./packages/gateway/package.json
 COPY --from=build /src/packages/gateway/dist ./packages/gateway/dist
 COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs

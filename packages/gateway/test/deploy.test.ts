@@ -116,6 +116,18 @@ describe('Dockerfile', () => {
     ]);
   });
 
+  it('builds and ships every workspace package the gateway runs on', () => {
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.filter(
+      (w) => w.startsWith('packages/'),
+    );
+    const copies = instructions.filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArgumentsContent()!);
+    for (const w of workspaces) {
+      expect(copies, w).toContain(`${w}/package.json ${w}/`);
+      expect(copies, w).toContain(`/src/${w}/dist ./${w}/dist`);
+    }
+    expect(text).toContain(`npx tsc -b ${workspaces.join(' ')}`);
+  });
+
   it('is multi-stage; the runtime stage runs as a numeric non-root user, runs nothing at build time, has a HEALTHCHECK', () => {
     expect(instructions.filter((i) => i.getKeyword() === 'FROM').length).toBeGreaterThanOrEqual(2);
     expect(runtime[0]!.getArgumentsContent()).toMatch(/ AS runtime$/);
