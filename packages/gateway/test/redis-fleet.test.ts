@@ -53,7 +53,7 @@ async function startNodes(n: number, args: string[] = []): Promise<Gateway[]> {
   const started: Gateway[] = [];
   // One after the other: each picks its admin port just before it binds it.
   for (let i = 0; i < n; i++) {
-    const gw = await startGateway(['--config', file, ...args]);
+    const gw = await startGateway(['--config', file, ...args], { cwd: tmp.dir });
     gateways.push(gw);
     started.push(gw);
   }
@@ -309,5 +309,62 @@ describe('starting while Redis is down', () => {
       'ready once Redis is back',
     );
     expect(await allowOrigin(bare!, A)).toBe(A);
+  });
+});
+
+describe('the fleet view and admin writes with a Redis source', () => {
+  it("shows on one node's /denied?scope=fleet what browsers sent to all three, while /denied stays local", async () => {
+    redis = await startRedis();
+    await push(`${A}\n`);
+    const nodes = await startNodes(3);
+    const X = 'https://x.example.net';
+    const Y = 'https://y.example.net';
+    const Z = 'https://z.example.net';
+    for (const [i, origin] of [
+      [0, X],
+      [0, X],
+      [1, X],
+      [1, Y],
+      [2, Z],
+    ] as const)
+      expect(await allowOrigin(nodes[i]!, origin)).toBe(null);
+    const counts = async (): Promise<Record<string, number>> => {
+      const { body } = await admin(nodes[0]!, '/denied?scope=fleet');
+      const origins = body['origins'] as { origin: string; count: number }[];
+      return Object.fromEntries(origins.map((o) => [o.origin, o.count]));
+    };
+    await waitFor(
+      async () => JSON.stringify(await counts()) === JSON.stringify({ [X]: 3, [Y]: 1, [Z]: 1 }),
+      6000,
+      'the fleet counts',
+    );
+    const local = (await admin(nodes[0]!, '/denied')).body['origins'] as { origin: string; count: number }[];
+    expect(local.map((o) => [o.origin, o.count])).toEqual([[X, 2]]);
+    expect((await admin(nodes[0]!, '/denied?scope=galaxy')).status).toBe(400);
+  });
+
+  it('writes an origin added through one node’s admin API to Redis, in force on every node, and loses a stale If-Match', async () => {
+    redis = await startRedis();
+    await push(`${A}\n`);
+    const token = 'ops-secret-0123456789abcdef';
+    const tokens = tmp.file('tokens', `ops:${token}\n`);
+    const nodes = await startNodes(3, ['--admin-token-file', tokens]);
+    const res = await fetch(`${nodes[1]!.adminUrl}/allowlist/origins`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': '"1"' },
+      body: JSON.stringify({ origin: B }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    for (const gw of nodes)
+      await waitFor(async () => (await allowOrigin(gw, B)) === B, 3000, 'B on every node');
+    const pulled = await runCorsgate(['allowlist', 'pull', '--from', redis.url, '--json']);
+    expect(JSON.parse(pulled.stdout)).toMatchObject({ version: 2, text: `${A}\n${B}\n` });
+    const stale = await fetch(`${nodes[2]!.adminUrl}/allowlist/origins`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': '"1"' },
+      body: JSON.stringify({ origin: C }),
+    });
+    expect(stale.status).toBe(409);
+    expect(await allowOrigin(nodes[0]!, C)).toBe(null);
   });
 });

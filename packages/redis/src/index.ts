@@ -5,6 +5,7 @@
  * @module
  */
 export { channelOf, type StoredVersion } from './data.js';
+export { FleetDenied, type FleetDeniedEntry, type FleetDeniedOptions } from './denied.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_POLL_INTERVAL_MS,

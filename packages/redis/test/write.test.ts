@@ -8,6 +8,7 @@ import { AllowlistError } from 'corsgate/allowlist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   editRedisAllowlist,
+  FleetDenied,
   openRedisAllowlist,
   parseRedisSource,
   pullRedisAllowlist,
@@ -150,5 +151,37 @@ describe('the Redis source', () => {
     while (node.current.version !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(node.current.policy.config().origins).toEqual(['https://z.example.com']);
     await node.close();
+  });
+});
+
+describe('the fleet view of refused origins', () => {
+  it('is bounded (pending and per bucket) and expiring, and adds up every node', async () => {
+    const url = source();
+    const one = new FleetDenied(url, { capacity: 3, flushMs: 60_000 }).start();
+    const two = new FleetDenied(url, { capacity: 3, flushMs: 60_000 }).start();
+    await new Promise((r) => setTimeout(r, 200));
+    for (const o of ['a', 'b', 'c', 'd', 'e']) one.count(`https://${o}.example.net`, 'origin-not-allowed');
+    expect(one.dropped).toBe(2);
+    two.count('https://a.example.net', 'origin-not-allowed');
+    two.count('https://a.example.net', 'origin-not-allowed');
+    await Promise.all([one.flush(), two.flush()]);
+    expect(await two.read(10)).toEqual([
+      { origin: 'https://a.example.net', reason: 'origin-not-allowed', count: 3 },
+      { origin: 'https://b.example.net', reason: 'origin-not-allowed', count: 1 },
+      { origin: 'https://c.example.net', reason: 'origin-not-allowed', count: 1 },
+    ]);
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const keys = (await client.sendCommand(['KEYS', `${parseRedisSource(url).key}:denied:*`])) as string[];
+    expect(keys).toHaveLength(1);
+    const ttl = Number(await client.sendCommand(['TTL', keys[0]!]));
+    expect(ttl).toBeGreaterThan(24 * 3600);
+    expect(ttl).toBeLessThanOrEqual(25 * 3600);
+    // A fourth origin in the same bucket pushes out the least counted: never more than capacity.
+    for (const o of ['x', 'y']) one.count(`https://${o}.example.net`, 'origin-not-allowed');
+    await one.flush();
+    expect(Number(await client.sendCommand(['ZCARD', keys[0]!]))).toBe(3);
+    client.destroy();
+    await Promise.all([one.close(), two.close()]);
   });
 });

@@ -19,6 +19,11 @@ export interface AdminBackend {
   reload(): Promise<object>;
   allowlist(): Promise<object>;
   denied(limit: number): Promise<object>;
+  /**
+   * `/denied?scope=fleet`: the refused origins counted by every node sharing this Redis source
+   * (docs/sources.md "Fleet view"); absent with a file source.
+   */
+  readonly fleetDenied?: (limit: number) => Promise<object>;
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Writes to the source in force; absent where this process cannot write. */
   readonly writes?: ListWrites;

@@ -52,7 +52,7 @@ export function apiRoute(ctx: AdminContext): boolean {
       backend.allowlist().then((r) => sendJson(res, 200, r), fail);
       return true;
     case 'GET /denied':
-      backend.denied(intParam(url, 'limit', 100, 10_000)).then((r) => sendJson(res, 200, r), fail);
+      denied(ctx, intParam(url, 'limit', 100, 10_000)).then((r) => sendJson(res, r.status, r.body), fail);
       return true;
     case 'GET /audit':
       if (backend.writes === undefined) return unavailable(ctx);
@@ -74,6 +74,20 @@ export function apiRoute(ctx: AdminContext): boolean {
   req.resume();
   sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` }, { Allow: allow });
   return true;
+}
+
+/** This node's refused origins, or with `?scope=fleet` the whole fleet's (a Redis source only). */
+async function denied(ctx: AdminContext, limit: number): Promise<{ status: number; body: object }> {
+  const scope = ctx.url.searchParams.get('scope') ?? 'local';
+  if (scope === 'local') return { status: 200, body: await ctx.backend.denied(limit) };
+  if (scope !== 'fleet')
+    return { status: 400, body: { error: `scope must be local or fleet, not "${scope}"` } };
+  if (ctx.backend.fleetDenied === undefined)
+    return {
+      status: 400,
+      body: { error: 'scope=fleet needs a Redis allowlist source: with a file each node only knows its own' },
+    };
+  return { status: 200, body: await ctx.backend.fleetDenied(limit) };
 }
 
 function unavailable(ctx: AdminContext): true {

@@ -1,12 +1,14 @@
 /**
- * Where admin writes go: the source in force. Today the file (docs/console.md "Writes"): the text
+ * Where admin writes go: the source in force. The file (docs/console.md "Writes"): the text
  * on disk is read, checked against the version in force, and replaced with the atomic writer
  * (temp file, fsync, rename; docs/allowlist.md "Atomic writes"); the watcher then applies it as
- * one new version. The interface is a compare-and-set on the version so a source that has one
- * natively (Redis, issue 13) plugs in the same way.
+ * one new version. The interface is a compare-and-set on the version, which Redis has natively
+ * (`RedisListStore` below).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { pullRedisAllowlist, pushRedisAllowlist } from '@corsgate/redis';
+import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { AllowlistError, decodeAllowlist, writeFileAtomic } from 'corsgate/allowlist';
 import type { AllowlistWatcher } from '../server/allowlist.js';
 
@@ -97,6 +99,47 @@ export class FileListStore implements ListStore {
     const hash = sha256(text);
     await this.watcher.reload({ force: true });
     await appliedWithin(this.watcher, hash, 3_000);
+    return this.watcher.current.version;
+  }
+}
+
+/**
+ * The Redis source's writer (docs/sources.md "Writing"): Redis has a compare-and-set of its own,
+ * so the check and the write are one atomic step there; every node applies the new version, and
+ * this one answers once it has.
+ */
+export class RedisListStore implements ListStore {
+  constructor(
+    readonly url: string,
+    private readonly watcher: AllowlistWatcher,
+    private readonly config: CorsConfigWithoutOrigins,
+  ) {}
+
+  async read(): Promise<ListText> {
+    const stored = await pullRedisAllowlist(this.url);
+    const current = this.watcher.current;
+    if (stored === undefined)
+      return { text: '', version: 0, hash: sha256(''), inForce: current.version === 0 };
+    return {
+      text: stored.text,
+      version: stored.version,
+      hash: stored.hash,
+      inForce: stored.hash === current.hash,
+    };
+  }
+
+  async compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number> {
+    const current = this.watcher.current.version;
+    if (expected !== undefined && expected !== current) throw new VersionConflict(expected, current);
+    try {
+      // The version read is the one expected in Redis: a writer in between makes this one lose.
+      await pushRedisAllowlist(this.url, text, { config: this.config, expectVersion: base.version });
+    } catch (error) {
+      if (error instanceof AllowlistError && error.code === 'CG_ALLOWLIST_CONFLICT')
+        throw new VersionConflict(expected ?? base.version, this.watcher.current.version);
+      throw error;
+    }
+    await appliedWithin(this.watcher, sha256(text), 3_000);
     return this.watcher.current.version;
   }
 }

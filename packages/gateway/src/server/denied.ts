@@ -29,6 +29,9 @@ export class DeniedTable {
   private readonly entries = new Map<string, DeniedEntry>();
   evicted = 0;
 
+  /** Called for every refused request recorded: the fleet's shared counts (docs/sources.md "Fleet view"). */
+  onRecord: ((origin: string, reason: string) => void) | undefined;
+
   constructor(readonly capacity = 1000) {}
 
   get size(): number {
@@ -36,6 +39,7 @@ export class DeniedTable {
   }
 
   record(origin: string, reason: string, method: string, path: string, now: number): DeniedEntry {
+    this.onRecord?.(origin, reason);
     const key = `${reason}\n${origin.length > MAX_VALUE ? origin.slice(0, MAX_VALUE) : origin}`;
     let entry = this.entries.get(key);
     if (entry !== undefined) {

@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { FleetDenied, isRedisSource } from '@corsgate/redis';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { type AdminBackend, createAdminServer } from '../admin/admin.js';
 import { AuditLog } from '../admin/audit.js';
 import { AdminAuth } from '../admin/guard.js';
-import { FileListStore } from '../admin/list-store.js';
+import { FileListStore, RedisListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -108,8 +109,10 @@ export function localAdminBackend(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
   denied: DeniedTable,
+  fleet?: FleetDenied,
 ): AdminBackend {
   return {
+    ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
     ready: async () => readiness(watcher),
     reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
     allowlist: async () => allowlistView(watcher),
@@ -120,12 +123,30 @@ export function localAdminBackend(
     }),
     metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
     writes: new ListWrites(
-      new FileListStore(config.allowlist, watcher),
+      isRedisSource(config.allowlist)
+        ? new RedisListStore(config.allowlist, watcher, config.policy)
+        : new FileListStore(config.allowlist, watcher),
       new AuditLog(config.auditFile),
       config.policy,
     ),
     snapshot: () => watcher.current,
   };
+}
+
+/** `/denied?scope=fleet`: what every node sharing the Redis source refused (docs/sources.md "Fleet view"). */
+async function fleetView(fleet: FleetDenied, limit: number): Promise<object> {
+  await fleet.flush();
+  return {
+    scope: 'fleet',
+    capacity: fleet.capacity,
+    dropped: fleet.dropped,
+    origins: await fleet.read(limit),
+  };
+}
+
+/** With a Redis source, the nodes share their refused-origin counts through it. */
+function fleetDenied(config: GatewayConfig): FleetDenied | undefined {
+  return isRedisSource(config.allowlist) ? new FleetDenied(config.allowlist).start() : undefined;
 }
 
 /** `/ready`: a node is ready once its allowlist source has a version in force. */
@@ -162,6 +183,8 @@ export async function runWorker(
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const denied = new DeniedTable(1000);
+  const fleet = fleetDenied(config);
+  if (fleet !== undefined) denied.onRecord = (origin, reason) => fleet.count(origin, reason);
   const access = config.accessLog ? new AccessLog() : undefined;
   const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access });
   proxy.routes.prepare(watcher.current);
@@ -186,7 +209,7 @@ export async function runWorker(
   const address = await listen(server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
-  const local = localAdminBackend(config, watcher, denied);
+  const local = localAdminBackend(config, watcher, denied, fleet);
 
   let admin: Server | undefined;
   let adminUrl: string | undefined;
@@ -232,6 +255,7 @@ export async function runWorker(
       }
       await Promise.race([proxy.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await watcher.close();
+      await fleet?.close();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGHUP', onHup);
@@ -325,7 +349,10 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
     });
   };
 
+  // The primary counts nothing itself; it reads the fleet's counts the workers add.
+  const fleet = fleetDenied(config);
   const backend: AdminBackend = {
+    ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
     ready: async () => {
       // Ready when every worker listens and has a version of the allowlist in force.
       const answers = (await Promise.all(workers().map((w) => ask(w, 'ready')))) as { ready?: boolean }[];
@@ -372,6 +399,7 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
         admin.closeAllConnections();
         await closeServer(admin);
       }
+      await fleet?.close();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onTerm);
       process.off('SIGHUP', onHup);
