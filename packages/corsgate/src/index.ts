@@ -35,4 +35,5 @@ export {
   Policy,
   validateConfig,
 } from './engine/policy.js';
+export { formatProblem, MAX_ECHO_LENGTH, type Problem } from './engine/problem.js';
 export { appendVary } from './engine/vary.js';

@@ -6,7 +6,9 @@
  * @internal
  * @module
  */
+export { invalidAllowlistError } from './allowlist/errors.js';
 export { formatPath } from './engine/errors.js';
+export { escapeControlCharacters, excerpt, jsonForTerminal, locationOf } from './engine/problem.js';
 export { answerStatus, answersItself, isBlocked } from './request/answer.js';
 export { type HeaderView, requestFacts } from './request/facts.js';
 export { answerResponse, applyToResponse, fetchFacts } from './request/fetch.js';

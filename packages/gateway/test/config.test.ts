@@ -13,7 +13,7 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     tmp.file('ok.list', 'https://app.example.com\n');
     const r = await runCorsgate(['serve', '--allowlist', `${tmp.dir}/ok.list`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--upstream error CG_GATEWAY_UPSTREAM: the upstream URL is required');
+    expect(r.stderr).toContain('--upstream: error CG_GATEWAY_UPSTREAM the upstream URL is required');
   });
 
   it('refuses * in the allowlist with --credentials, naming the file’s line', async () => {
@@ -27,7 +27,7 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
       '--credentials',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${tmp.dir}/star.list:3:1 error CG_ORIGIN_ANY_WITH_CREDENTIALS`);
+    expect(r.stderr).toContain(`${tmp.dir}/star.list:3:1: error CG_ORIGIN_ANY_WITH_CREDENTIALS`);
   });
 
   it('reports every allowlist error at once, each with its line', async () => {
@@ -40,8 +40,8 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
       `${tmp.dir}/bad.list`,
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('bad.list:1:1 error CG_ORIGIN_MISSING_SCHEME');
-    expect(r.stderr).toContain('bad.list:3:22 error CG_ORIGIN_HAS_PATH');
+    expect(r.stderr).toContain('bad.list:1:1: error CG_ORIGIN_MISSING_SCHEME');
+    expect(r.stderr).toContain('bad.list:3:22: error CG_ORIGIN_HAS_PATH');
   });
 
   it('refuses a missing allowlist file', async () => {
@@ -78,12 +78,12 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     ]);
     expect(r.code).toBe(2);
     for (const expected of [
-      '--upstream error CG_GATEWAY_UPSTREAM',
-      '--methods error CG_METHOD_FORBIDDEN',
-      '--max-age error CG_MAX_AGE_RANGE',
-      '--preflight-status error CG_PREFLIGHT_STATUS',
-      '--port error CG_GATEWAY_FLAG',
-      '--expose-headers error CG_EXPOSE_HEADER_FORBIDDEN',
+      '--upstream: error CG_GATEWAY_UPSTREAM',
+      '--methods: error CG_METHOD_FORBIDDEN',
+      '--max-age: error CG_MAX_AGE_RANGE',
+      '--preflight-status: error CG_PREFLIGHT_STATUS',
+      '--port: error CG_GATEWAY_FLAG',
+      '--expose-headers: error CG_EXPOSE_HEADER_FORBIDDEN',
     ])
       expect(r.stderr).toContain(expected);
   });
@@ -108,11 +108,11 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     );
     const r = await runCorsgate(['serve', '--config', `${tmp.dir}/bad.yaml`], tmp.dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('bad.yaml:5:18 error CG_METHOD_FORBIDDEN');
-    expect(r.stderr).toContain('bad.yaml:6:11 error CG_MAX_AGE_RANGE');
+    expect(r.stderr).toContain('bad.yaml:5:18: error CG_METHOD_FORBIDDEN');
+    expect(r.stderr).toContain('bad.yaml:6:11: error CG_MAX_AGE_RANGE');
     // The route inherits credentials: * with credentials is refused on the route's line.
-    expect(r.stderr).toContain('bad.yaml:9:15 error CG_ORIGIN_ANY_WITH_CREDENTIALS');
-    expect(r.stderr).toContain('bad.yaml:10:11 error CG_GATEWAY_ROUTE_PATH');
+    expect(r.stderr).toContain('bad.yaml:9:15: error CG_ORIGIN_ANY_WITH_CREDENTIALS');
+    expect(r.stderr).toContain('bad.yaml:10:11: error CG_GATEWAY_ROUTE_PATH');
   });
 
   it('names the line of an unknown key and of a wrong type', async () => {
@@ -122,15 +122,15 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     );
     const r = await runCorsgate(['serve', '--config', `${tmp.dir}/shape.yaml`], tmp.dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/shape\.yaml:3:9 error CG_GATEWAY_CONFIG_SCHEMA: listen\.port: /);
-    expect(r.stderr).toMatch(/shape\.yaml:1:1 error CG_GATEWAY_CONFIG_SCHEMA: .*\(colour\)/);
+    expect(r.stderr).toMatch(/shape\.yaml:3:9: error CG_GATEWAY_CONFIG_SCHEMA listen\.port: /);
+    expect(r.stderr).toMatch(/shape\.yaml:1:1: error CG_GATEWAY_CONFIG_SCHEMA .*\(colour\)/);
   });
 
   it('names the line of a YAML syntax error', async () => {
     tmp.file('syntax.yaml', 'upstream: http://127.0.0.1:1\npolicy:\n  methods: [PUT\n');
     const r = await runCorsgate(['serve', '--config', `${tmp.dir}/syntax.yaml`], tmp.dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/syntax\.yaml:\d+:\d+ error CG_GATEWAY_YAML_SYNTAX/);
+    expect(r.stderr).toMatch(/syntax\.yaml:\d+:\d+: error CG_GATEWAY_YAML_SYNTAX/);
   });
 
   it('lets flags override the file (here --credentials makes the file’s * an error)', async () => {
@@ -138,7 +138,7 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     tmp.file('fine.yaml', 'upstream: http://127.0.0.1:1\nallowlist: star2.list\n');
     const r = await runCorsgate(['serve', '--config', `${tmp.dir}/fine.yaml`, '--credentials'], tmp.dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('star2.list:1:1 error CG_ORIGIN_ANY_WITH_CREDENTIALS');
+    expect(r.stderr).toContain('star2.list:1:1: error CG_ORIGIN_ANY_WITH_CREDENTIALS');
   });
 
   it('rejects an unknown flag with usage', async () => {

@@ -15,6 +15,7 @@ import {
   editAllowlistText,
   parseAllowlist,
 } from 'corsgate/allowlist';
+import { invalidAllowlistError } from 'corsgate/internal';
 import { type Client, casWrite, readStored, type StoredVersion, within } from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
@@ -85,12 +86,7 @@ function unreachable(target: RedisTarget, error: Error): AllowlistError {
 function lint(text: string, target: RedisTarget, config: CorsConfigWithoutOrigins | undefined): void {
   const parsed = parseAllowlist(text, config);
   if (parsed.errors.length === 0) return;
-  const first = parsed.errors[0]!;
-  throw new AllowlistError(
-    first.code,
-    `corsgate: refusing to write ${target.display}: line ${first.line}: ${first.message.replace(/^corsgate: /, '')}`,
-    parsed.errors,
-  );
+  throw invalidAllowlistError(`refusing to write ${target.display}`, target.display, parsed.errors);
 }
 
 function conflict(target: RedisTarget, expected: number, stored: number): AllowlistError {

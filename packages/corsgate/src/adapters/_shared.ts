@@ -175,7 +175,7 @@ async function openRedis(
   try {
     redis = await import(REDIS_PACKAGE);
   } catch {
-    const { AllowlistError } = await import('../allowlist/write.js');
+    const { AllowlistError } = await import('../allowlist/errors.js');
     throw new AllowlistError(
       'CG_ALLOWLIST_SOURCE_INVALID',
       'corsgate: a Redis allowlist source needs the @corsgate/redis package (npm install @corsgate/redis)',

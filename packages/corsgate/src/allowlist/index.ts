@@ -4,6 +4,7 @@
  * sources' shared base and the programmatic store (docs/sources.md).
  * @module
  */
+export { AllowlistError, formatAllowlistError } from './errors.js';
 export {
   decodeAllowlist,
   formatAllowlistIssue,
@@ -34,7 +35,6 @@ export {
 } from './watch.js';
 export {
   type AllowlistEdit,
-  AllowlistError,
   editAllowlistText,
   type FormatAllowlistOptions,
   formatAllowlist,

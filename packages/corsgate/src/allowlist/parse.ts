@@ -12,6 +12,7 @@
  * Pure: no `node:*` imports, so it runs wherever the engine runs.
  */
 
+import { excerpt, formatProblem, locationOf } from '../engine/problem.js';
 import {
   type ConfigIssue,
   type CorsConfig,
@@ -326,7 +327,8 @@ function* mapSteps(
       severity: found.severity,
       line: at?.line ?? 0,
       column: at === undefined ? 0 : at.column + offsetInEntry(found.code, at.text),
-      text: at?.text ?? '',
+      // An error's line may not be an origin at all (a secret file behind a symlink): echo only an excerpt.
+      text: found.severity === 'error' ? excerpt(at?.text ?? '') : (at?.text ?? ''),
       // The engine names other entries by config path; a file's reader thinks in lines.
       message: found.reason.replace(/origins\[(\d+)\]/g, (m, i: string) => {
         const other = lines[Number(i)];
@@ -391,9 +393,17 @@ function* mapSteps(
   return { entries, warnings, errors, policy: errors.length === 0 ? policy : undefined };
 }
 
-/** `path:line:column CODE: message (suggestion)`, the one line the CLI and the logs print. */
+/**
+ * `FILE:LINE:COL: severity CODE message (suggestion)`: the one problem format (`formatProblem`),
+ * which the CLI, the gateway's logs and its admin API all print.
+ * @param file the file to name; without it the line starts at `LINE:COL`
+ */
 export function formatAllowlistIssue(found: AllowlistIssue, file?: string): string {
-  const where = `${file === undefined ? '' : `${file}:`}${found.line}:${found.column}`;
-  const hint = found.suggestion === undefined ? '' : ` (${found.suggestion})`;
-  return `${where} ${found.severity} ${found.code}: ${found.message.replace(/^corsgate: /, '')}${hint}`;
+  return formatProblem({
+    where: file === undefined ? `${found.line}:${found.column}` : locationOf(file, found.line, found.column),
+    severity: found.severity,
+    code: found.code,
+    message: found.message,
+    suggestion: found.suggestion,
+  });
 }

@@ -5,9 +5,11 @@
  * and the version in force stays. Give the store to any adapter's `allowlist` option or read
  * `store.current.policy` beside `createPolicy`.
  */
+
+import { AllowlistError, invalidAllowlistError } from './errors.js';
 import { AllowlistSourceBase, type AllowlistSourceOptions } from './source.js';
 import type { AllowlistEvent, AllowlistSnapshot, AllowlistWatcher } from './types.js';
-import { AllowlistError, editAllowlistText } from './write.js';
+import { editAllowlistText } from './write.js';
 
 export interface AllowlistStoreOptions extends AllowlistSourceOptions {
   /** The first version: the file format's text, or the entries. Default: an empty list. */
@@ -72,10 +74,9 @@ class ProgrammaticAllowlist extends AllowlistSourceBase implements AllowlistStor
       const text = next(this.listText);
       const event = await this.apply({ text });
       if (event.type === 'rejected') {
-        const first = event.errors[0]!;
-        throw new AllowlistError(
-          first.code,
-          `corsgate: allowlist store: line ${first.line}: ${first.message.replace(/^corsgate: /, '')}; the version in force (${this.current.version}) stays`,
+        throw invalidAllowlistError(
+          `allowlist store: the version in force (${this.current.version}) stays`,
+          'allowlist store',
           event.errors,
         );
       }

@@ -21,6 +21,7 @@ import { watch as fsWatch, type Stats, statSync } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { CorsConfigWithoutOrigins } from '../index.js';
+import { invalidAllowlistError, unusableAllowlistError, wholeFileProblem } from './errors.js';
 import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import type {
   AllowlistEvent,
@@ -31,7 +32,6 @@ import type {
   AllowlistWatchFactory,
   WatchAllowlistOptions,
 } from './types.js';
-import { AllowlistError } from './write.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const DEFAULT_DEBOUNCE_MS = 25;
@@ -150,30 +150,21 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   async start(): Promise<void> {
     const read = await this.read(false);
     if (read.kind === 'missing') {
-      throw new AllowlistError('CG_ALLOWLIST_MISSING', `corsgate: allowlist ${this.path}: ${read.message}`);
+      throw unusableAllowlistError('CG_ALLOWLIST_MISSING', this.path, read.message);
     }
     if (read.kind === 'unreadable') {
-      throw new AllowlistError(
-        'CG_ALLOWLIST_UNREADABLE',
-        `corsgate: allowlist ${this.path}: ${read.message}`,
-      );
+      throw unusableAllowlistError('CG_ALLOWLIST_UNREADABLE', this.path, read.message);
     }
     if (read.kind === 'in-progress') {
-      throw new AllowlistError(
+      throw unusableAllowlistError(
         'CG_ALLOWLIST_UNREADABLE',
-        `corsgate: allowlist ${this.path} kept changing while it was read at start; try again`,
+        this.path,
+        'the file kept changing while it was read at start; try again',
       );
     }
     const parsed = await this.parse(read.bytes);
-    if (parsed.policy === undefined) {
-      const first = parsed.errors[0]!;
-      const lines = parsed.errors.map((e) => `  ${this.path}:${e.line}:${e.column} ${e.code}: ${e.message}`);
-      throw new AllowlistError(
-        first.code,
-        `corsgate: allowlist ${this.path} has ${parsed.errors.length} error(s)\n${lines.join('\n')}`,
-        parsed.errors,
-      );
-    }
+    if (parsed.policy === undefined)
+      throw invalidAllowlistError(`allowlist ${this.path} is invalid`, this.path, parsed.errors);
     this.lastSig = read.sig;
     this.snapshot = this.makeSnapshot(parsed, hashOf(read.bytes), 1);
     this.lastReloadAt = this.snapshot.loadedAt;
@@ -444,11 +435,15 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       this.lastReloadResult = 'missing';
       this.lastReadError = {
         code: 'CG_ALLOWLIST_MISSING',
-        message: `corsgate: ${this.path}: ${read.message}`,
+        message: wholeFileProblem('CG_ALLOWLIST_MISSING', this.path, read.message),
       };
       const event: AllowlistEvent = {
         type: 'missing',
-        message: `corsgate: allowlist ${this.path} is missing; the last good version (${this.snapshot.version}) stays in force`,
+        message: wholeFileProblem(
+          'CG_ALLOWLIST_MISSING',
+          this.path,
+          `${read.message}; the last good version (${this.snapshot.version}) stays in force`,
+        ),
       };
       if (previous !== 'missing' || force) this.emit(event);
       return event;
@@ -458,12 +453,16 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       this.lastReloadResult = 'unreadable';
       this.lastReadError = {
         code: 'CG_ALLOWLIST_UNREADABLE',
-        message: `corsgate: ${this.path}: ${read.message}`,
+        message: wholeFileProblem('CG_ALLOWLIST_UNREADABLE', this.path, read.message),
       };
       const event: AllowlistEvent = {
         type: 'unreadable',
         code: read.code,
-        message: `corsgate: allowlist ${this.path} cannot be read (${read.message}); the last good version (${this.snapshot.version}) stays in force`,
+        message: wholeFileProblem(
+          'CG_ALLOWLIST_UNREADABLE',
+          this.path,
+          `cannot be read (${read.message}); the last good version (${this.snapshot.version}) stays in force`,
+        ),
       };
       if (previous !== 'unreadable' || force) this.emit(event);
       return event;

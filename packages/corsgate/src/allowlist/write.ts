@@ -11,21 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, chown, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type CorsConfigWithoutOrigins, type IssueCode, parseOriginPattern } from '../index.js';
+import { type CorsConfigWithoutOrigins, parseOriginPattern } from '../index.js';
+import { AllowlistError, invalidAllowlistError, unusableAllowlistError, wholeFileIssue } from './errors.js';
 import { decodeAllowlist, parseAllowlist } from './parse.js';
 import type { AllowlistIssue } from './types.js';
-
-/** A refused write, or a file that cannot be used; `code` is from the registry (docs/errors.md). */
-export class AllowlistError extends Error {
-  override readonly name = 'AllowlistError';
-  readonly code: IssueCode;
-  readonly issues: readonly AllowlistIssue[];
-  constructor(code: IssueCode, message: string, issues: readonly AllowlistIssue[] = []) {
-    super(message);
-    this.code = code;
-    this.issues = issues;
-  }
-}
 
 /** Add and/or remove entries, keeping every other line (comments, blank lines, order) as it is. */
 export interface AllowlistEdit {
@@ -263,14 +252,8 @@ export function writeAllowlist(
     }
     if (options.validate !== false) {
       const parsed = parseAllowlist(text, options.config);
-      if (parsed.errors.length > 0) {
-        const first = parsed.errors[0]!;
-        throw new AllowlistError(
-          first.code,
-          `corsgate: refusing to write ${path}: line ${first.line}: ${first.message.replace(/^corsgate: /, '')}`,
-          parsed.errors,
-        );
-      }
+      if (parsed.errors.length > 0)
+        throw invalidAllowlistError(`refusing to write ${path}`, path, parsed.errors);
     }
     await writeFileAtomic(path, text, options.mode);
     return { path, added, removed, written: true };
@@ -287,17 +270,20 @@ async function readCurrent(path: string): Promise<string> {
     bytes = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new AllowlistError(
+    throw unusableAllowlistError(
       'CG_ALLOWLIST_UNREADABLE',
-      `corsgate: cannot read ${path}: ${(err as Error).message}`,
+      path,
+      `cannot read it: ${(err as Error).message}`,
     );
   }
   const decoded = decodeAllowlist(bytes);
   if (!decoded.ok) {
-    throw new AllowlistError(
-      'CG_ALLOWLIST_INVALID_UTF8',
-      `corsgate: ${path} line ${decoded.line} is not valid UTF-8 at column ${decoded.column}; refusing to edit it`,
-    );
+    const found: AllowlistIssue = {
+      ...wholeFileIssue('CG_ALLOWLIST_INVALID_UTF8', 'the file is not valid UTF-8 here; refusing to edit it'),
+      line: decoded.line,
+      column: decoded.column,
+    };
+    throw invalidAllowlistError(`refusing to edit ${path}`, path, [found]);
   }
   return decoded.text;
 }

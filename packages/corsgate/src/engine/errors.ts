@@ -6,6 +6,7 @@
  * Severity is part of the code: an `error` stops a configuration (or an allowlist version) from
  * being applied; a `warning` is reported and the configuration still applies.
  */
+import { formatProblem } from './problem.js';
 
 export const ISSUE_CODES = {
   // Configuration shape
@@ -196,11 +197,19 @@ export class CorsConfigError extends Error {
   }
 }
 
-/** One line for people: `origins[4] CG_ORIGIN_MISSING_SCHEME: … (did you mean …?)`. */
-export function formatIssue(found: ConfigIssue): string {
-  const reason = found.reason.replace(/^corsgate: /, '');
-  const hint = found.suggestion === undefined ? '' : ` (${found.suggestion})`;
-  return `${formatPath(found.path)} ${found.code}: ${reason}${hint}`;
+/**
+ * One line for people, in the one problem format (`formatProblem`):
+ * `origins[4]: error CG_ORIGIN_MISSING_SCHEME … (did you mean …?)`.
+ * @param where the place to name instead of the config path (a file position, a flag)
+ */
+export function formatIssue(found: ConfigIssue, where: string = formatPath(found.path)): string {
+  return formatProblem({
+    where,
+    severity: found.severity,
+    code: found.code,
+    message: found.reason,
+    suggestion: found.suggestion,
+  });
 }
 
 export function formatPath(path: readonly (string | number)[]): string {

@@ -19,6 +19,7 @@ import {
   MAX_ORIGIN_LENGTH,
   MAX_SCHEME_LENGTH,
 } from './origin.js';
+import { excerpt } from './problem.js';
 
 export type OriginPattern =
   | { readonly kind: 'any' }
@@ -93,7 +94,7 @@ export function parseOriginPattern(raw: string): PatternResult {
   if (REGEX_CHARS_RE.test(raw)) {
     return fail(
       'CG_ORIGIN_UNSUPPORTED_PATTERN',
-      `"${raw}" contains characters of a regular expression or white space; entries are exact origins, *.domain or :* only`,
+      `"${excerpt(raw)}" contains characters of a regular expression or white space; entries are exact origins, *.domain or :* only`,
     );
   }
 
@@ -102,21 +103,21 @@ export function parseOriginPattern(raw: string): PatternResult {
     const guess = urlOriginOf(`https://${raw}`);
     const looksLikeHost = !raw.includes('/') || raw.indexOf('/') > raw.indexOf('.');
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[^:]+:\d+$/.test(raw)) {
-      return fail('CG_ORIGIN_MISSING_SCHEME', `"${raw}" has no "://" after its scheme`);
+      return fail('CG_ORIGIN_MISSING_SCHEME', `"${excerpt(raw)}" has no "://" after its scheme`);
     }
     const local = /^(localhost|127\.|\[::1\])/i.test(raw);
     const suggestion =
       guess !== undefined && looksLikeHost ? (local ? guess.replace(/^https:/, 'http:') : guess) : undefined;
     return fail(
       'CG_ORIGIN_MISSING_SCHEME',
-      `"${raw}" has no scheme; browsers send the scheme in Origin`,
-      suggestion === undefined ? undefined : `did you mean ${suggestion}?`,
+      `"${excerpt(raw)}" has no scheme; browsers send the scheme in Origin`,
+      suggestion === undefined ? undefined : `did you mean ${excerpt(suggestion)}?`,
     );
   }
 
   let scheme = raw.slice(0, sep);
   if (scheme.length === 0 || scheme.length > MAX_SCHEME_LENGTH || !SCHEME_RE.test(scheme)) {
-    return fail('CG_ORIGIN_INVALID_SCHEME', `"${scheme}" is not a valid URL scheme`);
+    return fail('CG_ORIGIN_INVALID_SCHEME', `"${excerpt(scheme)}" is not a valid URL scheme`);
   }
   if (scheme !== scheme.toLowerCase()) {
     warnings.push({ code: 'CG_ORIGIN_UPPER_CASE', reason: `scheme "${scheme}" is lower case in Origin` });
@@ -140,8 +141,8 @@ export function parseOriginPattern(raw: string): PatternResult {
       const origin = `${scheme}://${rest.slice(0, pathAt)}`;
       return fail(
         'CG_ORIGIN_HAS_PATH',
-        `"${raw}" has a path, query or fragment ("${tail}"); an origin is only scheme, host and port`,
-        `did you mean ${origin}?`,
+        `"${excerpt(raw)}" has a path, query or fragment ("${excerpt(tail)}"); an origin is only scheme, host and port`,
+        `did you mean ${excerpt(origin)}?`,
       );
     }
   }
@@ -149,8 +150,8 @@ export function parseOriginPattern(raw: string): PatternResult {
   if (at >= 0) {
     return fail(
       'CG_ORIGIN_HAS_USERINFO',
-      `"${raw}" has a user name or password; browsers never send one in Origin`,
-      `did you mean ${scheme}://${rest.slice(at + 1)}?`,
+      `"${excerpt(raw)}" has a user name or password; browsers never send one in Origin`,
+      `did you mean ${excerpt(`${scheme}://${rest.slice(at + 1)}`)}?`,
     );
   }
 
@@ -165,12 +166,12 @@ export function parseOriginPattern(raw: string): PatternResult {
   let portText: string | null = null;
   if (authority.startsWith('[')) {
     const close = authority.indexOf(']');
-    if (close < 0) return fail('CG_ORIGIN_INVALID_HOST', `"${authority}" is not a valid IPv6 host`);
+    if (close < 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
     host = authority.slice(0, close + 1);
     const after = authority.slice(close + 1);
     if (after !== '') {
       if (!after.startsWith(':'))
-        return fail('CG_ORIGIN_INVALID_HOST', `"${authority}" is not a valid IPv6 host`);
+        return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
       portText = after.slice(1);
     }
   } else {
@@ -181,18 +182,18 @@ export function parseOriginPattern(raw: string): PatternResult {
   if (host.includes('*')) {
     return fail(
       'CG_ORIGIN_UNSUPPORTED_PATTERN',
-      `"${raw}" uses * inside a host; the only host pattern is a leading "*." followed by a domain`,
+      `"${excerpt(raw)}" uses * inside a host; the only host pattern is a leading "*." followed by a domain`,
     );
   }
   if (subdomains && host.startsWith('[')) {
-    return fail('CG_ORIGIN_UNSUPPORTED_PATTERN', `"${raw}" puts "*." in front of an IP address`);
+    return fail('CG_ORIGIN_UNSUPPORTED_PATTERN', `"${excerpt(raw)}" puts "*." in front of an IP address`);
   }
 
   let port: number | null | 'any' = null;
   if (portText !== null) {
     if (portText === '*') port = 'any';
     else if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
-      return fail('CG_ORIGIN_INVALID_PORT', `port "${portText}" is not a number from 0 to 65535`);
+      return fail('CG_ORIGIN_INVALID_PORT', `port "${excerpt(portText)}" is not a number from 0 to 65535`);
     } else if (portText.length > 1 && portText.startsWith('0')) {
       return fail(
         'CG_ORIGIN_INVALID_PORT',
@@ -211,13 +212,14 @@ export function parseOriginPattern(raw: string): PatternResult {
     }
   }
 
-  if (host.length === 0) return fail('CG_ORIGIN_INVALID_HOST', `"${raw}" has no host`);
+  if (host.length === 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(raw)}" has no host`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for any non-ASCII code point
   if (/[^\x00-\x7f]/.test(host)) {
     // The global WHATWG URL parser does UTS-46 exactly as browsers do; it is not I/O and every
     // runtime has it, so the engine stays pure.
     const ascii = urlHostname(`${scheme === 'http' || scheme === 'https' ? scheme : 'https'}://${host}`);
-    if (ascii === undefined) return fail('CG_ORIGIN_INVALID_HOST', `"${host}" is not a valid host name`);
+    if (ascii === undefined)
+      return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(host)}" is not a valid host name`);
     warnings.push({
       code: 'CG_ORIGIN_UNICODE_HOST',
       reason: `"${host}" is sent as "${ascii}" in Origin; stored as punycode`,
@@ -232,12 +234,14 @@ export function parseOriginPattern(raw: string): PatternResult {
     const canonical = subdomains ? undefined : urlHostname(`http://${host}`);
     return fail(
       'CG_ORIGIN_INVALID_HOST',
-      `"${host}" is not a host as browsers write it in Origin`,
-      canonical !== undefined && canonical !== host ? `did you mean ${scheme}://${canonical}?` : undefined,
+      `"${excerpt(host)}" is not a host as browsers write it in Origin`,
+      canonical !== undefined && canonical !== host
+        ? `did you mean ${excerpt(`${scheme}://${canonical}`)}?`
+        : undefined,
     );
   }
   if (subdomains && hostKind !== 'domain') {
-    return fail('CG_ORIGIN_UNSUPPORTED_PATTERN', `"${raw}" puts "*." in front of an IP address`);
+    return fail('CG_ORIGIN_UNSUPPORTED_PATTERN', `"${excerpt(raw)}" puts "*." in front of an IP address`);
   }
   const pattern: OriginPattern = { kind: 'origin', scheme, host, hostKind, subdomains, port };
   return { ok: true, pattern, text: patternText(pattern), warnings };

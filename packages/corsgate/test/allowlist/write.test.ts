@@ -87,7 +87,7 @@ describe('writeAllowlist', () => {
       config: { credentials: true },
     }).catch((e: unknown) => e)) as AllowlistError;
     expect(error.code).toBe('CG_ORIGIN_ANY_WITH_CREDENTIALS');
-    expect(error.message).toContain('line 2');
+    expect(error.message).toContain(`${file}:2:1: error CG_ORIGIN_ANY_WITH_CREDENTIALS`);
     expect(readFileSync(file, 'utf8')).toBe('https://a.example.com\n');
     expect(readdirSync(dir)).toEqual(['origins.list']);
   });

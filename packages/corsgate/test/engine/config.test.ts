@@ -432,13 +432,13 @@ describe('validateConfig: the whole configuration at once', () => {
     ]);
     expect(thrown!.errors).toHaveLength(10);
     expect(thrown!.message).toContain('invalid configuration (10 errors)');
-    expect(thrown!.message).toContain('origins[2] CG_ORIGIN_HAS_PATH');
+    expect(thrown!.message).toContain('origins[2]: error CG_ORIGIN_HAS_PATH');
   });
 
-  it('formats an issue with its path, code, reason and suggestion', () => {
+  it('formats an issue as PATH: severity CODE reason (suggestion), the one problem format', () => {
     const [found] = validateConfig({ origins: ['app.example.com'] });
     expect(formatIssue(found!)).toBe(
-      'origins[0] CG_ORIGIN_MISSING_SCHEME: "app.example.com" has no scheme; browsers send the scheme in Origin (did you mean https://app.example.com?)',
+      'origins[0]: error CG_ORIGIN_MISSING_SCHEME "app.example.com" has no scheme; browsers send the scheme in Origin (did you mean https://app.example.com?)',
     );
   });
 

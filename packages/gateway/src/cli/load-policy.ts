@@ -7,21 +7,25 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isRedisSource, parseRedisSource, pullRedisAllowlist } from '@corsgate/redis';
 import {
+  type ConfigIssue,
   type CorsConfig,
   CorsConfigError,
   type CorsConfigWithoutOrigins,
   createPolicy,
   formatIssue,
+  formatProblem,
   type Policy,
 } from 'corsgate';
 import {
   AllowlistError,
   type AllowlistSnapshot,
+  formatAllowlistError,
   formatAllowlistIssue,
   parseAllowlist,
 } from 'corsgate/allowlist';
+import { formatPath } from 'corsgate/internal';
 import { type FlagValues, loadConfig } from '../config/load.js';
-import { formatProblem } from '../config/types.js';
+import { type ConfigProblem, formatRouteIssue } from '../config/types.js';
 import { RouteTable } from '../server/routes.js';
 
 export type Loaded =
@@ -30,28 +34,56 @@ export type Loaded =
 
 /**
  * The bytes of an allowlist source: a file, or the version stored in Redis (docs/sources.md), so
- * `explain` and `lint` judge exactly what the fleet would apply. A problem comes back as a line.
+ * `explain` and `lint` judge exactly what the fleet would apply. A problem comes back as one
+ * problem line, with the code given for a file that is missing or unreadable.
  */
-async function read(path: string): Promise<Buffer | string> {
+async function read(
+  path: string,
+  codes: { missing: ConfigProblem['code']; unreadable: ConfigProblem['code'] },
+): Promise<Buffer | string> {
   if (isRedisSource(path)) {
+    const where = shownSource(path);
     try {
       const stored = await pullRedisAllowlist(path);
       if (stored === undefined)
-        return `${path}: error CG_ALLOWLIST_MISSING: nothing was pushed to this source yet`;
+        return formatProblem({
+          where,
+          severity: 'error',
+          code: 'CG_ALLOWLIST_MISSING',
+          message: 'nothing was pushed to this source yet',
+        });
       return Buffer.from(stored.text, 'utf8');
     } catch (e) {
       if (!(e instanceof AllowlistError)) throw e;
-      return `${shownSource(path)}: error ${e.code}: ${e.message.replace(/^corsgate: /, '')}`;
+      return formatAllowlistError(e, where).join('\n');
     }
   }
   try {
     return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? `${path}: error CG_ALLOWLIST_MISSING: the file does not exist`
-      : `${path}: error CG_ALLOWLIST_UNREADABLE: cannot read it (${code ?? (e as Error).message})`;
+    return formatProblem(
+      code === 'ENOENT'
+        ? { where: path, severity: 'error', code: codes.missing, message: 'the file does not exist' }
+        : {
+            where: path,
+            severity: 'error',
+            code: codes.unreadable,
+            message: `cannot read it (${code ?? (e as Error).message})`,
+          },
+    );
   }
+}
+
+const ALLOWLIST_READ = { missing: 'CG_ALLOWLIST_MISSING', unreadable: 'CG_ALLOWLIST_UNREADABLE' } as const;
+const CONFIG_READ = {
+  missing: 'CG_GATEWAY_CONFIG_UNREADABLE',
+  unreadable: 'CG_GATEWAY_CONFIG_UNREADABLE',
+} as const;
+
+/** A JSON config's problem, located by file and config path: `cfg.json:origins[2]: error …`. */
+function jsonIssue(file: string, found: ConfigIssue): string {
+  return formatIssue(found, `${file}:${formatPath(found.path)}`);
 }
 
 export async function loadAllowlistPolicy(
@@ -59,7 +91,7 @@ export async function loadAllowlistPolicy(
   file: string,
   options: CorsConfigWithoutOrigins,
 ): Promise<Loaded> {
-  const bytes = await read(isRedisSource(file) ? file : resolve(cwd, file));
+  const bytes = await read(isRedisSource(file) ? file : resolve(cwd, file), ALLOWLIST_READ);
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
   const parsed = parseAllowlist(new Uint8Array(bytes), options);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
@@ -76,23 +108,36 @@ export async function loadConfigPolicy(
   file: string,
   overrides: Partial<CorsConfig>,
 ): Promise<Loaded> {
-  const bytes = await read(resolve(cwd, file));
-  if (typeof bytes === 'string')
-    return { ok: false, errors: [bytes.replace(/error CG_ALLOWLIST_\w+: /, 'error: ')] };
+  const bytes = await read(resolve(cwd, file), CONFIG_READ);
+  if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
   let config: unknown;
   try {
     config = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    return { ok: false, errors: [`${file}: error CG_CONFIG_TYPE: not valid JSON (${(e as Error).message})`] };
+    const message = `not valid JSON (${(e as Error).message})`;
+    return {
+      ok: false,
+      errors: [formatProblem({ where: file, severity: 'error', code: 'CG_CONFIG_TYPE', message })],
+    };
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config))
-    return { ok: false, errors: [`${file}: error CG_CONFIG_TYPE: the configuration must be a JSON object`] };
+    return {
+      ok: false,
+      errors: [
+        formatProblem({
+          where: file,
+          severity: 'error',
+          code: 'CG_CONFIG_TYPE',
+          message: 'the configuration must be a JSON object',
+        }),
+      ],
+    };
   try {
     const policy = createPolicy({ ...(config as CorsConfig), ...overrides });
-    return { ok: true, policy, warnings: policy.warnings.map((i) => `${file}: ${formatIssue(i)}`) };
+    return { ok: true, policy, warnings: policy.warnings.map((i) => jsonIssue(file, i)) };
   } catch (e) {
     if (!(e instanceof CorsConfigError)) throw e;
-    return { ok: false, errors: e.issues.map((i) => `${file}: ${formatIssue(i)}`) };
+    return { ok: false, errors: e.issues.map((i) => jsonIssue(file, i)) };
   }
 }
 
@@ -111,7 +156,7 @@ export async function loadYamlPolicy(
   const warnings = problems.filter((p) => p.severity === 'warning').map(formatProblem);
   if (config === undefined)
     return { ok: false, errors: problems.filter((p) => p.severity === 'error').map(formatProblem) };
-  const bytes = await read(config.allowlist);
+  const bytes = await read(config.allowlist, ALLOWLIST_READ);
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
   const parsed = parseAllowlist(new Uint8Array(bytes), config.policy);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
@@ -132,7 +177,7 @@ export async function loadYamlPolicy(
   const routes = new RouteTable(config.routes);
   const errors: string[] = [];
   routes.onRouteError = (route, error) => {
-    errors.push(...error.issues.map((i) => `route ${route.path}: ${formatIssue(i)}`));
+    errors.push(...error.issues.map((i) => formatRouteIssue(route.path, i)));
   };
   routes.prepare(snapshot);
   const hit = routes.resolve(path);

@@ -19,15 +19,17 @@ import {
   type AllowlistIssue,
   allowlistHash,
   decodeAllowlist,
+  formatAllowlistError,
+  formatAllowlistIssue,
   parseAllowlist,
   writeAllowlist,
   writeFileAtomic,
 } from 'corsgate/allowlist';
+import { jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
 import { shownSource } from '../cli/load-policy.js';
-import { formatLintLine } from './lint.js';
 
 export const ALLOWLIST_HELP = `Usage: corsgate allowlist push FILE --to SOURCE [options]
        corsgate allowlist pull --from SOURCE
@@ -133,18 +135,12 @@ function refused(io: CliIo, source: string, error: AllowlistError, json: boolean
   const name = shown(source);
   if (json) {
     io.stdout.write(
-      `${JSON.stringify({ source: name, code: error.code, message: error.message, errors: error.issues }, null, 2)}\n`,
+      `${jsonForTerminal({ source: name, code: error.code, message: error.message, errors: error.issues })}\n`,
     );
-  } else if (error.issues.length > 0) {
-    // An entry given as an argument has no line: `SOURCE: error CODE message`.
-    for (const i of error.issues)
-      io.stdout.write(
-        i.line === 0
-          ? `${name}: ${i.severity} ${i.code} ${i.message.replace(/^corsgate: /, '')}\n`
-          : `${formatLintLine(name, i)}\n`,
-      );
   } else {
-    io.stderr.write(`${name}: error ${error.code} ${error.message.replace(/^corsgate: /, '')}\n`);
+    // The issues go to stdout as lint's do; an error without issues to stderr.
+    const out = error.issues.length > 0 ? io.stdout : io.stderr;
+    for (const line of formatAllowlistError(error, name)) out.write(`${line}\n`);
   }
   return EXIT.INVALID;
 }
@@ -268,7 +264,7 @@ function printLint(
 ): number {
   const all = [...errors, ...warnings].sort((a, b) => a.line - b.line || a.column - b.column);
   const out = values.json === true ? io.stderr : io.stdout;
-  for (const i of all) out.write(`${formatLintLine(file, i)}\n`);
+  for (const i of all) out.write(`${formatAllowlistIssue(i, file)}\n`);
   if (errors.length > 0) {
     io.stderr.write(`corsgate allowlist: ${file} has ${errors.length} error(s); nothing written\n`);
     return EXIT.INVALID;

@@ -3,14 +3,13 @@
  * JSON config file. The request side (preflight or not, the ACRH value) comes from the browser
  * model, the decision from the engine; the CLI adds nothing of its own.
  */
-import { type Decision, REASONS, type RequestFacts } from 'corsgate';
+import { type Decision, formatProblem, REASONS, type RequestFacts } from 'corsgate';
 import { parseScriptRequest, scriptRequestFacts } from '../browser-model/index.js';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Command } from '../cli/io.js';
 import { type Loaded, loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } from '../cli/load-policy.js';
 import { type FlagValues, policyFromFlagsOnly } from '../config/load.js';
-import { formatProblem } from '../config/types.js';
 
 export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist SOURCE | --config FILE) --origin ORIGIN [options]
 

@@ -12,9 +12,11 @@ import {
   type AllowlistIssue,
   decodeAllowlist,
   formatAllowlist,
+  formatAllowlistIssue,
   parseAllowlist,
   writeFileAtomic,
 } from 'corsgate/allowlist';
+import { jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
@@ -41,12 +43,6 @@ Options:
 Exit codes: 0 clean (or warnings without --strict), 1 warnings with --strict, 2 errors or an
 unreadable file.
 `;
-
-/** `FILE:LINE:COL: severity CODE message (suggestion)`; line and column are 1-based (0 = the whole file). */
-export function formatLintLine(file: string, i: AllowlistIssue): string {
-  const message = i.message.replace(/^corsgate: /, '');
-  return `${file}:${i.line}:${i.column}: ${i.severity} ${i.code} ${message}${i.suggestion === undefined ? '' : ` (${i.suggestion})`}`;
-}
 
 export const lint: Command = async (argv, io) => {
   const args = parseCommandArgs(
@@ -183,12 +179,11 @@ function report(
   values: { strict?: boolean; json?: boolean },
   s: ReturnType<typeof style>,
 ): number {
-  if (values.json === true)
-    io.stdout.write(`${JSON.stringify({ file, errors, warnings, fixed }, null, 2)}\n`);
+  if (values.json === true) io.stdout.write(`${jsonForTerminal({ file, errors, warnings, fixed })}\n`);
   else {
     const all = [...errors, ...warnings].sort((a, b) => a.line - b.line || a.column - b.column);
     for (const i of all) {
-      const line = formatLintLine(file, i);
+      const line = formatAllowlistIssue(i, file);
       io.stdout.write(`${i.severity === 'error' ? s.red(line) : s.yellow(line)}\n`);
     }
     if (fixed) io.stdout.write(`${file}: rewritten in normalised form\n`);

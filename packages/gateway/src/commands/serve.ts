@@ -3,15 +3,15 @@
  * engine validates policies and the allowlist, and every problem is printed before exiting 2.
  */
 import cluster from 'node:cluster';
-import { formatIssue } from 'corsgate';
-import { formatAllowlistIssue } from 'corsgate/allowlist';
+import { formatProblem } from 'corsgate';
+import { formatAllowlistError, formatAllowlistIssue } from 'corsgate/allowlist';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
 import { layerEnvironment, type OptionShape, type OptionValue, relocate } from '../config/env.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
-import { type ConfigProblem, formatProblem, type GatewayConfig } from '../config/types.js';
-import { AllowlistStartError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
+import { type ConfigProblem, formatRouteIssue, type GatewayConfig } from '../config/types.js';
+import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
 import { RouteTable } from '../server/routes.js';
 
 export const SERVE_HELP = `Usage: corsgate serve --upstream URL [options]
@@ -61,18 +61,18 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
   try {
     watcher = await openAllowlist(config.allowlist, config.policy, config);
   } catch (error) {
-    if (!(error instanceof AllowlistStartError)) throw error;
-    const headline = (error.message.split('\n')[0] ?? '').replace(/^corsgate: /, '');
-    io.stderr.write(`corsgate serve: ${error.code}: ${headline}; not started\n`);
-    for (const i of error.issues) io.stderr.write(`${formatAllowlistIssue(i, config.allowlist)}\n`);
+    if (!(error instanceof AllowlistError)) throw error;
+    for (const line of formatAllowlistError(error, config.allowlist)) io.stderr.write(`${line}\n`);
+    io.stderr.write(
+      `corsgate serve: the allowlist ${config.allowlist} cannot be used (${error.code}); not started\n`,
+    );
     return undefined;
   }
   const origins = watcher.current.policy.config().origins;
   const routeErrors = RouteTable.check(config.routes, origins);
   if (routeErrors.length > 0) {
     for (const { route, error } of routeErrors)
-      for (const i of error.errors)
-        io.stderr.write(`route ${route.path} with ${config.allowlist}: error ${formatIssue(i)}\n`);
+      for (const i of error.errors) io.stderr.write(`${formatRouteIssue(route.path, i)}\n`);
     await watcher.close();
     return undefined;
   }

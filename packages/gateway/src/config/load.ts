@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { isRedisSource } from '@corsgate/redis';
-import { type ConfigIssue, type CorsConfigWithoutOrigins, formatIssue, validateConfig } from 'corsgate';
+import { type ConfigIssue, type CorsConfigWithoutOrigins, validateConfig } from 'corsgate';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { type AdminToken, isLoopbackHost, parseTokens } from '../admin/tokens.js';
 import { type FileConfig, fileSchema, type PolicyFields } from './schema.js';
@@ -150,7 +150,8 @@ function engineProblems(
     code: i.code,
     severity: i.severity,
     where: where(i),
-    message: formatIssue(i).slice(formatIssue(i).indexOf(`${i.code}: `) + i.code.length + 2),
+    message: i.reason,
+    suggestion: i.suggestion,
   }));
 }
 

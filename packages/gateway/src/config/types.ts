@@ -1,5 +1,12 @@
 /** The gateway's resolved configuration: flags over the YAML file over defaults. */
-import type { CorsConfigWithoutOrigins, IssueCode } from 'corsgate';
+import {
+  type ConfigIssue,
+  type CorsConfigWithoutOrigins,
+  formatIssue,
+  type IssueCode,
+  type Problem,
+} from 'corsgate';
+import { formatPath } from 'corsgate/internal';
 import type { AdminToken } from '../admin/tokens.js';
 import type { GatewayCode } from './codes.js';
 
@@ -54,8 +61,8 @@ export interface GatewayConfig {
   readonly auditFile: string;
 }
 
-/** One problem in the configuration, located at a file position or a flag. */
-export interface ConfigProblem {
+/** One problem in the configuration, located at a file position or a flag; printed by `formatProblem`. */
+export interface ConfigProblem extends Problem {
   /** A gateway code, or the engine's / allowlist's code when the problem is in the CORS policy. */
   readonly code: GatewayCode | IssueCode;
   readonly severity: 'error' | 'warning';
@@ -64,6 +71,7 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-export function formatProblem(p: ConfigProblem): string {
-  return `${p.where} ${p.severity} ${p.code}: ${p.message}`;
+/** A route's policy problem, named by the route and the field: `route /api/* origins[2]: error …`. */
+export function formatRouteIssue(route: string, found: ConfigIssue): string {
+  return formatIssue(found, `route ${route} ${formatPath(found.path)}`);
 }

@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { FleetDenied, isRedisSource } from '@corsgate/redis';
+import { formatAllowlistIssue } from 'corsgate/allowlist';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { type AdminBackend, createAdminServer } from '../admin/admin.js';
@@ -82,12 +83,7 @@ function watchEvents(
           {
             event: 'allowlist-rejected',
             version: watcher.current.version,
-            errors: event.errors.map((e) => ({
-              line: e.line,
-              column: e.column,
-              code: e.code,
-              message: e.message,
-            })),
+            errors: event.errors.map((e) => formatAllowlistIssue(e, status.path)),
           },
           'allowlist has errors; the last good version stays in force',
         );

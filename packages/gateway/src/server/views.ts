@@ -1,14 +1,19 @@
 /** JSON views of the allowlist state, for GET /allowlist and POST /reload. */
+import { formatAllowlistIssue } from 'corsgate/allowlist';
 import type { AllowlistEvent, AllowlistIssue, AllowlistWatcher } from './allowlist.js';
 
-function issueView(i: AllowlistIssue): object {
+/**
+ * One issue: its fields, and as `message` the one problem line the CLI and the logs print. `text`
+ * is the parser's excerpt of the line, never more (the file may be a secret behind a symlink).
+ */
+function issueView(file: string, i: AllowlistIssue): object {
   return {
     line: i.line,
     column: i.column,
     code: i.code,
     severity: i.severity,
     text: i.text,
-    message: i.message,
+    message: formatAllowlistIssue(i, file),
     ...(i.suggestion === undefined ? {} : { suggestion: i.suggestion }),
   };
 }
@@ -25,13 +30,13 @@ export function allowlistView(watcher: AllowlistWatcher): object {
     hash: snap.hash,
     loadedAt: new Date(snap.loadedAt).toISOString(),
     entries: snap.entries.map((e) => ({ origin: e.origin, line: e.line })),
-    warnings: snap.warnings.map(issueView),
+    warnings: snap.warnings.map((i) => issueView(s.path, i)),
     lastReload: { at: new Date(s.lastReloadAt).toISOString(), result: s.lastReloadResult },
     lastError:
       s.lastErrors.length > 0 || s.lastReadError !== undefined
         ? {
             ...(s.lastReadError === undefined ? {} : { read: s.lastReadError }),
-            issues: s.lastErrors.map(issueView),
+            issues: s.lastErrors.map((i) => issueView(s.path, i)),
           }
         : null,
     reloadsApplied: s.reloadsApplied,
@@ -44,7 +49,7 @@ export function reloadView(event: AllowlistEvent, watcher: AllowlistWatcher): ob
   const base = { result: event.type, version: watcher.current.version, hash: watcher.current.hash };
   switch (event.type) {
     case 'rejected':
-      return { ...base, errors: event.errors.map(issueView) };
+      return { ...base, errors: event.errors.map((i) => issueView(watcher.status().path, i)) };
     case 'missing':
     case 'unreachable':
       return { ...base, error: event.message };

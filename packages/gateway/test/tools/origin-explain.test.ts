@@ -170,7 +170,7 @@ describe('corsgate explain', () => {
   it('exits 2 with coded lines for an invalid allowlist or config', async () => {
     const a = await run(['explain', '--allowlist', 'bad.list', '--origin', 'https://a.example'], dir);
     expect(a.code).toBe(2);
-    expect(a.err).toContain('bad.list:1:1 error CG_ORIGIN_NULL');
+    expect(a.err).toContain('bad.list:1:1: error CG_ORIGIN_NULL');
     const c = await run(['explain', '--config', 'broken.json', '--origin', 'https://a.example'], dir);
     expect(c.code).toBe(2);
     expect(c.err).toContain('CG_ORIGIN_ANY_WITH_CREDENTIALS');
@@ -299,7 +299,7 @@ describe('corsgate explain', () => {
       dir,
     );
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--methods:? error CG_METHOD_FORBIDDEN/);
+    expect(r.err).toContain('--methods: error CG_METHOD_FORBIDDEN');
   });
   it('works as a binary', async () => {
     const r = await runBin([
