@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
 import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
+import { issueJson } from '../server/views.js';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 
@@ -37,17 +38,9 @@ export interface WriteAnswer {
   readonly body: Record<string, unknown>;
 }
 
-export function issueJson(i: AllowlistIssue): Record<string, unknown> {
-  return {
-    code: i.code,
-    severity: i.severity,
-    line: i.line,
-    column: i.column,
-    text: i.text.slice(0, 200),
-    message: i.message,
-    ...(i.suggestion === undefined ? {} : { suggestion: i.suggestion }),
-  };
-}
+/** The lines of a proposed list, as the admin API names them in its problem lines. */
+const PROPOSED = 'proposed allowlist';
+const proposedIssue = (i: AllowlistIssue) => issueJson(PROPOSED, i);
 
 /**
  * The issues of an origin the engine refuses, at the line and column it would have taken: the
@@ -144,7 +137,7 @@ export class ListWrites {
         body: {
           error: 'the list would have errors; nothing was written',
           code: preview.errors[0]!.code,
-          issues: preview.errors.map(issueJson),
+          issues: preview.errors.map(proposedIssue),
         },
       };
     if (!preview.found)
@@ -183,7 +176,7 @@ export class ListWrites {
         written: true,
         added: preview.diff.added,
         removed: preview.diff.removed,
-        warnings: preview.warnings.map(issueJson),
+        warnings: preview.warnings.map(proposedIssue),
       },
     };
   }

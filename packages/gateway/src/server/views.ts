@@ -3,10 +3,12 @@ import { formatAllowlistIssue } from 'corsgate/allowlist';
 import type { AllowlistEvent, AllowlistIssue, AllowlistWatcher } from './allowlist.js';
 
 /**
- * One issue: its fields, and as `message` the one problem line the CLI and the logs print. `text`
- * is the parser's excerpt of the line, never more (the file may be a secret behind a symlink).
+ * One issue as the admin API shows it: its fields, and as `message` the one problem line the CLI
+ * and the logs print. `text` is the parser's excerpt of the line, never more (the file may be a
+ * secret behind a symlink).
+ * @param file what the lines belong to: the allowlist's path, or a name for a proposed list
  */
-function issueView(file: string, i: AllowlistIssue): object {
+export function issueJson(file: string, i: AllowlistIssue): Record<string, unknown> {
   return {
     line: i.line,
     column: i.column,
@@ -30,13 +32,13 @@ export function allowlistView(watcher: AllowlistWatcher): object {
     hash: snap.hash,
     loadedAt: new Date(snap.loadedAt).toISOString(),
     entries: snap.entries.map((e) => ({ origin: e.origin, line: e.line })),
-    warnings: snap.warnings.map((i) => issueView(s.path, i)),
+    warnings: snap.warnings.map((i) => issueJson(s.path, i)),
     lastReload: { at: new Date(s.lastReloadAt).toISOString(), result: s.lastReloadResult },
     lastError:
       s.lastErrors.length > 0 || s.lastReadError !== undefined
         ? {
             ...(s.lastReadError === undefined ? {} : { read: s.lastReadError }),
-            issues: s.lastErrors.map((i) => issueView(s.path, i)),
+            issues: s.lastErrors.map((i) => issueJson(s.path, i)),
           }
         : null,
     reloadsApplied: s.reloadsApplied,
@@ -49,7 +51,7 @@ export function reloadView(event: AllowlistEvent, watcher: AllowlistWatcher): ob
   const base = { result: event.type, version: watcher.current.version, hash: watcher.current.hash };
   switch (event.type) {
     case 'rejected':
-      return { ...base, errors: event.errors.map((i) => issueView(watcher.status().path, i)) };
+      return { ...base, errors: event.errors.map((i) => issueJson(watcher.status().path, i)) };
     case 'missing':
     case 'unreachable':
       return { ...base, error: event.message };
