@@ -173,7 +173,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
       warnings: Object.freeze([...parsed.warnings]),
       loadedAt: Date.now(),
     });
-    // The swap: one reference assignment (watcher.md §2.8 row 22), as the file watcher does.
+    // The swap: one reference assignment (docs/allowlist.md, reload scenarios row 22), as the file watcher does.
     this.snapshot = snapshot;
     this.applied = true;
     this.lastReloadResult = 'applied';
