@@ -117,8 +117,8 @@ describe('Dockerfile', () => {
   });
 
   it('builds and ships every workspace package the gateway runs on', () => {
-    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.filter(
-      (w) => w.startsWith('packages/'),
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.filter((w) =>
+      w.startsWith('packages/'),
     );
     const copies = instructions.filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArgumentsContent()!);
     for (const w of workspaces) {
