@@ -186,6 +186,26 @@ describe('the console in Chromium', () => {
     await app.close();
   });
 
+  it('shows the origin a staged candidate list would break, and promotes it as one version', async () => {
+    const console = await openConsole();
+    await console.getByLabel('Candidate list text').fill('# without the page\nhttps://app.example.com\n');
+    await console.getByRole('button', { name: 'Stage as the candidate' }).click();
+    await expect.poll(() => console.getByRole('status').textContent()).toContain('candidate list is staged');
+
+    const app = await openPage();
+    const fetched = await observe(app, { url: apiUrl('/items/3') });
+    expect(fetched.outcome).toBe('resolved');
+    await app.close();
+
+    await console.reload();
+    const row = console.locator('#candidate tr', { hasText: pageOrigin() });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.locator('td').nth(1).textContent()).toBe('allowed');
+    expect(await row.locator('td').nth(2).textContent()).toBe('refused');
+    await shot(console, 'candidate-1280');
+    await console.close();
+  });
+
   it('explains a request: the decision and the allowlist line that made it', async () => {
     const page = await openConsole();
     await page.getByLabel('Origin', { exact: true }).fill(pageOrigin());

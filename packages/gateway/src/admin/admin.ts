@@ -6,7 +6,7 @@
  * or the cluster primary (a backend that asks every worker over IPC).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AllowlistSnapshot } from '../server/allowlist.js';
+import type { AllowlistIssue, AllowlistSnapshot } from '../server/allowlist.js';
 import { apiRoute } from './api.js';
 import type { CandidateView } from './console/candidate-view.js';
 import { consoleRoute } from './console/routes.js';
@@ -31,14 +31,19 @@ export interface AdminBackend {
   readonly snapshot?: () => AllowlistSnapshot;
   /** The candidate list evaluated beside the one in force (docs/console.md "Candidate lists"). */
   readonly candidate?: CandidateControl;
+  /** Every origin seen, allowed or refused, with counts (for `corsgate suggest`). */
+  origins?(limit: number): Promise<object>;
 }
 
 export interface CandidateControl {
   view(): CandidateView | undefined;
   /** The candidate's text, to promote. */
-  text(): string | undefined;
-  stage(text: string): void;
+  text(): Promise<string | undefined>;
+  /** Stages a text; returns its lint errors (a text with errors is kept, not evaluated). */
+  stage(text: string): readonly AllowlistIssue[];
   drop(): void;
+  /** After a promotion: nothing differs any more. */
+  promoted(): void;
 }
 
 /** One admin request, after the checks: who asked (a token name) and from where. */

@@ -23,6 +23,9 @@ const READS: Record<string, string> = {
   '/denied': 'GET',
   '/audit': 'GET',
   '/explain': 'GET',
+  '/origins': 'GET',
+  '/candidate': 'GET, PUT, DELETE',
+  '/candidate/promote': 'POST',
 };
 
 function intParam(url: URL, name: string, fallback: number, max: number): number {
@@ -63,6 +66,16 @@ export function apiRoute(ctx: AdminContext): boolean {
     case 'GET /explain':
       explain(ctx);
       return true;
+    case 'GET /origins':
+      if (backend.origins === undefined) return unavailable(ctx);
+      backend.origins(intParam(url, 'limit', 1000, 10_000)).then((r) => sendJson(res, 200, r), fail);
+      return true;
+    case 'GET /candidate':
+    case 'PUT /candidate':
+    case 'DELETE /candidate':
+    case 'POST /candidate/promote':
+      candidate(ctx).catch(fail);
+      return true;
     case 'POST /allowlist/origins':
     case 'DELETE /allowlist/origins':
     case 'PUT /allowlist':
@@ -88,6 +101,59 @@ async function denied(ctx: AdminContext, limit: number): Promise<{ status: numbe
       body: { error: 'scope=fleet needs a Redis allowlist source: with a file each node only knows its own' },
     };
   return { status: 200, body: await ctx.backend.fleetDenied(limit) };
+}
+
+/** The candidate list: view (a read), stage, drop and promote (writes: a token, as for the list). */
+async function candidate(ctx: AdminContext): Promise<void> {
+  const { req, res, backend, who } = ctx;
+  const control = backend.candidate;
+  if (control === undefined) {
+    unavailable(ctx);
+    return;
+  }
+  if (req.method === 'GET') {
+    sendJson(res, 200, control.view() ?? { source: null, differences: [] });
+    return;
+  }
+  if (who === undefined) {
+    req.resume();
+    sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+    return;
+  }
+  if (req.method === 'DELETE') {
+    req.resume();
+    control.drop();
+    sendJson(res, 200, { source: null, differences: [] });
+    return;
+  }
+  if (req.method === 'PUT') {
+    const errors = control.stage(await readBody(req, MAX_WRITE_BYTES));
+    sendJson(res, errors.length > 0 ? 422 : 200, {
+      ...control.view(),
+      ...(errors.length > 0
+        ? { error: 'the candidate has errors; it is kept but not evaluated', code: errors[0]!.code }
+        : {}),
+    });
+    return;
+  }
+  req.resume();
+  const text = await control.text();
+  if (text === undefined || backend.writes === undefined) {
+    sendJson(res, 404, {
+      error: 'there is no candidate list to promote',
+      code: 'CG_GATEWAY_ADMIN_NOT_FOUND',
+    });
+    return;
+  }
+  const expected = ifMatchVersion(req.headers['if-match']);
+  const answer = await backend.writes.apply(
+    { action: 'promote', text },
+    Number.isNaN(expected) ? undefined : expected,
+    { token: who, address: ctx.address },
+  );
+  if (answer.status === 200) control.promoted();
+  const version = answer.body['version'];
+  sendJson(res, answer.status, answer.body, typeof version === 'number' ? { ETag: `"${version}"` } : {});
 }
 
 function unavailable(ctx: AdminContext): true {

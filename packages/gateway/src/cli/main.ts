@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'push, pull, add or remove origins of a source: a file or a Redis URL (docs/sources.md)',
     load: async () => (await import('../commands/allowlist.js')).allowlist,
   },
+  suggest: {
+    summary: 'a proposed allowlist from the origins a running gateway has seen, a comment per entry',
+    load: async () => (await import('../commands/suggest.js')).suggest,
+  },
   explain: {
     summary: "the engine's offline decision for a request against an allowlist or config file",
     load: async () => (await import('../commands/explain.js')).explain,

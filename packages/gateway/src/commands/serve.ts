@@ -36,6 +36,8 @@ take true/false, 1/0). See docs/deploy.md.
   --admin-token-file FILE   named admin tokens, one name:token a line (or CORSGATE_ADMIN_TOKENS);
                             writes always need one, and so does everything off loopback
   --audit-file FILE         audit log of admin writes (default: the allowlist's path + .audit.jsonl)
+  --report-only             decide and record as usual, block nothing; CORS headers for allowed origins only
+  --candidate-allowlist FILE  a list evaluated beside the one in force; GET /candidate shows whom it would change
   --credentials             allow credentialed requests (Access-Control-Allow-Credentials)
   --methods LIST            methods beyond GET, HEAD, POST, comma-separated
   --request-headers LIST    request headers scripts may send, comma-separated
@@ -101,6 +103,8 @@ export const SERVE_OPTIONS = {
   'admin-port': { type: 'string' },
   'admin-token-file': { type: 'string' },
   'audit-file': { type: 'string' },
+  'report-only': { type: 'boolean' },
+  'candidate-allowlist': { type: 'string' },
   credentials: { type: 'boolean' },
   methods: { type: 'string' },
   'request-headers': { type: 'string' },
@@ -128,6 +132,8 @@ const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   'admin-port': 'adminPort',
   'admin-token-file': 'adminTokenFile',
   'audit-file': 'auditFile',
+  'report-only': 'reportOnly',
+  'candidate-allowlist': 'candidateAllowlist',
   credentials: 'credentials',
   methods: 'methods',
   'request-headers': 'requestHeaders',

@@ -38,6 +38,8 @@ export interface FlagValues {
   auditFile?: string;
   accessLog?: boolean;
   websocketIdleTimeout?: string;
+  reportOnly?: boolean;
+  candidateAllowlist?: string;
 }
 
 export const DEFAULTS = {
@@ -450,6 +452,10 @@ export function loadConfig(
             isRedisSource(allowlist)
             ? resolve(cwd, 'corsgate.audit.jsonl')
             : `${allowlist}.audit.jsonl`,
+      reportOnly: flags.reportOnly === true,
+      ...(flags.candidateAllowlist === undefined
+        ? {}
+        : { candidateAllowlist: resolve(cwd, flags.candidateAllowlist) }),
       ...(tls === undefined ? {} : { tls }),
       workers,
       logLevel,

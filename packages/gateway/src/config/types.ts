@@ -59,6 +59,10 @@ export interface GatewayConfig {
   readonly adminTokens: readonly AdminToken[];
   /** The bounded audit log of applied changes; default beside the allowlist (`FILE.audit.jsonl`). */
   readonly auditFile: string;
+  /** Decide and record as usual, block nothing (docs/console.md "Report-only"). */
+  readonly reportOnly: boolean;
+  /** A candidate list file evaluated beside the one in force, or undefined. */
+  readonly candidateAllowlist?: string;
 }
 
 /** One problem in the configuration, located at a file position or a flag; printed by `formatProblem`. */

@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { appendVary, type Decision, type Policy } from 'corsgate';
+import { appendVary, type Decision, type Policy, type RequestFacts } from 'corsgate';
 import { answerNode, isBlocked, nodeFacts } from 'corsgate/internal';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -18,10 +18,12 @@ import type { GatewayConfig } from '../config/types.js';
 import type { UpgradeDecision } from '../websocket/proxy.js';
 import type { AccessLog } from './access-log.js';
 import type { AllowlistWatcher } from './allowlist.js';
+import type { Candidate } from './candidate.js';
 import type { DeniedTable } from './denied.js';
 import { connectionTokens, isHopByHop } from './headers.js';
 import type { Metrics } from './metrics.js';
-import { RouteTable } from './routes.js';
+import { type ResolvedRoute, RouteTable } from './routes.js';
+import type { SeenOrigins } from './seen.js';
 
 /** Denial log lines: at most one per origin+reason per interval, and this many per second overall. */
 const DENIAL_LOG_INTERVAL_MS = 60_000;
@@ -66,6 +68,10 @@ export interface ProxyDeps {
   readonly logger: Logger;
   /** Present with --access-log: one line a request. */
   readonly access?: AccessLog | undefined;
+  /** Every origin seen, allowed or refused (for `corsgate suggest`). */
+  readonly seen?: SeenOrigins;
+  /** The candidate list evaluated beside the one in force (docs/console.md "Candidate lists"). */
+  readonly candidate?: Candidate;
 }
 
 export class GatewayProxy {
@@ -132,7 +138,10 @@ export class GatewayProxy {
     const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
     // The adapters' request path (corsgate/internal): the same facts, so the same decision and reason.
-    const decision = policy.evaluate(nodeFacts(req));
+    const facts = nodeFacts(req);
+    const decision = policy.evaluate(facts);
+    if (decision.kind === 'actual' || decision.kind === 'preflight')
+      this.observe(facts, decision, path, route);
     const { metrics } = this.deps;
     metrics.countRequest(decision.kind, decision.allowed);
     this.deps.access?.decided(req, res, path, decision);
@@ -147,8 +156,9 @@ export class GatewayProxy {
     if (!decision.allowed) {
       this.deny(req, path, decision);
       // CORS only hides a response, after the upstream has acted: a refused origin's
-      // state-changing request is stopped here (docs/gateway.md).
-      if (isBlocked(decision, req.method ?? 'GET')) {
+      // state-changing request is stopped here (docs/gateway.md). In report-only mode it is
+      // recorded above and forwarded (docs/console.md "Report-only").
+      if (!this.deps.config.reportOnly && isBlocked(decision, req.method ?? 'GET')) {
         metrics.blocked.inc();
         this.json(res, 403, decision, { error: 'cross-origin request refused', reason: decision.reason });
         req.resume();
@@ -157,6 +167,21 @@ export class GatewayProxy {
     }
     this.forward(req, res, url, decision, route?.stripCookies === true);
   };
+
+  /** Records a CORS request's origin, and what the candidate list would decide (only when one is staged). */
+  private observe(
+    facts: RequestFacts,
+    decision: Decision,
+    path: string,
+    route: ResolvedRoute | undefined,
+  ): void {
+    const { seen, candidate } = this.deps;
+    if (seen !== undefined && typeof facts.origin === 'string')
+      seen.record(facts.origin, decision.allowed, Date.now());
+    // A route with its own origins does not use the list, so a candidate list cannot change it.
+    if (candidate?.active === true && route?.route?.origins === undefined)
+      candidate.observe(facts, decision, path);
+  }
 
   /** Records a refusal: metrics, /denied, and the deduplicated, rate-limited log line. */
   deny(req: IncomingMessage, path: string, decision: Decision): void {

@@ -22,10 +22,12 @@ import type { GatewayConfig } from '../config/types.js';
 import { WebSocketProxy } from '../websocket/proxy.js';
 import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
+import { Candidate } from './candidate.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
 import { createLogger } from './log.js';
 import { Metrics, register } from './metrics.js';
 import { GatewayProxy } from './proxy.js';
+import { SeenOrigins } from './seen.js';
 import { allowlistView, reloadView } from './views.js';
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -100,15 +102,46 @@ function watchEvents(
   });
 }
 
+/** The candidate list of `--candidate-allowlist FILE`; one that cannot be opened is logged and left out. */
+async function openCandidate(config: GatewayConfig, logger: Logger): Promise<Candidate> {
+  const candidate = new Candidate(config.policy);
+  if (config.candidateAllowlist === undefined) return candidate;
+  try {
+    await candidate.watchFile(config.candidateAllowlist);
+  } catch (error) {
+    logger.error(
+      { event: 'candidate-rejected', path: config.candidateAllowlist, message: (error as Error).message },
+      'the candidate list cannot be used; no candidate is evaluated',
+    );
+  }
+  return candidate;
+}
+
 /** The admin backend of one process: its own watcher, denied table and the file's writer. */
 export function localAdminBackend(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
   denied: DeniedTable,
   fleet?: FleetDenied,
+  extra: { seen?: SeenOrigins; candidate?: Candidate } = {},
 ): AdminBackend {
+  const { seen, candidate } = extra;
   return {
     ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
+    ...(seen === undefined
+      ? {}
+      : { origins: async (limit: number) => ({ evicted: seen.evicted, origins: seen.list(limit) }) }),
+    ...(candidate === undefined
+      ? {}
+      : {
+          candidate: {
+            view: () => candidate.view(),
+            text: () => candidate.text(),
+            stage: (text: string) => candidate.stage(text),
+            drop: () => candidate.drop(),
+            promoted: () => candidate.promoted(),
+          },
+        }),
     ready: async () => readiness(watcher),
     reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
     allowlist: async () => allowlistView(watcher),
@@ -182,7 +215,9 @@ export async function runWorker(
   const fleet = fleetDenied(config);
   if (fleet !== undefined) denied.onRecord = (origin, reason) => fleet.count(origin, reason);
   const access = config.accessLog ? new AccessLog() : undefined;
-  const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access });
+  const seen = new SeenOrigins();
+  const candidate = await openCandidate(config, logger);
+  const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access, seen, candidate });
   proxy.routes.prepare(watcher.current);
   const websockets = new WebSocketProxy({
     config,
@@ -205,7 +240,7 @@ export async function runWorker(
   const address = await listen(server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
-  const local = localAdminBackend(config, watcher, denied, fleet);
+  const local = localAdminBackend(config, watcher, denied, fleet, { seen, candidate });
 
   let admin: Server | undefined;
   let adminUrl: string | undefined;
@@ -252,6 +287,7 @@ export async function runWorker(
       await Promise.race([proxy.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await watcher.close();
       await fleet?.close();
+      await candidate.close();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGHUP', onHup);

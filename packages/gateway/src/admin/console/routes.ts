@@ -162,10 +162,20 @@ async function applyForm(
     page(ctx, answer.status, { notice: answerNotice(answer) });
     return;
   }
+  if (change.action === 'promote') ctx.backend.candidate?.promoted();
   const done = answer.body['written'] === false ? 'unchanged' : change.action;
   const q = new URLSearchParams({ done, version: String(answer.body['version']) });
   if ('origin' in change) q.set('origin', change.origin);
   redirect(ctx, `/?${q.toString()}#${anchor}`);
+}
+
+async function promote(ctx: AdminContext, form: URLSearchParams): Promise<void> {
+  const text = await ctx.backend.candidate!.text();
+  if (text === undefined) {
+    page(ctx, 404, { notice: { kind: 'bad', text: 'There is no candidate list to promote.' } });
+    return;
+  }
+  await applyForm(ctx, { action: 'promote', text }, form, 'list');
 }
 
 function changeFromForm(action: string | null, form: URLSearchParams): ListChange | undefined {
@@ -220,9 +230,19 @@ async function post(ctx: AdminContext, action: string): Promise<void> {
     }
     case 'candidate':
       if (candidate === undefined) break;
-      candidate.stage(form.get('text') ?? '');
-      redirect(ctx, '/?done=staged#candidate');
-      return;
+      {
+        const errors = candidate.stage(form.get('text') ?? '');
+        if (errors.length > 0)
+          page(ctx, 422, {
+            notice: {
+              kind: 'bad',
+              text: 'The candidate has errors: it is kept but not evaluated.',
+              issues: errors,
+            },
+          });
+        else redirect(ctx, '/?done=staged#candidate');
+        return;
+      }
     case 'candidate/drop':
       if (candidate === undefined) break;
       candidate.drop();
@@ -230,7 +250,7 @@ async function post(ctx: AdminContext, action: string): Promise<void> {
       return;
     case 'promote':
       if (candidate === undefined) break;
-      await applyForm(ctx, { action: 'promote', text: candidate.text() ?? '' }, form, 'list');
+      await promote(ctx, form);
       return;
   }
   page(ctx, 404, { notice: { kind: 'bad', text: 'No such action.' } });

@@ -1,0 +1,153 @@
+/**
+ * The candidate list (docs/console.md "Candidate lists"): a second list evaluated beside the one in
+ * force on every request, deciding nothing. Each request whose decision it would change is
+ * counted per origin, with the first and last time seen and a sample request, in a bounded table.
+ * It comes from `--candidate-allowlist FILE` (watched like the list in force) or is staged through
+ * the admin API; promoting writes its text to the source in force as one version.
+ */
+import { readFile } from 'node:fs/promises';
+import type { CorsConfigWithoutOrigins, Decision, Policy, RequestFacts } from 'corsgate';
+import { type AllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
+import type { CandidateDifference, CandidateView } from '../admin/console/candidate-view.js';
+import { type AllowlistWatcher, openAllowlist } from './allowlist.js';
+
+const CAPACITY = 1000;
+const MAX_VALUE = 256;
+
+interface Difference {
+  origin: string;
+  inForce: boolean;
+  candidate: boolean;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  sampleMethod: string;
+  samplePath: string;
+}
+
+export class Candidate {
+  /** Undefined while no candidate is staged (or the staged one has errors): nothing is evaluated. */
+  private policy: Policy | undefined;
+  private source: string | undefined;
+  private stagedText: string | undefined;
+  private entries = 0;
+  private errors: readonly AllowlistIssue[] = [];
+  private watcher: AllowlistWatcher | undefined;
+  private readonly differences = new Map<string, Difference>();
+
+  constructor(private readonly config: CorsConfigWithoutOrigins) {}
+
+  get active(): boolean {
+    return this.policy !== undefined;
+  }
+
+  /** Watches a candidate file; its every applied version replaces the candidate. */
+  async watchFile(path: string): Promise<void> {
+    const watcher = await openAllowlist(path, this.config);
+    this.watcher = watcher;
+    this.source = path;
+    this.stagedText = undefined;
+    const apply = (): void => {
+      if (this.watcher !== watcher) return;
+      this.policy = watcher.current.policy;
+      this.entries = watcher.current.entries.length;
+      this.errors = watcher.status().lastErrors;
+      this.differences.clear();
+    };
+    apply();
+    watcher.on(apply);
+  }
+
+  /** Stages a text through the admin API: linted like the list; with an error it is kept but not evaluated. */
+  stage(text: string): readonly AllowlistIssue[] {
+    void this.closeWatcher();
+    const parsed = parseAllowlist(text, this.config);
+    this.source = 'staged';
+    this.stagedText = text;
+    this.policy = parsed.policy;
+    this.entries = parsed.entries.length;
+    this.errors = parsed.errors;
+    this.differences.clear();
+    return parsed.errors;
+  }
+
+  drop(): void {
+    void this.closeWatcher();
+    this.policy = undefined;
+    this.source = undefined;
+    this.stagedText = undefined;
+    this.entries = 0;
+    this.errors = [];
+    this.differences.clear();
+  }
+
+  /** The candidate's text, to promote: the staged text, or the file as it is now. */
+  async text(): Promise<string | undefined> {
+    if (this.stagedText !== undefined) return this.stagedText;
+    if (this.watcher !== undefined && this.source !== undefined) return readFile(this.source, 'utf8');
+    return undefined;
+  }
+
+  /** After a promotion the candidate is the list in force: nothing differs any more. */
+  promoted(): void {
+    this.differences.clear();
+  }
+
+  /** Called on the request path only while `active`: one more evaluation, one map update when it differs. */
+  observe(facts: RequestFacts, inForce: Decision, path: string): void {
+    const other = this.policy!.evaluate(facts);
+    if (other.allowed === inForce.allowed) return;
+    const origin = typeof facts.origin === 'string' ? facts.origin.slice(0, MAX_VALUE) : String(facts.origin);
+    const now = Date.now();
+    let d = this.differences.get(origin);
+    if (d === undefined) {
+      if (this.differences.size >= CAPACITY)
+        this.differences.delete(this.differences.keys().next().value as string);
+      d = {
+        origin,
+        inForce: inForce.allowed,
+        candidate: other.allowed,
+        count: 0,
+        firstSeen: now,
+        lastSeen: now,
+        sampleMethod: '',
+        samplePath: '',
+      };
+      this.differences.set(origin, d);
+    }
+    d.count++;
+    d.lastSeen = now;
+    d.inForce = inForce.allowed;
+    d.candidate = other.allowed;
+    d.sampleMethod = facts.method.slice(0, MAX_VALUE);
+    d.samplePath = path.slice(0, MAX_VALUE);
+  }
+
+  view(): CandidateView | undefined {
+    if (this.source === undefined) return undefined;
+    const word = (allowed: boolean): 'allowed' | 'refused' => (allowed ? 'allowed' : 'refused');
+    const differences: CandidateDifference[] = [...this.differences.values()]
+      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .map((d) => ({
+        origin: d.origin,
+        inForce: word(d.inForce),
+        candidate: word(d.candidate),
+        count: d.count,
+        firstSeen: new Date(d.firstSeen).toISOString(),
+        lastSeen: new Date(d.lastSeen).toISOString(),
+        sampleMethod: d.sampleMethod,
+        samplePath: d.samplePath,
+      }));
+    return { source: this.source, entries: this.entries, errors: this.errors, differences };
+  }
+
+  async close(): Promise<void> {
+    await this.closeWatcher();
+  }
+
+  private async closeWatcher(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = undefined;
+    await w?.close();
+  }
+}
