@@ -4,6 +4,7 @@
  * (docs/console.md "Writes"): `POST /allowlist/origins`, `DELETE /allowlist/origins?origin=`,
  * `PUT /allowlist`, `GET /audit`, `GET /explain`.
  */
+import { AllowlistError } from 'corsgate/allowlist';
 import type { AdminContext } from './admin.js';
 import { UNAUTHORIZED } from './admin.js';
 import { explainRequest } from './explain.js';
@@ -242,6 +243,9 @@ function write(ctx: AdminContext): void {
     (error: unknown) => {
       if (error instanceof BodyTooLarge)
         sendJson(res, 413, { error: error.message, code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+      // The source cannot be read or reached (Redis down, the file unreadable): nothing was written.
+      else if (error instanceof AllowlistError)
+        sendJson(res, 503, { error: error.message, code: error.code });
       else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
     },
   );

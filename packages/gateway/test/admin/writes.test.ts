@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../../redis/test/_redis-server.js';
 import {
   type Gateway,
   raw,
@@ -294,5 +295,63 @@ describe('admin tokens at start', () => {
     expect(r.stderr).toContain('entry 1 ("ops")');
     expect(r.stderr).toContain('entry 2: expected name:token');
     expect(r.stderr).not.toContain('short');
+  });
+});
+
+describe('admin writes with a Redis source', () => {
+  let redis: RedisServer;
+  let node: Gateway;
+  let source: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    source = `${redis.url}?key=console-test`;
+    const initial = tmp.file('redis-initial.list', `${APP}\n`);
+    const pushed = await runCorsgate(['allowlist', 'push', initial, '--to', source]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const tokens = tmp.file('redis-tokens', `ops:${TOKEN}\n`);
+    node = await startGateway(
+      ['--upstream', upstream.url, '--allowlist', source, '--admin-token-file', tokens],
+      { cwd: tmp.dir },
+    );
+  });
+  afterAll(async () => {
+    await node?.stop();
+    await redis?.stop();
+  });
+
+  const nodeCall = async (path: string, init: RequestInit = {}): Promise<{ status: number; json: Json }> => {
+    const res = await fetch(`${node.adminUrl}${path}`, init);
+    return { status: res.status, json: await res.json() };
+  };
+
+  it('adds through the source’s compare-and-set: one version in Redis, in force on the node, audited', async () => {
+    const res = await nodeCall('/allowlist/origins', {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ origin: NEW }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ version: 2, previousVersion: 1, added: [NEW] });
+    const pulled = await runCorsgate(['allowlist', 'pull', '--from', source]);
+    expect(pulled.stdout).toBe(`${APP}\n${NEW}\n`);
+    const traffic = await fetch(`${node.url}/x`, { method: 'POST', headers: { Origin: NEW }, body: '{}' });
+    await traffic.arrayBuffer();
+    expect(traffic.status).toBe(200);
+    expect((await nodeCall('/audit')).json.records[0]).toMatchObject({ token: 'ops', toVersion: 2 });
+  });
+
+  it('answers 409 when another writer pushed first and If-Match names the old version', async () => {
+    const other = tmp.file('redis-other.list', `${APP}\n${NEW}\nhttps://third.example.com\n`);
+    expect((await runCorsgate(['allowlist', 'push', other, '--to', source])).code).toBe(0);
+    const res = await nodeCall('/allowlist', {
+      method: 'PUT',
+      headers: { ...AUTH, 'If-Match': '"2"' },
+      body: `${APP}\n`,
+    });
+    expect(res.status).toBe(409);
+    expect(res.json.code).toBe('CG_GATEWAY_ADMIN_CONFLICT');
+    const pulled = await runCorsgate(['allowlist', 'pull', '--from', source]);
+    expect(pulled.stdout).toContain('third.example.com');
   });
 });
