@@ -160,7 +160,7 @@ async function candidate(ctx: AdminContext): Promise<void> {
 function unavailable(ctx: AdminContext): true {
   ctx.req.resume();
   sendJson(ctx.res, 501, {
-    error: 'this process cannot write the list (with --workers, writes are not available yet)',
+    error: 'this process cannot serve this (with --workers, /origins and /candidate live in each worker)',
     code: 'CG_GATEWAY_ADMIN_UNAVAILABLE',
   });
   return true;

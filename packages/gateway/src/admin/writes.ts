@@ -74,6 +74,8 @@ export class ListWrites {
     readonly store: ListStore,
     readonly audit: AuditLog,
     private readonly policy: CorsConfigWithoutOrigins,
+    /** Awaited after a version is written, before the answer: the cluster primary makes every worker apply it. */
+    private readonly afterWrite: () => Promise<unknown> = async () => undefined,
   ) {}
 
   /** Lints a whole text as the watcher would. */
@@ -154,6 +156,7 @@ export class ListWrites {
     let version: number;
     try {
       version = await this.store.compareAndSet(base, expected, preview.text);
+      await this.afterWrite();
     } catch (error) {
       if (error instanceof VersionConflict) return conflict(error.expected, error.current);
       throw error;

@@ -182,8 +182,8 @@ export const serve: Command = async (argv, io) => {
   const watcher = await openChecked(config, io);
   if (watcher === undefined) return EXIT.INVALID;
   if (config.workers > 1) {
-    await watcher.close();
-    return runPrimary(config);
+    // Kept open: the primary's admin listener writes through it (docs/console.md "Writes").
+    return runPrimary(config, watcher);
   }
   return runWorker(config, watcher, { admin: true });
 };

@@ -151,15 +151,21 @@ export function localAdminBackend(
       origins: viewDenied(denied.list(limit)),
     }),
     metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
-    writes: new ListWrites(
-      isRedisSource(config.allowlist)
-        ? new RedisListStore(config.allowlist, watcher, config.policy)
-        : new FileListStore(config.allowlist, watcher),
-      new AuditLog(config.auditFile),
-      config.policy,
-    ),
+    writes: listWrites(config, watcher),
     snapshot: () => watcher.current,
   };
+}
+
+/** Admin writes to the source in force (docs/console.md "Writes"), audited. */
+function listWrites(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  afterWrite?: () => Promise<unknown>,
+): ListWrites {
+  const store = isRedisSource(config.allowlist)
+    ? new RedisListStore(config.allowlist, watcher, config.policy)
+    : new FileListStore(config.allowlist, watcher);
+  return new ListWrites(store, new AuditLog(config.auditFile), config.policy, afterWrite);
 }
 
 /** `/denied?scope=fleet`: what every node sharing the Redis source refused (docs/sources.md "Fleet view"). */
@@ -340,7 +346,11 @@ export async function runWorker(
 }
 
 /** The cluster primary: forks workers, runs the admin listener, relays signals. */
-export async function runPrimary(config: GatewayConfig): Promise<number> {
+/**
+ * The cluster primary. `watcher`, when given, is the primary's own view of the list: admin writes
+ * go through it (then every worker re-reads before the answer), and explain reads it.
+ */
+export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatcher): Promise<number> {
   const logger = createLogger(config.logLevel);
   const aggregator = new AggregatorRegistry();
   const listening = new Map<number, string>();
@@ -405,6 +415,12 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
       return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
     },
     metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+    ...(watcher === undefined
+      ? {}
+      : {
+          writes: listWrites(config, watcher, () => Promise.all(workers().map((w) => ask(w, 'reload')))),
+          snapshot: () => watcher.current,
+        }),
   };
 
   let admin: Server | undefined;
@@ -432,6 +448,7 @@ export async function runPrimary(config: GatewayConfig): Promise<number> {
         await closeServer(admin);
       }
       await fleet?.close();
+      await watcher?.close();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onTerm);
       process.off('SIGHUP', onHup);

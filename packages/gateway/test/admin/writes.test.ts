@@ -355,3 +355,47 @@ describe('admin writes with a Redis source', () => {
     expect(pulled.stdout).toContain('third.example.com');
   });
 });
+
+describe('admin writes with --workers 2', () => {
+  let cluster: Gateway;
+  let clusterList: string;
+
+  beforeAll(async () => {
+    clusterList = tmp.file('cluster.list', `${APP}\n`);
+    const tokens = tmp.file('cluster-tokens', `ops:${TOKEN}\n`);
+    cluster = await startGateway([
+      '--upstream',
+      upstream.url,
+      '--allowlist',
+      clusterList,
+      '--admin-token-file',
+      tokens,
+      '--workers',
+      '2',
+    ]);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('writes through the primary, and every worker has the new version in force when it answers', async () => {
+    const res = await fetch(`${cluster.adminUrl}/allowlist/origins`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ origin: NEW }),
+    });
+    expect(res.status).toBe(200);
+    expect(readFileSync(clusterList, 'utf8')).toBe(`${APP}\n${NEW}\n`);
+    // Fresh connections spread over both workers; none may still refuse the origin.
+    for (let i = 0; i < 12; i++) {
+      const r = await raw(
+        cluster.port,
+        `POST /w${i} HTTP/1.1\nHost: 127.0.0.1\nOrigin: ${NEW}\nContent-Length: 2\nConnection: close\n\n{}`,
+      );
+      expect(r.status, `request ${i}`).toBe(200);
+      expect(r.header('access-control-allow-origin')).toBe(NEW);
+    }
+    const audit = await (await fetch(`${cluster.adminUrl}/audit`)).json();
+    expect(audit.records[0]).toMatchObject({ token: 'ops', action: 'add', diff: { added: [NEW] } });
+  });
+});
