@@ -46,7 +46,8 @@ take true/false, 1/0). See docs/deploy.md.
   --preflight-status N      204 (default) or 200
   --workers N|auto          processes serving traffic (default 1; auto = one per core)
   --tls-cert FILE           serve HTTPS with this certificate (PEM) ...
-  --tls-key FILE            ... and this key (PEM)
+  --tls-key FILE            ... and this key (PEM); offers h2 and http/1.1 by ALPN
+  --no-http2                with TLS, offer http/1.1 only
   --upstream-timeout MS     upstream connect/headers/body timeout (default 30000) → 504
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace, silent
   --access-log              one JSON line a request on stdout (off by default)
@@ -118,6 +119,7 @@ export const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   'access-log': { type: 'boolean' },
   'websocket-idle-timeout': { type: 'string' },
+  'no-http2': { type: 'boolean' },
 } as const satisfies Record<string, OptionShape>;
 
 /** Option name → the FlagValues key the config loader takes. */
@@ -147,6 +149,7 @@ const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   'log-level': 'logLevel',
   'access-log': 'accessLog',
   'websocket-idle-timeout': 'websocketIdleTimeout',
+  'no-http2': 'noHttp2',
 };
 
 export const serve: Command = async (argv, io) => {

@@ -40,6 +40,7 @@ export interface FlagValues {
   websocketIdleTimeout?: string;
   reportOnly?: boolean;
   candidateAllowlist?: string;
+  noHttp2?: boolean;
 }
 
 export const DEFAULTS = {
@@ -463,6 +464,7 @@ export function loadConfig(
       shutdownTimeoutMs: file.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       accessLog: flags.accessLog ?? file.accessLog ?? false,
       websocketIdleTimeoutMs,
+      http2: flags.noHttp2 !== true && (file.listen?.http2 ?? true),
       policy,
       routes,
     },

@@ -53,6 +53,8 @@ export const fileSchema = z.strictObject({
       host: z.string().optional(),
       port: port.optional(),
       tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+      /** With tls: offer h2 beside http/1.1 by ALPN (default true). */
+      http2: z.boolean().optional(),
     })
     .optional(),
   admin: z.strictObject({ host: z.string().optional(), port: port.optional() }).optional(),

@@ -53,6 +53,8 @@ export interface GatewayConfig {
   readonly accessLog: boolean;
   /** A WebSocket quiet both ways this long is closed with 1001; 0 = never. */
   readonly websocketIdleTimeoutMs: number;
+  /** With TLS: h2 and http/1.1 by ALPN (true), or http/1.1 only. */
+  readonly http2: boolean;
   readonly policy: CorsConfigWithoutOrigins;
   readonly routes: readonly RouteConfig[];
   /** Named admin tokens (docs/console.md "Authentication"); empty: no writes, loopback reads only. */

@@ -126,6 +126,7 @@ export class GatewayProxy {
 
   /** The request listener for node:http / node:https. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMajor === 2 && !this.authority(req, res)) return;
     // Without routes the watcher's snapshot is the whole state; with routes, the route table holds
     // the snapshot together with the route policies compiled for it (swapped as one).
     const snapshot = this.routes.empty ? this.deps.watcher.current : this.routes.snapshot!;
@@ -145,7 +146,8 @@ export class GatewayProxy {
     const { metrics } = this.deps;
     metrics.countRequest(decision.kind, decision.allowed);
     this.deps.access?.decided(req, res, path, decision);
-    if (this.draining) res.setHeader('Connection', 'close');
+    // HTTP/2 has no Connection header (RFC 9113 §8.2.2): a draining session gets a GOAWAY instead.
+    if (this.draining && req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
 
     if (decision.kind === 'preflight') {
       // R2/R14: the gateway answers every preflight itself; it never reaches the upstream.
@@ -167,6 +169,25 @@ export class GatewayProxy {
     }
     this.forward(req, res, url, decision, route?.stripCookies === true);
   };
+
+  /**
+   * HTTP/2: `:authority` stands where `Host` does in HTTP/1.1 (RFC 9113 §8.3.1), for the own-origin
+   * check and X-Forwarded-Host. A `Host` that says otherwise makes the request malformed: 400.
+   * (Connection-specific headers never get here: the HTTP/2 layer refuses such a stream.)
+   */
+  private authority(req: IncomingMessage, res: ServerResponse): boolean {
+    const authority = req.headers[':authority'];
+    const host = req.headers.host;
+    if (typeof authority === 'string' && host !== undefined && host !== authority) {
+      const body = JSON.stringify({ error: 'Host and :authority differ' });
+      res.writeHead(400, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      req.resume();
+      return false;
+    }
+    if (typeof authority === 'string') req.headers.host = authority;
+    return true;
+  }
 
   /** Records a CORS request's origin, and what the candidate list would decide (only when one is staged). */
   private observe(
@@ -256,7 +277,8 @@ export class GatewayProxy {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       const lower = name.toLowerCase();
-      if (isHopByHop(lower, listed)) continue;
+      // HTTP/2 pseudo-headers (`:path`, `:authority`, …) describe this hop; the upstream is HTTP/1.1.
+      if (isHopByHop(lower, listed) || lower.charCodeAt(0) === 0x3a) continue;
       switch (lower) {
         case 'host':
         case 'x-forwarded-proto':
@@ -281,7 +303,10 @@ export class GatewayProxy {
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
-        : req.headers['transfer-encoding'] !== undefined;
+        : req.httpVersionMajor === 2
+          ? // HTTP/2 frames a body without either header: none when the stream ended with its headers.
+            (req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders !== true
+          : req.headers['transfer-encoding'] !== undefined;
     const started = performance.now();
     const { metrics, access } = this.deps;
     access?.forwarded(res);
@@ -334,7 +359,7 @@ export class GatewayProxy {
         for (const name in dh) out.push(name, dh[name]!);
         const merged = appendVary(vary, decision.vary);
         if (merged !== undefined) out.push('Vary', merged);
-        if (this.draining) out.push('Connection', 'close');
+        if (this.draining && req.httpVersionMajor === 1) out.push('Connection', 'close');
         res.writeHead(statusCode, out);
       },
       onResponseData: (c, chunk) => {

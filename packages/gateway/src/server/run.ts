@@ -4,9 +4,7 @@
  * each watching the same allowlist file).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FleetDenied, isRedisSource } from '@corsgate/redis';
 import { formatAllowlistIssue } from 'corsgate/allowlist';
@@ -24,6 +22,7 @@ import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
 import { Candidate } from './candidate.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
+import { createTrafficListener } from './listener.js';
 import { createLogger } from './log.js';
 import { Metrics, register } from './metrics.js';
 import { GatewayProxy } from './proxy.js';
@@ -234,15 +233,8 @@ export async function runWorker(
   });
   watchEvents(watcher, proxy, websockets, metrics, logger);
 
-  const server: Server =
-    config.tls === undefined
-      ? createHttpServer(proxy.handle)
-      : (createHttpsServer(
-          { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
-          proxy.handle,
-        ) as unknown as Server);
-  server.keepAliveTimeout = 5_000;
-  server.on('upgrade', websockets.handle);
+  const traffic = createTrafficListener(config, proxy.handle, websockets.handle);
+  const server = traffic.server;
   const address = await listen(server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
@@ -260,6 +252,7 @@ export async function runWorker(
       url,
       admin: adminUrl ?? null,
       upstream: config.upstream + config.upstreamPath,
+      protocols: traffic.protocols,
       version: watcher.current.version,
     },
     `corsgate listening on ${url}`,
@@ -275,8 +268,8 @@ export async function runWorker(
       // Upgraded sockets count as the server's connections: close them (1001) so close() can end.
       websockets.closeAll();
       const closed = closeServer(server);
-      server.closeIdleConnections();
-      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      traffic.closeIdle();
+      const idle = setInterval(() => traffic.closeIdle(), 100);
       const deadline = new Promise<'timeout'>((r) =>
         setTimeout(() => r('timeout'), config.shutdownTimeoutMs).unref(),
       );
@@ -284,7 +277,7 @@ export async function runWorker(
       clearInterval(idle);
       if (outcome === 'timeout') {
         logger.warn({ event: 'shutdown-timeout' }, 'in-flight requests did not finish in time; closing them');
-        server.closeAllConnections();
+        traffic.closeAll();
       }
       if (admin !== undefined) {
         admin.closeAllConnections();

@@ -176,9 +176,12 @@ export class WebSocketProxy {
       // Cross-Site WebSocket Hijacking: the browser applies no CORS to a handshake, so a refused
       // origin's handshake is stopped here, like a state-changing request (docs/websocket.md).
       this.deps.deny(req, decided.path, decision);
-      metrics.websocketHandshakes.labels('refused').inc();
-      respond(socket, 403, `cross-origin WebSocket refused (${decision.reason})`);
-      return;
+      // Report-only (docs/console.md): recorded as refused, forwarded all the same.
+      if (!this.deps.config.reportOnly) {
+        metrics.websocketHandshakes.labels('refused').inc();
+        respond(socket, 403, `cross-origin WebSocket refused (${decision.reason})`);
+        return;
+      }
     }
     this.forward(req, socket, head, decided);
   };
@@ -283,6 +286,7 @@ export class WebSocketProxy {
    * closed with 1008 (policy violation), as "changes apply immediately" holds for sockets too.
    */
   revalidate(): number {
+    if (this.deps.config.reportOnly) return 0;
     let closed = 0;
     for (const tunnel of this.open) {
       const decided = this.deps.decide(tunnel.req);
