@@ -127,13 +127,13 @@ describe('a configuration error names where each value came from', () => {
       CORSGATE_MAX_AGE: '999999',
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--port error CG_GATEWAY_FLAG: "abc" is not a whole number from 0 to 65535');
+    expect(r.stderr).toContain('--port: error CG_GATEWAY_FLAG "abc" is not a whole number from 0 to 65535');
     expect(r.stderr).toContain(
-      'CORSGATE_ADMIN_PORT error CG_GATEWAY_FLAG: "xyz" is not a whole number from 0 to 65535',
+      'CORSGATE_ADMIN_PORT: error CG_GATEWAY_FLAG "xyz" is not a whole number from 0 to 65535',
     );
-    expect(r.stderr).toMatch(/^CORSGATE_MAX_AGE error CG_MAX_AGE_RANGE: /m);
+    expect(r.stderr).toMatch(/^CORSGATE_MAX_AGE: error CG_MAX_AGE_RANGE /m);
     expect(r.stderr).toContain(
-      'bad-upstream.yaml:2:11 error CG_GATEWAY_UPSTREAM: "ftp://api.internal" is not an http:// or https:// URL',
+      'bad-upstream.yaml:2:11: error CG_GATEWAY_UPSTREAM "ftp://api.internal" is not an http:// or https:// URL',
     );
     expect(r.stderr).toContain('invalid configuration (4 errors); not started');
   });
@@ -143,7 +143,7 @@ describe('a configuration error names where each value came from', () => {
       CORSGATE_PORT: '8080',
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^--port error CG_GATEWAY_FLAG: "99999"/m);
+    expect(r.stderr).toMatch(/^--port: error CG_GATEWAY_FLAG "99999"/m);
     expect(r.stderr).not.toContain('CORSGATE_PORT');
   });
 
@@ -153,7 +153,7 @@ describe('a configuration error names where each value came from', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'CORSGATE_CREDENTIALS error CG_GATEWAY_ENV: "maybe" is not a boolean (write true or false, 1 or 0)',
+      'CORSGATE_CREDENTIALS: error CG_GATEWAY_ENV "maybe" is not a boolean (write true or false, 1 or 0)',
     );
     expect(r.stderr).toContain('invalid configuration (1 errors); not started');
   });
@@ -162,16 +162,16 @@ describe('a configuration error names where each value came from', () => {
     const r = await runCorsgate(['serve'], tmp.dir, { CORSGATE_ADMINPORT: '9000' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'CORSGATE_ADMINPORT warning CG_GATEWAY_ENV_UNKNOWN: no serve option has this variable; it is ignored',
+      'CORSGATE_ADMINPORT: warning CG_GATEWAY_ENV_UNKNOWN no serve option has this variable; it is ignored',
     );
-    expect(r.stderr).toContain('--upstream error CG_GATEWAY_UPSTREAM');
+    expect(r.stderr).toContain('--upstream: error CG_GATEWAY_UPSTREAM');
   });
 
   it('takes CORSGATE_ADMIN_TOKENS, the one variable without a flag, without a warning', async () => {
     const r = await runCorsgate(['serve'], tmp.dir, { CORSGATE_ADMIN_TOKENS: 'ops:0123456789abcdef0123' });
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('CG_GATEWAY_ENV_UNKNOWN');
-    expect(r.stderr).toContain('--upstream error CG_GATEWAY_UPSTREAM');
+    expect(r.stderr).toContain('--upstream: error CG_GATEWAY_UPSTREAM');
   });
 
   it('names the variable for an engine problem in a policy field it set', async () => {
@@ -180,7 +180,7 @@ describe('a configuration error names where each value came from', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^CORSGATE_PREFLIGHT_STATUS error CG_PREFLIGHT_STATUS: "302" is not 200 or 204/m,
+      /^CORSGATE_PREFLIGHT_STATUS: error CG_PREFLIGHT_STATUS "302" is not 200 or 204/m,
     );
   });
 });
