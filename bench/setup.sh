@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v taskset >/dev/null 2>&1 || need+=(util-linux)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
