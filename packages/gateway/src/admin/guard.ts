@@ -24,14 +24,17 @@ export function isStateChange(method: string | undefined): boolean {
 /**
  * Why a state change is cross-site, or undefined when it is not. A client that sends neither
  * header (curl, a script) is not a browser page of another site. The listener's own origin is
- * `http://` + the Host it was reached by (the Host check runs first).
+ * `http://` (or `https://`, behind a TLS proxy) + the Host it was reached by; the Host check runs
+ * first, so that Host is the listener's own address or a configured name.
  */
 export function crossSiteReason(req: IncomingMessage): string | undefined {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`)
-    return `Origin: ${origin.slice(0, 200)}`;
+  if (origin === undefined) return undefined;
+  // https too: behind a TLS-terminating proxy the page is https and the listener sees the same Host.
+  const host = req.headers.host ?? '';
+  if (origin !== `http://${host}` && origin !== `https://${host}`) return `Origin: ${origin.slice(0, 200)}`;
   return undefined;
 }
 

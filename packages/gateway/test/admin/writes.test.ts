@@ -120,6 +120,26 @@ describe('admin writes: cross-site browsers', () => {
     expect(res.json.code).toBe('CG_GATEWAY_ADMIN_CROSS_SITE');
     const nullOrigin = await add(NEW, { ...AUTH, Origin: 'null' });
     expect(nullOrigin.status).toBe(403);
+    // Another port of the same machine is another origin: a local dev server's page is refused too.
+    const admin = new URL(gateway.adminUrl);
+    const otherPort = await add(NEW, { ...AUTH, Origin: `http://127.0.0.1:${Number(admin.port) + 1}` });
+    expect(otherPort.status).toBe(403);
+    expect(readFileSync(list, 'utf8')).not.toContain(NEW);
+  });
+
+  it("takes a write whose Origin is the listener's own (the console's form posts), http or https behind a proxy", async () => {
+    const admin = new URL(gateway.adminUrl);
+    for (const scheme of ['http', 'https']) {
+      const res = await call(
+        `/allowlist/origins?origin=${encodeURIComponent('https://never-listed.example')}`,
+        {
+          method: 'DELETE',
+          headers: { ...AUTH, Origin: `${scheme}://${admin.host}`, 'Sec-Fetch-Site': 'same-origin' },
+        },
+      );
+      expect(res.status, scheme).toBe(404);
+      expect(res.json.code).toBe('CG_GATEWAY_ADMIN_NOT_LISTED');
+    }
   });
 
   it('refuses a write whose Sec-Fetch-Site is cross-site or same-site with 403', async () => {
