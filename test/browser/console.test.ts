@@ -267,12 +267,35 @@ describe('the console in Chromium', () => {
     }
   });
 
+  it('shows a refused edit of the file: the last error with its line in the reload status, inline on the list', async () => {
+    const good = readFileSync(list, 'utf8');
+    try {
+      tmp.atomic('allowed_origins.list', `${good}https://typo.example.com/app\n`);
+      const badLine = good.split('\n').length;
+      const page = await openConsole();
+      await expect
+        .poll(async () => {
+          await page.reload();
+          return page.locator('#status').textContent();
+        })
+        .toContain(`CG_ORIGIN_HAS_PATH at line ${badLine}`);
+      const line = page.locator('ol.lines li').nth(badLine - 1);
+      expect(await line.textContent()).toContain('error CG_ORIGIN_HAS_PATH');
+      await shot(page, 'refused-edit-1280');
+      await page.close();
+    } finally {
+      tmp.atomic('allowed_origins.list', good);
+    }
+  });
+
   it('runs no script and loads nothing from elsewhere: a strict Content-Security-Policy', async () => {
     const res = await fetch(`${gateway.adminUrl}/`);
     expect(res.headers.get('content-security-policy')).toBe(
       "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     const html = await res.text();
-    expect(html).not.toMatch(/<script|https?:\/\/(?!app\.example\.com|page\.test)/);
+    expect(html).not.toMatch(/<script/i);
+    // Every link, stylesheet and form target is on the listener itself (a path, never a URL).
+    expect(html).not.toMatch(/(?:src|href|action|formaction)="(?!\/|#)/i);
   });
 });
