@@ -26,7 +26,7 @@ export const CONFIG = {
   maxAge: MAX_AGE,
 };
 
-// 101 bytes, as in peer-benchmark.md.
+// 101 bytes: the same small JSON body for every server, so only the CORS work differs.
 export const BODY = JSON.stringify({
   items: [
     { id: 1, name: 'alpha' },
@@ -126,7 +126,7 @@ async function koaServer(variant) {
   const app = new Koa();
   app.silent = true;
   if (variant === 'peer') {
-    // @koa/cors 5 takes one origin or a function, not a list (peer-benchmark.md).
+    // @koa/cors 5 takes one origin or a function, not a list.
     const allowed = new Set(ORIGINS);
     app.use(
       (await import('@koa/cors')).default({

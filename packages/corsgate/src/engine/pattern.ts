@@ -52,7 +52,7 @@ export type PatternResult =
   | ({ readonly ok: false } & PatternFinding);
 
 const SCHEME_RE = /^[a-z][a-z0-9+.-]*$/i;
-// `?` is left out: it starts a query, reported below as a path with a suggestion (PRODUCT.md).
+// `?` is left out: it starts a query, reported below as a path with a suggestion (docs/allowlist.md).
 const REGEX_CHARS_RE = /[\\^$()|+{}\s]/;
 
 export function patternText(pattern: OriginPattern): string {
@@ -62,7 +62,7 @@ export function patternText(pattern: OriginPattern): string {
   return `${pattern.scheme}://${pattern.subdomains ? '*.' : ''}${pattern.host}${port}`;
 }
 
-function fail(code: IssueCode, reason: string, suggestion?: string): PatternResult {
+function fail(code: IssueCode, reason: string, suggestion?: string): Failure {
   return suggestion === undefined ? { ok: false, code, reason } : { ok: false, code, reason, suggestion };
 }
 
@@ -74,6 +74,13 @@ function urlOriginOf(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A refusal, as `parseOriginPattern` returns it. */
+type Failure = Extract<PatternResult, { ok: false }>;
+
+function isFailure(value: unknown): value is Failure {
+  return typeof value === 'object' && value !== null && (value as Failure).ok === false;
 }
 
 export function parseOriginPattern(raw: string): PatternResult {
@@ -97,25 +104,35 @@ export function parseOriginPattern(raw: string): PatternResult {
       `"${excerpt(raw)}" contains characters of a regular expression or white space; entries are exact origins, *.domain or :* only`,
     );
   }
-
   const sep = raw.indexOf('://');
-  if (sep < 0) {
-    const guess = urlOriginOf(`https://${raw}`);
-    const looksLikeHost = !raw.includes('/') || raw.indexOf('/') > raw.indexOf('.');
-    if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[^:]+:\d+$/.test(raw)) {
-      return fail('CG_ORIGIN_MISSING_SCHEME', `"${excerpt(raw)}" has no "://" after its scheme`);
-    }
-    const local = /^(localhost|127\.|\[::1\])/i.test(raw);
-    const suggestion =
-      guess !== undefined && looksLikeHost ? (local ? guess.replace(/^https:/, 'http:') : guess) : undefined;
-    return fail(
-      'CG_ORIGIN_MISSING_SCHEME',
-      `"${excerpt(raw)}" has no scheme; browsers send the scheme in Origin`,
-      suggestion === undefined ? undefined : `did you mean ${excerpt(suggestion)}?`,
-    );
-  }
+  if (sep < 0) return missingScheme(raw);
+  const scheme = schemeOf(raw.slice(0, sep), warnings);
+  if (isFailure(scheme)) return scheme;
+  const authority = authorityOf(raw, scheme, raw.slice(sep + 3), warnings);
+  if (isFailure(authority)) return authority;
+  return originPatternOf(raw, scheme, authority, warnings);
+}
 
-  let scheme = raw.slice(0, sep);
+/** An entry without `://`: the error, with a guess at the origin meant when there is one. */
+function missingScheme(raw: string): Failure {
+  const guess = urlOriginOf(`https://${raw}`);
+  const looksLikeHost = !raw.includes('/') || raw.indexOf('/') > raw.indexOf('.');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[^:]+:\d+$/.test(raw)) {
+    return fail('CG_ORIGIN_MISSING_SCHEME', `"${excerpt(raw)}" has no "://" after its scheme`);
+  }
+  const local = /^(localhost|127\.|\[::1\])/i.test(raw);
+  const suggestion =
+    guess !== undefined && looksLikeHost ? (local ? guess.replace(/^https:/, 'http:') : guess) : undefined;
+  return fail(
+    'CG_ORIGIN_MISSING_SCHEME',
+    `"${excerpt(raw)}" has no scheme; browsers send the scheme in Origin`,
+    suggestion === undefined ? undefined : `did you mean ${excerpt(suggestion)}?`,
+  );
+}
+
+/** The scheme, lower-cased (with a warning); `file` and invalid schemes are refused. */
+function schemeOf(written: string, warnings: PatternFinding[]): string | Failure {
+  let scheme = written;
   if (scheme.length === 0 || scheme.length > MAX_SCHEME_LENGTH || !SCHEME_RE.test(scheme)) {
     return fail('CG_ORIGIN_INVALID_SCHEME', `"${excerpt(scheme)}" is not a valid URL scheme`);
   }
@@ -129,8 +146,20 @@ export function parseOriginPattern(raw: string): PatternResult {
       'pages loaded from file: have an opaque origin and browsers send "null" for them; allowing null lets any sandboxed or local document in',
     );
   }
+  return scheme;
+}
 
-  let rest = raw.slice(sep + 3);
+/**
+ * What follows `://`, without a lone trailing `/` (removed with a warning); a path, query,
+ * fragment or user name is refused with the origin it should have been.
+ */
+function authorityOf(
+  raw: string,
+  scheme: string,
+  afterScheme: string,
+  warnings: PatternFinding[],
+): string | Failure {
+  let rest = afterScheme;
   const pathAt = rest.search(/[/?#]/);
   if (pathAt >= 0) {
     const tail = rest.slice(pathAt);
@@ -154,81 +183,38 @@ export function parseOriginPattern(raw: string): PatternResult {
       `did you mean ${excerpt(`${scheme}://${rest.slice(at + 1)}`)}?`,
     );
   }
+  return rest;
+}
 
+/** The authority as a pattern: an optional `*.`, the host (normalised), the port or `:*`. */
+function originPatternOf(
+  raw: string,
+  scheme: string,
+  rest: string,
+  warnings: PatternFinding[],
+): PatternResult {
   let subdomains = false;
   let authority = rest;
   if (authority.startsWith('*.')) {
     subdomains = true;
     authority = authority.slice(2);
   }
-  // Split host and port; the port may be `*`.
-  let host: string;
-  let portText: string | null = null;
-  if (authority.startsWith('[')) {
-    const close = authority.indexOf(']');
-    if (close < 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
-    host = authority.slice(0, close + 1);
-    const after = authority.slice(close + 1);
-    if (after !== '') {
-      if (!after.startsWith(':'))
-        return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
-      portText = after.slice(1);
-    }
-  } else {
-    const colon = authority.lastIndexOf(':');
-    host = colon < 0 ? authority : authority.slice(0, colon);
-    portText = colon < 0 ? null : authority.slice(colon + 1);
-  }
-  if (host.includes('*')) {
+  const split = splitHostPort(authority);
+  if (isFailure(split)) return split;
+  if (split.host.includes('*')) {
     return fail(
       'CG_ORIGIN_UNSUPPORTED_PATTERN',
       `"${excerpt(raw)}" uses * inside a host; the only host pattern is a leading "*." followed by a domain`,
     );
   }
-  if (subdomains && host.startsWith('[')) {
+  if (subdomains && split.host.startsWith('[')) {
     return fail('CG_ORIGIN_UNSUPPORTED_PATTERN', `"${excerpt(raw)}" puts "*." in front of an IP address`);
   }
-
-  let port: number | null | 'any' = null;
-  if (portText !== null) {
-    if (portText === '*') port = 'any';
-    else if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
-      return fail('CG_ORIGIN_INVALID_PORT', `port "${excerpt(portText)}" is not a number from 0 to 65535`);
-    } else if (portText.length > 1 && portText.startsWith('0')) {
-      return fail(
-        'CG_ORIGIN_INVALID_PORT',
-        `port "${portText}" has a leading zero`,
-        `did you mean :${Number(portText)}?`,
-      );
-    } else {
-      port = Number(portText);
-      if (DEFAULT_PORTS[scheme] === port) {
-        warnings.push({
-          code: 'CG_ORIGIN_DEFAULT_PORT',
-          reason: `:${port} is the default port of ${scheme}: and is never sent; removed`,
-        });
-        port = null;
-      }
-    }
-  }
-
-  if (host.length === 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(raw)}" has no host`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for any non-ASCII code point
-  if (/[^\x00-\x7f]/.test(host)) {
-    // The global WHATWG URL parser does UTS-46 exactly as browsers do; it is not I/O and every
-    // runtime has it, so the engine stays pure.
-    const ascii = urlHostname(`${scheme === 'http' || scheme === 'https' ? scheme : 'https'}://${host}`);
-    if (ascii === undefined)
-      return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(host)}" is not a valid host name`);
-    warnings.push({
-      code: 'CG_ORIGIN_UNICODE_HOST',
-      reason: `"${host}" is sent as "${ascii}" in Origin; stored as punycode`,
-    });
-    host = ascii;
-  } else if (host !== host.toLowerCase()) {
-    warnings.push({ code: 'CG_ORIGIN_UPPER_CASE', reason: `host "${host}" is lower case in Origin` });
-    host = host.toLowerCase();
-  }
+  const port = portOf(split.portText, scheme, warnings);
+  if (isFailure(port)) return port;
+  if (split.host.length === 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(raw)}" has no host`);
+  const host = hostOf(split.host, scheme, warnings);
+  if (isFailure(host)) return host;
   const hostKind = classifyCanonicalHost(host);
   if (hostKind === null) {
     const canonical = subdomains ? undefined : urlHostname(`http://${host}`);
@@ -245,6 +231,74 @@ export function parseOriginPattern(raw: string): PatternResult {
   }
   const pattern: OriginPattern = { kind: 'origin', scheme, host, hostKind, subdomains, port };
   return { ok: true, pattern, text: patternText(pattern), warnings };
+}
+
+/** Host and port text (the port may be `*`); an IPv6 host keeps its brackets. */
+function splitHostPort(authority: string): { host: string; portText: string | null } | Failure {
+  if (authority.startsWith('[')) {
+    const close = authority.indexOf(']');
+    if (close < 0) return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
+    const after = authority.slice(close + 1);
+    if (after === '') return { host: authority.slice(0, close + 1), portText: null };
+    if (!after.startsWith(':'))
+      return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(authority)}" is not a valid IPv6 host`);
+    return { host: authority.slice(0, close + 1), portText: after.slice(1) };
+  }
+  const colon = authority.lastIndexOf(':');
+  return colon < 0
+    ? { host: authority, portText: null }
+    : { host: authority.slice(0, colon), portText: authority.slice(colon + 1) };
+}
+
+/** The port: a number, null for none or the scheme's default (removed with a warning), `any` for `*`. */
+function portOf(
+  portText: string | null,
+  scheme: string,
+  warnings: PatternFinding[],
+): number | null | 'any' | Failure {
+  if (portText === null) return null;
+  if (portText === '*') return 'any';
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
+    return fail('CG_ORIGIN_INVALID_PORT', `port "${excerpt(portText)}" is not a number from 0 to 65535`);
+  }
+  if (portText.length > 1 && portText.startsWith('0')) {
+    return fail(
+      'CG_ORIGIN_INVALID_PORT',
+      `port "${excerpt(portText)}" has a leading zero`,
+      `did you mean :${Number(portText)}?`,
+    );
+  }
+  const port = Number(portText);
+  if (DEFAULT_PORTS[scheme] === port) {
+    warnings.push({
+      code: 'CG_ORIGIN_DEFAULT_PORT',
+      reason: `:${port} is the default port of ${scheme}: and is never sent; removed`,
+    });
+    return null;
+  }
+  return port;
+}
+
+/** The host as browsers send it: punycode for a Unicode host, lower case (each with a warning). */
+function hostOf(written: string, scheme: string, warnings: PatternFinding[]): string | Failure {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for any non-ASCII code point
+  if (/[^\x00-\x7f]/.test(written)) {
+    // The global WHATWG URL parser does UTS-46 exactly as browsers do; it is not I/O and every
+    // runtime has it, so the engine stays pure.
+    const ascii = urlHostname(`${scheme === 'http' || scheme === 'https' ? scheme : 'https'}://${written}`);
+    if (ascii === undefined)
+      return fail('CG_ORIGIN_INVALID_HOST', `"${excerpt(written)}" is not a valid host name`);
+    warnings.push({
+      code: 'CG_ORIGIN_UNICODE_HOST',
+      reason: `"${written}" is sent as "${ascii}" in Origin; stored as punycode`,
+    });
+    return ascii;
+  }
+  if (written !== written.toLowerCase()) {
+    warnings.push({ code: 'CG_ORIGIN_UPPER_CASE', reason: `host "${written}" is lower case in Origin` });
+    return written.toLowerCase();
+  }
+  return written;
 }
 
 function urlHostname(url: string): string | undefined {

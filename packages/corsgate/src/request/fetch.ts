@@ -60,7 +60,7 @@ function setOn(headers: Headers, decision: Decision): void {
 /**
  * Adds the decision's headers to the handler's response. Headers of a `new Response()` are mutable
  * and are changed in place, keeping the body as it is (no stream is materialised: the hono/cors
- * trap in peer-benchmark.md). A response whose headers are immutable (from `fetch()`,
+ * trap measured in bench/middleware/RESULTS.md). A response whose headers are immutable (from `fetch()`,
  * `Response.redirect()`) is copied once, sharing the body stream.
  */
 export function applyToResponse(response: Response, decision: Decision): Response {

@@ -22,7 +22,7 @@ describe('parseSerializedOrigin regressions found by fast-check', () => {
   });
 });
 
-describe('allowlist entries with a query are a path error with a suggestion (PRODUCT.md)', () => {
+describe('allowlist entries with a query are a path error with a suggestion (docs/allowlist.md)', () => {
   it.each([['https://a.example.com?q=1'], ['https://a.example.com/?q=1']])(
     'reports %s as CG_ORIGIN_HAS_PATH suggesting the origin',
     (entry) => {

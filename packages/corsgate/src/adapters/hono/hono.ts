@@ -19,7 +19,7 @@ export type HonoCorsMiddleware = MiddlewareHandler & {
 /**
  * Preflights are answered with a fresh Response and never reach `next`. For other requests the
  * middleware does not touch `c.res` before the handler runs: reading it early makes Hono rebuild
- * the handler's Response and stream its body, 5.5x slower (hono/cors, peer-benchmark.md). Headers
+ * the handler's Response and stream its body, 5.5x slower (hono/cors, bench/middleware/RESULTS.md). Headers
  * are added after `next()` to whatever response Hono settled on, including `onError` and
  * `notFound` answers. On `@hono/node-server` (`c.env.outgoing`) they are merged into the head the
  * server writes instead, so the Response stays on the server's cached fast path; `c.res` then does
