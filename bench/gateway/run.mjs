@@ -7,12 +7,20 @@
  *
  *   flock /tmp/corsgate-bench.lock node bench/gateway/run.mjs [--duration 5] [--connections 64]
  *
- * Prints a Markdown table of req/s and p99 with ratios against the Fastify pair and nginx.
+ * Prints a Markdown table of req/s and p99 with ratios against the Fastify pair and nginx, and the
+ * CPU time the server under test spent per request (user + system, all its processes): it does
+ * not count the time a process waits for a core, but on a crowded VM it still moves (caches,
+ * hyper-threads), so compare it within a run too.
+ *
+ * For an A/B on a loaded machine: `--targets nginx,corsgate,baseline --kinds actual --rounds 5
+ * --baseline-dist DIR` runs the chosen targets one after the other, round after round, and reports
+ * each figure's median over the rounds, the ratios taken within each round. `DIR` is an earlier
+ * build of packages/gateway/dist (copied before the change), run as the target "baseline".
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,10 +28,21 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' } },
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '1' },
+    /** Comma-separated target names (or unique prefixes of them); all by default. */
+    targets: { type: 'string' },
+    /** Comma-separated kinds; all by default. */
+    kinds: { type: 'string' },
+    'baseline-dist': { type: 'string' },
+  },
 });
 const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
+const ROUNDS = Number(values.rounds);
+const BASELINE = values['baseline-dist'];
 const APP = 'https://app.example.com';
 const tmp = mkdtempSync(join(tmpdir(), 'corsgate-bench-'));
 const started = [];
@@ -55,6 +74,31 @@ function waitPort(port, timeoutMs = 15_000) {
     attempt();
   });
 }
+
+/** CPU time (user, system) in clock ticks of a process and all its descendants. */
+function cpuTicks(pid) {
+  let user = 0;
+  let system = 0;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    user += Number(fields[11]);
+    system += Number(fields[12]);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children === '' ? [] : children.split(' ')) {
+        const c = cpuTicks(Number(child));
+        user += c.user;
+        system += c.system;
+      }
+    }
+  } catch {
+    // The process ended meanwhile: its time is no longer readable, and it served no request.
+  }
+  return { user, system };
+}
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 function launch(command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -98,7 +142,8 @@ function toMs(text) {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(port, kind, duration = DURATION) {
+function wrk(port, kind, duration = DURATION, pid = undefined) {
+  const before = pid === undefined ? undefined : cpuTicks(pid);
   const out = execFileSync(
     'wrk',
     [
@@ -115,11 +160,24 @@ function wrk(port, kind, duration = DURATION) {
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p99, non2xx: Number(errors ?? 0), socketErrors: socketErrors ?? '' };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  let cpuUs = Number.NaN;
+  if (before !== undefined) {
+    const after = cpuTicks(pid);
+    const ticks = after.user - before.user + after.system - before.system;
+    cpuUs = (ticks * 1e6) / TICKS_PER_SECOND / requests;
+  }
+  return { rps, p99, cpuUs, non2xx: Number(errors ?? 0), socketErrors: socketErrors ?? '' };
 }
 
 /** Checks a target answers each kind as the CORS job requires before measuring it. */
 async function verify(port, name) {
+  if (name.includes('undici proxy')) {
+    const a = await fetch(`http://127.0.0.1:${port}/api/items`, { headers: { Origin: APP } });
+    const body = await a.json();
+    if (a.status !== 200 || body.id !== 1) throw new Error(`${name}: the upstream's answer was not relayed`);
+    return `${name}: actual ${a.status} with the upstream's body, no CORS headers (forwarding only)`;
+  }
   if (name.startsWith('node:http')) return `${name}: 204 for an allowed origin, 403 otherwise, no forwarding`;
   const a = await fetch(`http://127.0.0.1:${port}/api/items`, { headers: { Origin: APP } });
   const p = await fetch(`http://127.0.0.1:${port}/api/items`, {
@@ -142,9 +200,9 @@ const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 writeFileSync(join(tmp, 'allowed_origins.list'), `${APP}\n`);
 
 /** corsgate serve in front of the upstream, with the policy every target applies. */
-async function startCorsgate(port, extra) {
+async function startCorsgate(port, extra, dist = join(root, 'packages/gateway/dist')) {
   const child = launch(process.execPath, [
-    join(root, 'packages/gateway/dist/cli/bin.js'),
+    join(dist, 'cli/bin.js'),
     'serve',
     '--upstream',
     upstreamUrl,
@@ -164,14 +222,24 @@ async function startCorsgate(port, extra) {
     ...extra,
   ]);
   await waitPort(port);
-  return { port, stop: () => stop(child) };
+  return { port, pid: child.pid, stop: () => stop(child) };
 }
 
-const targets = [
+const allTargets = [
   {
     name: 'upstream alone',
     kinds: ['actual'],
-    start: async (port) => ({ stop: async () => undefined, port: upstreamPort, _: port }),
+    start: async () => ({ stop: async () => undefined, port: upstreamPort, pid: upstream.pid }),
+  },
+  {
+    // The ceiling for a node:http proxy on undici: forwards every request, no CORS logic.
+    name: 'node:http + undici proxy (ceiling)',
+    kinds: ['actual'],
+    start: async (port) => {
+      const child = launch(process.execPath, [join(here, 'bare-proxy.mjs'), upstreamUrl, String(port)]);
+      await waitPort(port);
+      return { port, pid: child.pid, stop: () => stop(child) };
+    },
   },
   {
     // The ceiling for any node:http server: answers every request at once, no CORS logic.
@@ -180,10 +248,13 @@ const targets = [
     start: async (port) => {
       const child = launch(process.execPath, [join(here, 'bare.mjs'), String(port)]);
       await waitPort(port);
-      return { port, stop: () => stop(child) };
+      return { port, pid: child.pid, stop: () => stop(child) };
     },
   },
   { name: 'corsgate', start: (port) => startCorsgate(port, []) },
+  ...(BASELINE === undefined
+    ? []
+    : [{ name: 'baseline', start: (port) => startCorsgate(port, [], BASELINE) }]),
   { name: 'corsgate --workers 2', start: (port) => startCorsgate(port, ['--workers', '2']) },
   {
     name: 'nginx',
@@ -197,7 +268,7 @@ const targets = [
       writeFileSync(join(dir, 'nginx.conf'), conf);
       const child = launch('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
       await waitPort(port);
-      return { port, stop: () => stop(child) };
+      return { port, pid: child.pid, stop: () => stop(child) };
     },
   },
   {
@@ -205,26 +276,53 @@ const targets = [
     start: async (port) => {
       const child = launch(process.execPath, [join(here, 'fastify-proxy.mjs'), upstreamUrl, String(port)]);
       await waitPort(port);
-      return { port, stop: () => stop(child) };
+      return { port, pid: child.pid, stop: () => stop(child) };
     },
   },
 ];
 
-const results = {};
+const wanted = values.targets?.split(',').map((t) => t.trim());
+const targets =
+  wanted === undefined
+    ? allTargets
+    : wanted.map((w) => {
+        const exact = allTargets.filter((t) => t.name === w);
+        const hits = exact.length === 1 ? exact : allTargets.filter((t) => t.name.startsWith(w));
+        if (hits.length !== 1) {
+          upstream.kill('SIGKILL');
+          throw new Error(`--targets: "${w}" names ${hits.length} targets`);
+        }
+        return hits[0];
+      });
+const kindsWanted = values.kinds?.split(',').map((k) => k.trim());
+for (const k of kindsWanted ?? [])
+  if (!(k in KINDS)) {
+    upstream.kill('SIGKILL');
+    throw new Error(`--kinds: no kind "${k}"`);
+  }
+
+/** rounds[i][target][kind]: one measurement; every figure below is a median over the rounds. */
+const rounds = [];
 const checks = [];
 try {
-  for (const target of targets) {
-    const t = await target.start(await freePort());
-    try {
-      checks.push(await verify(t.port, target.name));
-      results[target.name] = {};
-      for (const kind of target.kinds ?? Object.keys(KINDS)) {
-        wrk(t.port, kind, 1); // warm-up
-        results[target.name][kind] = wrk(t.port, kind);
-        console.error(target.name, kind, JSON.stringify(results[target.name][kind]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = {};
+    rounds.push(results);
+    for (const target of targets) {
+      const kinds = (target.kinds ?? Object.keys(KINDS)).filter((k) => kindsWanted?.includes(k) ?? true);
+      if (kinds.length === 0) continue;
+      const t = await target.start(await freePort());
+      try {
+        if (round === 0) checks.push(await verify(t.port, target.name));
+        results[target.name] = {};
+        for (const kind of kinds) {
+          wrk(t.port, kind, 1); // warm-up
+          results[target.name][kind] = wrk(t.port, kind, DURATION, t.pid);
+          console.error(round, target.name, kind, JSON.stringify(results[target.name][kind]));
+        }
+      } finally {
+        await t.stop();
       }
-    } finally {
-      await t.stop();
     }
   }
 } finally {
@@ -233,26 +331,46 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const ratio = (a, b) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}x`);
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+/** The median over the rounds of a figure, or of its ratio to a peer's in the same round. */
+const figure = (name, kind, field, peer) =>
+  median(
+    rounds.map((r) => {
+      const mine = r[name]?.[kind]?.[field];
+      if (peer === undefined) return mine;
+      const theirs = r[peer]?.[kind]?.[field];
+      return mine === undefined || theirs === undefined ? undefined : mine / theirs;
+    }),
+  );
+const fmt = (x, digits, unit = '') => (x === undefined ? '–' : `${x.toFixed(digits)}${unit}`);
+const FASTIFY = 'fastify-http-proxy + @fastify/cors';
 const lines = [];
-lines.push(`wrk -t1 -c${CONNECTIONS} -d${DURATION}s, node ${process.version}, ${new Date().toISOString()}`);
+lines.push(
+  `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} round(s), node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 lines.push('');
 lines.push(
-  '| target | kind | req/s | p99 ms | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | non-2xx |',
+  '| target | kind | req/s | p99 ms | CPU µs/req | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | CPU/req vs nginx | non-2xx |',
 );
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const [name, kinds] of Object.entries(results)) {
-  for (const [kind, r] of Object.entries(kinds)) {
-    const f = results['fastify-http-proxy + @fastify/cors']?.[kind];
-    const n = results.nginx?.[kind];
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
+for (const name of names) {
+  const kinds = [...new Set(rounds.flatMap((r) => Object.keys(r[name] ?? {})))];
+  for (const kind of kinds) {
     lines.push(
-      `| ${name} | ${kind} | ${Math.round(r.rps)} | ${r.p99.toFixed(2)} | ${ratio(r.rps, f?.rps)} | ${ratio(r.rps, n?.rps)} | ${ratio(r.p99, f?.p99)} | ${ratio(r.p99, n?.p99)} | ${r.non2xx} |`,
+      `| ${name} | ${kind} | ${fmt(figure(name, kind, 'rps'), 0)} | ${fmt(figure(name, kind, 'p99'), 2)} | ${fmt(figure(name, kind, 'cpuUs'), 1)} | ${fmt(figure(name, kind, 'rps', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'rps', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'p99', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'p99', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', 'nginx'), 2, 'x')} | ${figure(name, kind, 'non2xx')} |`,
     );
   }
 }
 lines.push('');
 lines.push(
-  'p99 ratios: lower is better (corsgate p99 / peer p99). non-2xx counts refused preflights (403), as intended.',
+  'p99 and CPU ratios: lower is better (target / peer). CPU µs/req: user + system time of the server under test (all its processes) over the requests it served. non-2xx counts refused preflights (403), as intended.',
 );
 lines.push('');
 lines.push('Checked before measuring:');
