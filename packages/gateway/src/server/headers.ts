@@ -13,9 +13,18 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'proxy-authorization',
 ]);
 
+/**
+ * The `Connection` values nearly every request and response carries, answered without building a
+ * set (bench/gateway/RESULTS.md, "Where the time goes"): `keep-alive` lists only a name already
+ * hop-by-hop; `close` lists `close`.
+ */
+const KEEP_ALIVE: ReadonlySet<string> = new Set(['keep-alive', 'Keep-Alive']);
+const CLOSE_ONLY: ReadonlySet<string> = new Set(['close']);
+
 /** Names a `Connection` header lists are hop-by-hop too; returns undefined when there are none. */
-export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+export function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined || (typeof value === 'string' && KEEP_ALIVE.has(value))) return undefined;
+  if (value === 'close' || value === 'Close') return CLOSE_ONLY;
   const out = new Set<string>();
   for (const line of Array.isArray(value) ? value : [value])
     for (const t of line.split(',')) {
@@ -25,6 +34,6 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
   return out.size === 0 ? undefined : out;
 }
 
-export function isHopByHop(lowerName: string, listed: Set<string> | undefined): boolean {
+export function isHopByHop(lowerName: string, listed: ReadonlySet<string> | undefined): boolean {
   return HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-') || listed?.has(lowerName) === true;
 }
