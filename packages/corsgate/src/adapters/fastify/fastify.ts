@@ -1,5 +1,5 @@
 /**
- * corsgate for Fastify 5: `await app.register(cors, options)`.
+ * corsgate for Fastify 4 and 5: `await app.register(cors, options)`.
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -67,7 +67,7 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
 Object.defineProperty(corsgatePlugin, Symbol.for('skip-override'), { value: true });
 Object.defineProperty(corsgatePlugin, Symbol.for('fastify.display-name'), { value: 'corsgate' });
 Object.defineProperty(corsgatePlugin, Symbol.for('plugin-meta'), {
-  value: { name: 'corsgate', fastify: '5.x' },
+  value: { name: 'corsgate', fastify: '4.x || 5.x' },
 });
 
 export const cors = corsgatePlugin;
