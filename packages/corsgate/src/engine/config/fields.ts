@@ -4,6 +4,7 @@
  * configuration is still checked and every problem is reported at once.
  */
 import { type ConfigIssue, issue } from '../errors.js';
+import { foreignOptionHint } from '../foreign-options.js';
 
 export const BOOLEAN_FIELDS = [
   'credentials',
@@ -37,13 +38,19 @@ export class ConfigReader {
     private readonly issues: ConfigIssue[],
   ) {}
 
-  /** Reports every field corsgate does not know. */
+  /** Reports every field corsgate does not know; another CORS package's name gets a hint. */
   reportUnknownFields(): void {
     const config = this.config;
     for (const key of Object.keys(config)) {
       if (!KNOWN_FIELDS.has(key) && config[key] !== undefined) {
         this.issues.push(
-          issue('CG_CONFIG_UNKNOWN_FIELD', [key], config[key], `"${key}" is not a configuration field`),
+          issue(
+            'CG_CONFIG_UNKNOWN_FIELD',
+            [key],
+            config[key],
+            `"${key}" is not a configuration field`,
+            foreignOptionHint(key),
+          ),
         );
       }
     }
