@@ -57,7 +57,9 @@ async function app(dir: string, args: string[]): Promise<Record<string, unknown>
 
 function tsconfig(dir: string, name: string, compilerOptions: object, include: string[]): string {
   const file = join(dir, `tsconfig.${name}.json`);
-  const base = { strict: true, skipLibCheck: false, allowJs: true, types: ['node'], rootDir: '.' };
+  // Library files are checked once (the node16 run, which reads both the .d.ts and the .d.cts
+  // declarations); the other runs skip them, as most projects do, to keep the test short.
+  const base = { strict: true, skipLibCheck: true, allowJs: true, types: ['node'], rootDir: '.' };
   writeFileSync(file, JSON.stringify({ compilerOptions: { ...base, ...compilerOptions }, include }));
   return file;
 }
@@ -210,7 +212,7 @@ describe('installed with a plain npm install', () => {
     const node16 = tsconfig(
       modern,
       'node16',
-      { module: 'node16', moduleResolution: 'node16', noEmit: true },
+      { module: 'node16', moduleResolution: 'node16', noEmit: true, skipLibCheck: false },
       ['ts/app.ts', 'ts/app.mts'],
     );
     await sh(process.execPath, [TSC, '-p', node16], modern);
