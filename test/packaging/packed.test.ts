@@ -21,7 +21,7 @@ const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const ATTW = join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js');
 /** Every publishable package: a workspace with a build script (docs/packaging.md). */
-const PACKAGES = ['packages/corsgate', 'packages/gateway'];
+const PACKAGES = ['packages/corsgate', 'packages/redis', 'packages/gateway'];
 const MANIFEST = (dir: string) => JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
 const ROOT_DEV = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies;
 
@@ -116,6 +116,7 @@ beforeAll(async () => {
     }),
     project('modern', {
       corsgate,
+      '@corsgate/redis': `file:${tarballs['@corsgate/redis']}`,
       '@corsgate/gateway': `file:${tarballs['@corsgate/gateway']}`,
       '@nestjs/common': '11.2.10',
       '@nestjs/core': '11.2.10',
