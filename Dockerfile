@@ -17,10 +17,12 @@ COPY packages/redis/package.json packages/redis/
 COPY packages/gateway/package.json packages/gateway/
 COPY bench/package.json bench/
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/tsup-package.mjs scripts/
 COPY packages/corsgate/ packages/corsgate/
 COPY packages/redis/ packages/redis/
 COPY packages/gateway/ packages/gateway/
-RUN npx tsc -b packages/corsgate packages/redis packages/gateway \
+# docs/packaging.md: each package's build (tsup), in workspace order.
+RUN npm run build \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Stage 2: only what runs. No shell use, no package manager calls, no writes at run time: the
