@@ -25,7 +25,8 @@ export function packageBuild({ entry, bin = {}, plugins = [], onSuccess }) {
     splitting: true,
     sourcemap: false,
     minify: false,
-    shims: false,
+    // import.meta.url in the CommonJS build (the gateway finds its package.json from it).
+    shims: true,
     esbuildPlugins: plugins,
     onSuccess,
   };

@@ -125,7 +125,9 @@ describe('Dockerfile', () => {
       expect(copies, w).toContain(`${w}/package.json ${w}/`);
       expect(copies, w).toContain(`/src/${w}/dist ./${w}/dist`);
     }
-    expect(text).toContain(`npx tsc -b ${workspaces.join(' ')}`);
+    // `npm run build` builds every workspace package with a build script (docs/packaging.md).
+    expect(text).toContain('RUN npm run build');
+    for (const w of workspaces) expect(copies, w).toContain(`${w}/ ${w}/`);
   });
 
   it('is multi-stage; the runtime stage runs as a numeric non-root user, runs nothing at build time, has a HEALTHCHECK', () => {

@@ -3,7 +3,7 @@
  * Each command module loads lazily so `--help` is instant; `main` never exits the process (only
  * bin.ts does), so tests drive it directly.
  */
-import { readFileSync } from 'node:fs';
+import { gatewayVersion } from '../package-version.js';
 import { EXIT } from './exit-codes.js';
 import { type CliIo, type Command, processIo } from './io.js';
 
@@ -55,10 +55,7 @@ export function usage(): string {
 
 /** `corsgate 0.1.0`: the version of the installed @corsgate/gateway package. */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return `corsgate ${pkg.version}\n`;
+  return `corsgate ${gatewayVersion()}\n`;
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {

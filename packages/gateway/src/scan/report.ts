@@ -2,8 +2,10 @@
  * The scan report as people and tools read it: text for a terminal, SARIF 2.1.0 for code
  * scanning (GitHub, GitLab, Azure DevOps). `--json` is the `ScanReport` itself.
  */
+
 import { readFileSync } from 'node:fs';
 import { style } from '../cli/style.js';
+import { gatewayVersion } from '../package-version.js';
 import { atLeast, FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
 import type { Finding, ScanReport } from './run.js';
 
@@ -68,12 +70,7 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   low: 'note',
 };
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+const version = gatewayVersion;
 
 /**
  * The report as a SARIF 2.1.0 log: one rule per finding class (its most severe level as the
