@@ -57,10 +57,10 @@ describe('another CORS package’s option names', () => {
 
   it('shows the hint in the error an Express or Koa app gets when it is built', () => {
     expect(() => expressCors({ origin: 'https://app.example.com' } as never)).toThrow(
-      /origin CG_CONFIG_UNKNOWN_FIELD: "origin" is not a configuration field \(did you mean "origins"\?/,
+      /origin: error CG_CONFIG_UNKNOWN_FIELD "origin" is not a configuration field \(did you mean "origins"\?/,
     );
     expect(() => koaCors({ origins: [], allowMethods: ['PUT'] } as never)).toThrow(
-      /allowMethods CG_CONFIG_UNKNOWN_FIELD: "allowMethods" is not a configuration field \(did you mean "methods"\?\)/,
+      /allowMethods: error CG_CONFIG_UNKNOWN_FIELD "allowMethods" is not a configuration field \(did you mean "methods"\?\)/,
     );
   });
 
