@@ -62,11 +62,21 @@ export interface ConsoleData {
   readonly notice?: Notice;
 }
 
+/** The sentence of an issue, without a `FILE:LINE:COL: severity CODE` prefix the views may add. */
+function issueSentence(i: AllowlistIssue): string {
+  const m = i.message.replace(/^corsgate: /, '');
+  const at = m.indexOf(`${i.code} `);
+  const sentence = at >= 0 ? m.slice(at + i.code.length + 1) : m;
+  return i.suggestion === undefined || sentence.includes(i.suggestion)
+    ? sentence
+    : `${sentence} (${i.suggestion})`;
+}
+
 function issueLines(issues: readonly AllowlistIssue[]): string {
   return issues
     .map(
       (i) =>
-        `<span class="issue ${esc(i.severity)}">${esc(i.severity)} ${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(i.message.replace(/^corsgate: /, ''))}${i.suggestion === undefined ? '' : ` (suggestion: <code>${esc(i.suggestion)}</code>)`}</span>`,
+        `<span class="issue ${esc(i.severity)}">${esc(i.severity)} ${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(issueSentence(i))}</span>`,
     )
     .join('');
 }
