@@ -21,6 +21,19 @@ export interface HandshakeRequest {
   readonly socket?: { readonly encrypted?: boolean } | null | undefined;
 }
 
+export interface HandshakeOptions {
+  /**
+   * The server's own origins as browsers write them (`https://api.example.com`): a handshake from
+   * one of these is same-origin. `Host` is never taken as proof: through DNS rebinding a page on an
+   * attacker's name reaches the server with a `Host` and an `Origin` of that name, and its browser
+   * even says `Sec-Fetch-Site: same-origin` (docs/websocket.md). Without own origins, every
+   * handshake with an `Origin` is cross-origin and needs the list.
+   */
+  readonly ownOrigins?: readonly string[];
+  /** The scheme the client used; by default the socket's (`https` under TLS). */
+  readonly scheme?: 'http' | 'https';
+}
+
 export interface HandshakeDecision {
   /** True: let the handshake through. False: answer `status` and close. */
   readonly allowed: boolean;
@@ -39,7 +52,8 @@ function policyOf(source: PolicySource): Policy {
 }
 
 /**
- * Decides a WebSocket handshake against the policy in force now.
+ * Decides a WebSocket handshake against the policy in force now: allowed origin, own origin
+ * (`options.ownOrigins`) or no `Origin` → allowed; anything else → 403.
  *
  * @example With `ws` (docs/websocket.md):
  * ```ts
@@ -53,17 +67,24 @@ function policyOf(source: PolicySource): Policy {
  * ```
  * @param source a `Policy`, or an allowlist watcher/source (its `current.policy` is read per call)
  * @param request the handshake request (node:http's `IncomingMessage`)
- * @param scheme the scheme the client used; by default the socket's (`https` when TLS)
+ * @param options the server's own origins, and the scheme when a proxy terminates TLS
  */
 export function decideHandshake(
   source: PolicySource,
   request: HandshakeRequest,
-  scheme?: 'http' | 'https',
+  options: HandshakeOptions = {},
 ): HandshakeDecision {
   const method = request.method ?? 'GET';
-  const own = scheme ?? (request.socket?.encrypted === true ? 'https' : 'http');
-  const headers = request.headers as HeaderView;
-  const decision = policyOf(source).evaluate(requestFacts(method, own, headers));
+  const scheme = options.scheme ?? (request.socket?.encrypted === true ? 'https' : 'http');
+  const facts = requestFacts(method, scheme, request.headers as HeaderView);
+  // Same-origin only by configuration: no Host for the engine to compare, and Sec-Fetch-Site
+  // set by us exactly when the Origin is one of the server's own.
+  const own = typeof facts.origin === 'string' && options.ownOrigins?.includes(facts.origin) === true;
+  const decision = policyOf(source).evaluate({
+    ...facts,
+    host: undefined,
+    secFetchSite: own ? 'same-origin' : undefined,
+  });
   // A handshake is a GET the browser sends without CORS: a refused origin is refused outright,
   // where a plain GET would only have its response hidden (docs/websocket.md).
   if (decision.allowed && method === 'GET')

@@ -7,6 +7,7 @@
 export {
   decideHandshake,
   type HandshakeDecision,
+  type HandshakeOptions,
   type HandshakeRequest,
   type PolicySource,
 } from './handshake.js';

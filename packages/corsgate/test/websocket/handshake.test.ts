@@ -26,12 +26,29 @@ describe('decideHandshake', () => {
     });
     expect(decideHandshake(policy, get({}))).toMatchObject({ allowed: true, reason: 'not-cors' });
     expect(
-      decideHandshake(
-        policy,
-        get({ origin: 'https://api.example.com', 'sec-fetch-site': 'same-origin' }),
-        'https',
-      ),
+      decideHandshake(policy, get({ origin: 'https://api.example.com', host: 'api.example.com' }), {
+        ownOrigins: ['https://api.example.com'],
+        scheme: 'https',
+      }),
     ).toMatchObject({ allowed: true, reason: 'same-origin' });
+  });
+
+  it('takes neither Host nor Sec-Fetch-Site as proof of the own origin (DNS rebinding)', () => {
+    // A page on rebind.evil.example, its name pointed at the server: Host and Origin agree, and
+    // the browser marks the handshake same-origin. Still cross-origin, still refused.
+    const rebound = get({
+      origin: 'https://rebind.evil.example',
+      host: 'rebind.evil.example',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(decideHandshake(policy, rebound, { scheme: 'https' })).toMatchObject({
+      allowed: false,
+      status: 403,
+      reason: 'origin-not-allowed',
+    });
+    expect(
+      decideHandshake(policy, rebound, { scheme: 'https', ownOrigins: ['https://api.example.com'] }),
+    ).toMatchObject({ allowed: false, reason: 'origin-not-allowed' });
   });
 
   it('refuses every other origin with 403, where a plain GET would only be hidden', () => {
