@@ -3,7 +3,6 @@
  * scanning (GitHub, GitLab, Azure DevOps). `--json` is the `ScanReport` itself.
  */
 
-import { readFileSync } from 'node:fs';
 import { style } from '../cli/style.js';
 import { gatewayVersion } from '../package-version.js';
 import { atLeast, FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
