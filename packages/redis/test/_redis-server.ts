@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +58,8 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
   const dir = mkdtempSync(join(tmpdir(), 'corsgate-redis-'));
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
-  const launch = async (): Promise<void> => {
+  const log = join(dir, 'redis.log');
+  const launchOnce = async (): Promise<void> => {
     const proc = spawn(
       'redis-server',
       [
@@ -68,6 +69,8 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
         '127.0.0.1',
         '--dir',
         dir,
+        '--logfile',
+        log,
         '--save',
         '',
         '--appendonly',
@@ -80,7 +83,24 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
       { stdio: 'ignore' },
     );
     child = proc;
-    await waitForPong(port);
+    const exited = once(proc, 'exit').then(() => {
+      throw new Error(`redis-server on ${port} exited at start: ${tail(log)}`);
+    });
+    exited.catch(() => undefined);
+    await Promise.race([waitForPong(port), exited]);
+  };
+  // A restart on the same port can lose a race for it on a busy machine: try again a few times.
+  const launch = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launchOnce();
+        return;
+      } catch (error) {
+        child?.kill('SIGKILL');
+        if (attempt >= 3) throw error;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   };
   await launch();
   const server: RedisServer = {
@@ -112,4 +132,12 @@ export async function startRedis(options: { port?: number } = {}): Promise<Redis
     },
   };
   return server;
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '(no log)';
+  }
 }
