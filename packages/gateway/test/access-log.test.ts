@@ -1,6 +1,9 @@
 /** `--access-log`: one pino JSON line a request, off by default (docs/deploy.md "Access log"). */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   BIN,
   freePort,
@@ -177,6 +180,56 @@ describe('access log', () => {
       });
     } finally {
       await gw.stop();
+    }
+  });
+
+  it('writes one line a WebSocket handshake: 403 when refused, 101 with its close and bytes when it was open', async () => {
+    const wsServer = createServer();
+    const wss = new WebSocketServer({ server: wsServer });
+    wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
+    await new Promise<void>((r) => wsServer.listen(0, '127.0.0.1', r));
+    const wsUpstream = `http://127.0.0.1:${(wsServer.address() as AddressInfo).port}`;
+    const gw = await startGateway(['--upstream', wsUpstream, '--allowlist', list, '--access-log']);
+    try {
+      const url = `${gw.url.replace(/^http/, 'ws')}/live?token=secret`;
+      const refused = new WebSocket(url, { origin: 'https://evil.example' });
+      await new Promise((r) => refused.once('unexpected-response', (_q, res) => r(res.resume())));
+      const open = new WebSocket(url, { origin: 'https://app.example.com' });
+      await new Promise((r) => open.once('open', r));
+      await new Promise((r) => {
+        open.once('message', r);
+        open.send('ping');
+      });
+      open.close(1000);
+      await waitFor(() => accessLines(gw).length === 2, 5_000, 'two access lines');
+      const [no, yes] = accessLines(gw);
+      expect(no).toMatchObject({
+        method: 'GET',
+        path: '/live',
+        status: 403,
+        origin: 'https://evil.example',
+        decision: 'refused',
+        reason: 'origin-not-allowed',
+        outcome: 'websocket',
+        upstreamMs: null,
+      });
+      expect(yes).toMatchObject({
+        path: '/live',
+        status: 101,
+        origin: 'https://app.example.com',
+        decision: 'allowed',
+        outcome: 'websocket',
+        // The client sent the close frame; the upstream answered it and, as RFC 6455 §7.1.1 has
+        // the server do, ended the TCP connection first.
+        websocket: { closed: 'upstream' },
+      });
+      expect((yes!['websocket'] as { toUpstream: number }).toUpstream).toBeGreaterThan(0);
+      expect(JSON.stringify(yes)).not.toContain('secret');
+    } finally {
+      await gw.stop();
+      wss.close();
+      wsServer.closeAllConnections();
+      await new Promise((r) => wsServer.close(r));
     }
   });
 });

@@ -28,9 +28,19 @@ export interface AccessLine {
   decision: 'allowed' | 'refused';
   reason: string;
   /** How the request ended: answered by the gateway, forwarded, or the client went away first. */
-  outcome: 'answered' | 'forwarded' | 'aborted';
+  outcome: 'answered' | 'forwarded' | 'aborted' | 'websocket';
   upstreamMs: number | null;
   durationMs: number;
+  /** A WebSocket that was open: who closed it, and the bytes relayed each way. */
+  websocket?: { closed: string; toUpstream: number; toClient: number };
+}
+
+/** How a WebSocket handshake ended, for its access line (websocket/proxy.ts). */
+export interface UpgradeOutcome {
+  readonly status: number;
+  readonly started: number;
+  readonly upstreamMs: number | null;
+  readonly websocket?: { closed: string; toUpstream: number; toClient: number };
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -60,6 +70,29 @@ export class AccessLog {
   upstreamAnswered(res: ServerResponse, ms: number): void {
     const entry = this.entries.get(res);
     if (entry !== undefined) entry.upstreamMs = round(ms);
+  }
+
+  /**
+   * A WebSocket handshake's line: written when it is refused or fails, or, once it opened, when
+   * the socket closes (status 101, the socket's lifetime as its duration).
+   */
+  upgrade(req: IncomingMessage, path: string, decision: Decision, outcome: UpgradeOutcome): void {
+    const origin = req.headers.origin;
+    const line: AccessLine = {
+      event: 'access',
+      method: req.method ?? '',
+      path,
+      status: outcome.status,
+      origin: origin === undefined ? null : origin,
+      kind: decision.kind,
+      decision: decision.allowed ? 'allowed' : 'refused',
+      reason: decision.reason,
+      outcome: 'websocket',
+      upstreamMs: outcome.upstreamMs === null ? null : round(outcome.upstreamMs),
+      durationMs: round(performance.now() - outcome.started),
+      ...(outcome.websocket === undefined ? {} : { websocket: outcome.websocket }),
+    };
+    this.logger.info(line, 'access');
   }
 
   private write(req: IncomingMessage, res: ServerResponse, entry: Entry): void {

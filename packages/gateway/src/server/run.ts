@@ -230,6 +230,7 @@ export async function runWorker(
     logger,
     decide: (req) => proxy.decideUpgrade(req),
     deny: (req, path, decision) => proxy.deny(req, path, decision),
+    access,
   });
   watchEvents(watcher, proxy, websockets, metrics, logger);
 

@@ -10,11 +10,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
 import type { Decision } from 'corsgate';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
+import type { AccessLog } from '../server/access-log.js';
 import { connectionTokens, isHopByHop } from '../server/headers.js';
 import type { Metrics } from '../server/metrics.js';
 import { closeFrame, FrameCursor } from './frames.js';
@@ -36,6 +38,8 @@ export interface WebSocketDeps {
   decide(req: IncomingMessage): UpgradeDecision | string;
   /** Records a refusal in /denied, the metrics and the rate-limited log. */
   deny(req: IncomingMessage, path: string, decision: Decision): void;
+  /** With --access-log: one line a handshake. */
+  readonly access?: AccessLog | undefined;
 }
 
 /** The upstream's answer head may be no longer than this. */
@@ -59,6 +63,10 @@ class Tunnel {
     private readonly client: Socket,
     private readonly upstream: Socket,
     private readonly owner: WebSocketProxy,
+    /** For the access line at close: the handshake's decision, when it began, the upstream's time. */
+    readonly decided: UpgradeDecision,
+    readonly started: number,
+    readonly upstreamMs: number,
   ) {}
 
   start(rest: Buffer, idleMs: number): void {
@@ -157,6 +165,7 @@ export class WebSocketProxy {
 
   /** node:http's `upgrade` event. */
   readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const started = performance.now();
     socket.on('error', () => socket.destroy());
     const { metrics } = this.deps;
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
@@ -179,15 +188,22 @@ export class WebSocketProxy {
       // Report-only (docs/console.md): recorded as refused, forwarded all the same.
       if (!this.deps.config.reportOnly) {
         metrics.websocketHandshakes.labels('refused').inc();
+        this.deps.access?.upgrade(req, decided.path, decision, { status: 403, started, upstreamMs: null });
         respond(socket, 403, `cross-origin WebSocket refused (${decision.reason})`);
         return;
       }
     }
-    this.forward(req, socket, head, decided);
+    this.forward(req, socket, head, decided, started);
   };
 
-  private forward(req: IncomingMessage, client: Duplex, head: Buffer, decided: UpgradeDecision): void {
-    const { config, metrics, logger } = this.deps;
+  private forward(
+    req: IncomingMessage,
+    client: Duplex,
+    head: Buffer,
+    decided: UpgradeDecision,
+    started: number,
+  ): void {
+    const { config, metrics, logger, access } = this.deps;
     const u = this.upstream;
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -212,11 +228,13 @@ export class WebSocketProxy {
       upstream.off('data', onHead);
       upstream.off('error', onError);
       const status = Number(buffered.subarray(9, 12).toString('latin1'));
+      const upstreamMs = performance.now() - started;
       const headBytes = buffered.subarray(0, end + 4);
       const rest = buffered.subarray(end + 4);
       if (status !== 101) {
         // The upstream refused the upgrade: its answer goes to the client as it is.
         metrics.websocketHandshakes.labels('upstream_refused').inc();
+        access?.upgrade(req, decided.path, decided.decision, { status, started, upstreamMs });
         client.write(headBytes);
         if (rest.length > 0) client.write(rest);
         upstream.pipe(client);
@@ -227,7 +245,7 @@ export class WebSocketProxy {
       metrics.websocketHandshakes.labels('forwarded').inc();
       metrics.websocketOpen.inc();
       client.write(headBytes);
-      const tunnel = new Tunnel(req, client as Socket, upstream, this);
+      const tunnel = new Tunnel(req, client as Socket, upstream, this, decided, started, upstreamMs);
       this.open.add(tunnel);
       tunnel.start(rest, config.websocketIdleTimeoutMs);
     };
@@ -243,7 +261,9 @@ export class WebSocketProxy {
         },
         'WebSocket upstream failed',
       );
-      respond(client, timeout ? 504 : 502, timeout ? 'upstream timed out' : 'upstream unavailable');
+      const status = timeout ? 504 : 502;
+      access?.upgrade(req, decided.path, decided.decision, { status, started, upstreamMs: null });
+      respond(client, status, timeout ? 'upstream timed out' : 'upstream unavailable');
     };
     upstream.on('data', onHead);
     upstream.on('error', onError);
@@ -315,6 +335,12 @@ export class WebSocketProxy {
     const bytes = tunnel.bytes();
     metrics.websocketBytes.labels('to_upstream').inc(bytes.toUpstream);
     metrics.websocketBytes.labels('to_client').inc(bytes.toClient);
+    this.deps.access?.upgrade(tunnel.req, tunnel.decided.path, tunnel.decided.decision, {
+      status: 101,
+      started: tunnel.started,
+      upstreamMs: tunnel.upstreamMs,
+      websocket: { closed: reason, ...bytes },
+    });
   }
 }
 
