@@ -28,6 +28,13 @@ export type AcrhResult =
       readonly detail: string;
     };
 
+/** The one refusal for too many empty elements, whether they sit between commas or trail the last. */
+const TOO_MANY_EMPTY_ELEMENTS: AcrhResult = Object.freeze<AcrhResult>({
+  ok: false,
+  reason: 'headers-malformed',
+  detail: `more than ${MAX_ACRH_EMPTY_ELEMENTS} empty elements`,
+});
+
 /**
  * Parses one or more ACRH lines into lower-case names. `canonical` is true when the single line
  * is already in the browser's form, so the caller can echo it without rebuilding it.
@@ -72,13 +79,7 @@ export function parseAcrh(lines: string | readonly string[]): AcrhResult {
         };
       }
       if (nameEnd === nameStart) {
-        if (++empty > MAX_ACRH_EMPTY_ELEMENTS) {
-          return {
-            ok: false,
-            reason: 'headers-malformed',
-            detail: `more than ${MAX_ACRH_EMPTY_ELEMENTS} empty elements`,
-          };
-        }
+        if (++empty > MAX_ACRH_EMPTY_ELEMENTS) return TOO_MANY_EMPTY_ELEMENTS;
         canonical = false;
       } else {
         let name = line.slice(nameStart, nameEnd);
@@ -98,13 +99,7 @@ export function parseAcrh(lines: string | readonly string[]): AcrhResult {
       i++; // the comma
       if (i >= n) {
         // A trailing comma is one more empty element.
-        if (++empty > MAX_ACRH_EMPTY_ELEMENTS) {
-          return {
-            ok: false,
-            reason: 'headers-malformed',
-            detail: `more than ${MAX_ACRH_EMPTY_ELEMENTS} empty elements`,
-          };
-        }
+        if (++empty > MAX_ACRH_EMPTY_ELEMENTS) return TOO_MANY_EMPTY_ELEMENTS;
         canonical = false;
         break;
       }
