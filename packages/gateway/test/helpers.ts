@@ -38,6 +38,7 @@ export interface Upstream {
  *  /upload        counts the body's bytes as they stream
  *  /download?mb=N streams N MiB
  *  /hop           sends hop-by-hop headers of its own
+ *  /repeated      sends two Set-Cookie lines and two Vary lines
  */
 export async function startUpstream(): Promise<Upstream> {
   const received: Received[] = [];
@@ -130,6 +131,10 @@ export async function startUpstream(): Promise<Upstream> {
             'Proxy-Authenticate': 'Basic',
           },
         );
+        return;
+      case '/repeated':
+        req.resume();
+        json(200, {}, { 'Set-Cookie': ['a=1; Path=/', 'b=2; Path=/'], Vary: ['Accept', 'Accept-Language'] });
         return;
       default: {
         let n = 0;

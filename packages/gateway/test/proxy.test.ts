@@ -187,6 +187,17 @@ describe('forwarding', () => {
     expect(res.header('keep-alive')).toBeUndefined();
   });
 
+  it('relays each repeated response line and joins the upstream’s Vary lines before appending Origin', async () => {
+    const res = await raw(
+      gateway.port,
+      `GET /repeated HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.all('set-cookie')).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(res.all('vary')).toEqual(['Accept, Accept-Language, Origin']);
+    expect(res.all('access-control-allow-origin')).toEqual([APP]);
+  });
+
   it('strips Cookie on a stripCookies route and keeps it elsewhere', async () => {
     await fetch(`${gateway.url}/api/with-cookie`, { headers: { Origin: APP, Cookie: 'session=s3cr3t' } });
     await fetch(`${gateway.url}/other/with-cookie`, { headers: { Origin: APP, Cookie: 'session=s3cr3t' } });

@@ -4,11 +4,10 @@
  *   when a route matches) → preflight: answered here, never forwarded → a refused state-changing
  *   request: 403, never forwarded → otherwise streamed to the upstream over a pooled keep-alive
  *   undici client, and the response streamed back with the upstream's CORS headers replaced by the
- *   decision's and Vary appended to.
+ *   decision's and Vary appended to (exchange.ts).
  * Counters and the denied table are updated from the decision, never by re-parsing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { appendVary, type Decision, type Policy, type RequestFacts } from 'corsgate';
 import { answerNode, isBlocked, nodeFacts } from 'corsgate/internal';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import type { AccessLog } from './access-log.js';
 import type { AllowlistWatcher } from './allowlist.js';
 import type { Candidate } from './candidate.js';
 import type { DeniedTable } from './denied.js';
+import { type ExchangeOwner, UpstreamExchange } from './exchange.js';
 import { connectionTokens, isHopByHop } from './headers.js';
 import type { Metrics } from './metrics.js';
 import { type ResolvedRoute, RouteTable } from './routes.js';
@@ -74,7 +74,7 @@ export interface ProxyDeps {
   readonly candidate?: Candidate;
 }
 
-export class GatewayProxy {
+export class GatewayProxy implements ExchangeOwner {
   readonly pool: Pool;
   readonly routes: RouteTable;
   private readonly scheme: string;
@@ -299,7 +299,7 @@ export class GatewayProxy {
     headers.push('X-Forwarded-Proto', this.scheme);
     if (req.headers.host !== undefined) headers.push('X-Forwarded-Host', req.headers.host);
 
-    const method = req.method ?? 'GET';
+    const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
@@ -307,99 +307,50 @@ export class GatewayProxy {
           ? // HTTP/2 frames a body without either header: none when the stream ended with its headers.
             (req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders !== true
           : req.headers['transfer-encoding'] !== undefined;
-    const started = performance.now();
-    const { metrics, access } = this.deps;
-    access?.forwarded(res);
-    let controller: Dispatcher.DispatchController | undefined;
-    let finished = false;
-    let clientGone = false;
+    this.deps.access?.forwarded(res);
+    const exchange = new UpstreamExchange(this, req, res, decision, target);
+    this.pool.dispatch(
+      { method, path: this.upstreamPath + target, headers, body: hasBody ? req : null },
+      exchange,
+    );
+  }
 
-    const onClose = (): void => {
-      if (finished) return;
-      // The client went away before the response ended: cancel the upstream request.
-      clientGone = true;
-      metrics.upstreamErrors.labels('aborted').inc();
-      controller?.abort(new Error('client aborted'));
-    };
-    res.on('close', onClose);
+  upstreamAnswered(res: ServerResponse, ms: number): void {
+    this.deps.metrics.upstreamLatency.observe(ms / 1000);
+    this.deps.access?.upstreamAnswered(res, ms);
+  }
 
-    const opts: Dispatcher.DispatchOptions = {
-      method: method as Dispatcher.HttpMethod,
-      path: this.upstreamPath + target,
-      headers,
-      body: hasBody ? req : null,
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (clientGone) c.abort(new Error('client aborted'));
-      },
-      onResponseStart: (_c, statusCode, upstreamHeaders) => {
-        const upstreamMs = performance.now() - started;
-        metrics.upstreamLatency.observe(upstreamMs / 1000);
-        access?.upstreamAnswered(res, upstreamMs);
-        if (statusCode < 200) return; // 1xx informational: not relayed.
-        const out: string[] = [];
-        const listedUp = connectionTokens(upstreamHeaders['connection'] as string | string[] | undefined);
-        let vary: string | string[] | undefined;
-        for (const name in upstreamHeaders) {
-          const value = upstreamHeaders[name];
-          if (value === undefined) continue;
-          // The upstream's own CORS headers are replaced by the decision's, never duplicated: two ACAO
-          // lines always fail the browser's CORS check (R10), and the upstream's may be wrong.
-          if (name.startsWith('access-control-') || isHopByHop(name, listedUp)) continue;
-          if (name === 'vary') {
-            vary = value;
-            continue;
-          }
-          if (Array.isArray(value)) for (const v of value) out.push(name, v);
-          else out.push(name, value);
-        }
-        const dh = decision.headers;
-        for (const name in dh) out.push(name, dh[name]!);
-        const merged = appendVary(vary, decision.vary);
-        if (merged !== undefined) out.push('Vary', merged);
-        if (this.draining && req.httpVersionMajor === 1) out.push('Connection', 'close');
-        res.writeHead(statusCode, out);
-      },
-      onResponseData: (c, chunk) => {
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', () => c.resume());
-        }
-      },
-      onResponseEnd: () => {
-        finished = true;
-        res.end();
-      },
-      onResponseError: (_c, error) => {
-        finished = true;
-        if (clientGone) return;
-        const code = (error as NodeJS.ErrnoException).code ?? '';
-        if (res.headersSent) {
-          metrics.upstreamErrors.labels('reset').inc();
-          res.destroy(error);
-          return;
-        }
-        const timeout =
-          code === 'UND_ERR_HEADERS_TIMEOUT' ||
-          code === 'UND_ERR_CONNECT_TIMEOUT' ||
-          code === 'UND_ERR_BODY_TIMEOUT' ||
-          code === 'ETIMEDOUT';
-        metrics.upstreamErrors.labels(timeout ? 'timeout' : 'refused').inc();
-        this.deps.logger.error(
-          { event: 'upstream-error', code, message: error.message, path: req.url },
-          'upstream failed',
-        );
-        // The CORS headers an allowed origin needs, so the browser shows the real error (502/504)
-        // instead of a CORS error.
-        this.json(res, timeout ? 504 : 502, decision, {
-          error: timeout ? 'upstream timed out' : 'upstream unavailable',
-          code,
-        });
-      },
-    };
-    this.pool.dispatch(opts, handler);
+  clientAborted(): void {
+    this.deps.metrics.upstreamErrors.labels('aborted').inc();
+  }
+
+  /** 502/504 with the CORS headers an allowed origin needs, or a reset once the response started. */
+  upstreamFailed(exchange: UpstreamExchange, error: Error): void {
+    const { req, res, decision } = exchange;
+    if (exchange.clientGone) return;
+    const { metrics } = this.deps;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (res.headersSent) {
+      metrics.upstreamErrors.labels('reset').inc();
+      res.destroy(error);
+      return;
+    }
+    const timeout =
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'ETIMEDOUT';
+    metrics.upstreamErrors.labels(timeout ? 'timeout' : 'refused').inc();
+    this.deps.logger.error(
+      { event: 'upstream-error', code, message: error.message, path: req.url },
+      'upstream failed',
+    );
+    // The CORS headers an allowed origin needs, so the browser shows the real error (502/504)
+    // instead of a CORS error.
+    this.json(res, timeout ? 504 : 502, decision, {
+      error: timeout ? 'upstream timed out' : 'upstream unavailable',
+      code,
+    });
   }
 
   async close(): Promise<void> {
