@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from '../engine/policy.js';
 import { createPolicy } from '../engine/policy.js';
 import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
+import { ReloadRecord } from './reloads.js';
 import type {
   AllowlistEvent,
   AllowlistIssue,
@@ -52,13 +53,8 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
   private snapshot: AllowlistSnapshot;
   private applied = false;
   private staleSince: number | undefined;
-  private lastReloadAt = 0;
-  private lastReloadResult: AllowlistStatus['lastReloadResult'] = 'applied';
-  private lastErrors: readonly AllowlistIssue[] = [];
   private lastReadError: { code: string; message: string } | undefined;
-  private lastRejectedHash: string | undefined;
-  private reloadsApplied = 0;
-  private reloadsRejected = 0;
+  private readonly reloads = new ReloadRecord();
   private readonly listeners = new Set<(event: AllowlistEvent) => void>();
   /** Versions apply one at a time, in the order they were delivered. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -100,12 +96,12 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
       ready: this.applied,
       ...(this.staleSince === undefined ? {} : { staleSince: this.staleSince }),
       snapshot: this.snapshot,
-      lastReloadAt: this.lastReloadAt,
-      lastReloadResult: this.lastReloadResult,
-      lastErrors: this.lastErrors,
+      lastReloadAt: this.reloads.lastReloadAt,
+      lastReloadResult: this.reloads.lastReloadResult,
+      lastErrors: this.reloads.lastErrors,
       ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
-      reloadsApplied: this.reloadsApplied,
-      reloadsRejected: this.reloadsRejected,
+      reloadsApplied: this.reloads.reloadsApplied,
+      reloadsRejected: this.reloads.reloadsRejected,
       mode: this.mode,
     };
   }
@@ -148,20 +144,20 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
   private async applyNow(delivered: AllowlistVersion, force: boolean): Promise<AllowlistEvent> {
     if (this.closed) return { type: 'unchanged', forced: force };
     const hash = delivered.hash ?? allowlistHash(delivered.text);
-    const wasDown = this.lastReloadResult !== 'applied' && this.lastReloadResult !== 'unchanged';
-    this.lastReloadAt = Date.now();
+    const wasDown =
+      this.reloads.lastReloadResult !== 'applied' && this.reloads.lastReloadResult !== 'unchanged';
+    this.reloads.lastReloadAt = Date.now();
     this.lastReadError = undefined;
     const sameVersion = delivered.version === undefined || delivered.version === this.snapshot.version;
     if (this.applied && hash === this.snapshot.hash && sameVersion) {
-      this.lastReloadResult = 'unchanged';
-      this.lastErrors = [];
-      this.lastRejectedHash = undefined;
+      this.reloads.unchanged();
       const event: AllowlistEvent = { type: 'unchanged', forced: force };
       if (force) this.emit(event);
       if (wasDown) this.emit({ type: 'recovered', snapshot: this.snapshot });
       return event;
     }
-    if (hash === this.lastRejectedHash && !force) return { type: 'rejected', errors: this.lastErrors };
+    if (hash === this.reloads.lastRejectedHash && !force)
+      return { type: 'rejected', errors: this.reloads.lastErrors };
     const parsed = await this.parse(delivered.text);
     if (this.closed) return { type: 'unchanged', forced: force };
     if (parsed.policy === undefined) return this.rejectNow(parsed.errors, hash);
@@ -176,10 +172,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     // The swap: one reference assignment (docs/allowlist.md, reload scenarios row 22), as the file watcher does.
     this.snapshot = snapshot;
     this.applied = true;
-    this.lastReloadResult = 'applied';
-    this.lastErrors = [];
-    this.lastRejectedHash = undefined;
-    this.reloadsApplied++;
+    this.reloads.applied();
     const event: AllowlistEvent = { type: 'reloaded', snapshot, forced: force };
     this.emit(event);
     if (wasDown) this.emit({ type: 'recovered', snapshot });
@@ -192,7 +185,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
    */
   protected reject(errors: readonly AllowlistIssue[], hash: string): Promise<AllowlistEvent> {
     const run = this.chain.then(() => {
-      this.lastReloadAt = Date.now();
+      this.reloads.lastReloadAt = Date.now();
       return this.rejectNow(errors, hash);
     });
     this.chain = run.catch(() => undefined);
@@ -201,11 +194,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
 
   private rejectNow(errors: readonly AllowlistIssue[], hash: string): AllowlistEvent {
     // Rejected whole: the last good version stays (fail closed, never half a list).
-    this.lastReloadResult = 'rejected';
-    this.lastErrors = Object.freeze([...errors]);
-    this.lastRejectedHash = hash;
-    this.reloadsRejected++;
-    const event: AllowlistEvent = { type: 'rejected', errors: this.lastErrors };
+    const event = this.reloads.rejected(errors, hash);
     this.emit(event);
     return event;
   }
@@ -218,7 +207,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     const since = this.staleSince ?? Date.now();
     const first = this.staleSince === undefined;
     this.staleSince = since;
-    this.lastReloadResult = 'unreachable';
+    this.reloads.lastReloadResult = 'unreachable';
     this.lastReadError = { code: 'CG_ALLOWLIST_UNREACHABLE', message };
     const event: AllowlistEvent = { type: 'unreachable', message, since };
     if (first) this.emit(event);
@@ -233,9 +222,9 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
 
   /** A source whose list does not exist yet (nothing pushed): the last good version stays. */
   protected markMissing(message: string): AllowlistEvent {
-    this.lastReloadAt = Date.now();
-    const first = this.lastReloadResult !== 'missing';
-    this.lastReloadResult = 'missing';
+    this.reloads.lastReloadAt = Date.now();
+    const first = this.reloads.lastReloadResult !== 'missing';
+    this.reloads.lastReloadResult = 'missing';
     this.lastReadError = { code: 'CG_ALLOWLIST_MISSING', message };
     const event: AllowlistEvent = { type: 'missing', message };
     if (first) this.emit(event);

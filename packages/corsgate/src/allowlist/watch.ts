@@ -23,9 +23,9 @@ import { basename, dirname, resolve } from 'node:path';
 import type { CorsConfigWithoutOrigins } from '../index.js';
 import { invalidAllowlistError, unusableAllowlistError, wholeFileProblem } from './errors.js';
 import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
+import { ReloadRecord } from './reloads.js';
 import type {
   AllowlistEvent,
-  AllowlistIssue,
   AllowlistSnapshot,
   AllowlistStatus,
   AllowlistWatcher,
@@ -98,13 +98,8 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private snapshot!: AllowlistSnapshot;
   private lastSig = '';
   private trackedIno: number | undefined;
-  private lastRejectedHash: string | undefined;
-  private lastReloadAt = 0;
-  private lastReloadResult: AllowlistStatus['lastReloadResult'] = 'applied';
-  private lastErrors: readonly AllowlistIssue[] = [];
   private lastReadError: { code: string; message: string } | undefined;
-  private reloadsApplied = 0;
-  private reloadsRejected = 0;
+  private readonly reloads = new ReloadRecord();
 
   private closed = false;
   private readonly listeners = new Set<(event: AllowlistEvent) => void>();
@@ -167,7 +162,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       throw invalidAllowlistError(`allowlist ${this.path} is invalid`, this.path, parsed.errors);
     this.lastSig = read.sig;
     this.snapshot = this.makeSnapshot(parsed, hashOf(read.bytes), 1);
-    this.lastReloadAt = this.snapshot.loadedAt;
+    this.reloads.lastReloadAt = this.snapshot.loadedAt;
     this.startWatch();
     this.armPoll();
   }
@@ -176,12 +171,12 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     return {
       path: this.path,
       snapshot: this.snapshot,
-      lastReloadAt: this.lastReloadAt,
-      lastReloadResult: this.lastReloadResult,
-      lastErrors: this.lastErrors,
+      lastReloadAt: this.reloads.lastReloadAt,
+      lastReloadResult: this.reloads.lastReloadResult,
+      lastErrors: this.reloads.lastErrors,
       ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
-      reloadsApplied: this.reloadsApplied,
-      reloadsRejected: this.reloadsRejected,
+      reloadsApplied: this.reloads.reloadsApplied,
+      reloadsRejected: this.reloads.reloadsRejected,
       mode: this.fsw === undefined ? 'poll' : 'watch+poll',
     };
   }
@@ -421,18 +416,18 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     if (this.closed) return { type: 'unchanged', forced: force };
     const read = await this.read(afterEvent);
     if (this.closed) return { type: 'unchanged', forced: force };
-    const previous = this.lastReloadResult;
+    const previous = this.reloads.lastReloadResult;
     const wasDown = previous === 'missing' || previous === 'unreadable' || previous === 'rejected';
 
     if (read.kind === 'in-progress') {
       // The writer is still at it; its next write raises another event (or the next poll tick).
       return { type: 'unchanged', forced: force };
     }
-    const lastReloadAt = this.lastReloadAt;
-    this.lastReloadAt = Date.now();
+    const lastReloadAt = this.reloads.lastReloadAt;
+    this.reloads.lastReloadAt = Date.now();
     if (read.kind === 'missing') {
       this.lastSig = 'missing';
-      this.lastReloadResult = 'missing';
+      this.reloads.lastReloadResult = 'missing';
       this.lastReadError = {
         code: 'CG_ALLOWLIST_MISSING',
         message: wholeFileProblem('CG_ALLOWLIST_MISSING', this.path, read.message),
@@ -450,7 +445,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     }
     if (read.kind === 'unreadable') {
       this.lastSig = read.sig;
-      this.lastReloadResult = 'unreadable';
+      this.reloads.lastReloadResult = 'unreadable';
       this.lastReadError = {
         code: 'CG_ALLOWLIST_UNREADABLE',
         message: wholeFileProblem('CG_ALLOWLIST_UNREADABLE', this.path, read.message),
@@ -471,15 +466,13 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     this.lastSig = read.sig;
     this.lastReadError = undefined;
     const hash = hashOf(read.bytes);
-    if (hash === this.snapshot.hash || (hash === this.lastRejectedHash && !force)) {
+    if (hash === this.snapshot.hash || (hash === this.reloads.lastRejectedHash && !force)) {
       // Identical content (touch, an identical rewrite, a file put back): no version bump. A
       // silent no-op (a stray event, a periodic hash check) is not a reload worth recording;
       // a forced one, or the file coming back as it was, is.
       if (hash === this.snapshot.hash && (force || wasDown)) {
-        this.lastReloadResult = 'unchanged';
-        this.lastErrors = [];
-        this.lastRejectedHash = undefined;
-      } else this.lastReloadAt = lastReloadAt;
+        this.reloads.unchanged();
+      } else this.reloads.lastReloadAt = lastReloadAt;
       const event: AllowlistEvent = { type: 'unchanged', forced: force };
       if (force) this.emit(event);
       if (wasDown && hash === this.snapshot.hash) this.emit({ type: 'recovered', snapshot: this.snapshot });
@@ -492,11 +485,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     if (this.closed) return { type: 'unchanged', forced: force };
     if (parsed.policy === undefined) {
       // Rejected whole: the last good version stays (fail closed, never half a list).
-      this.lastReloadResult = 'rejected';
-      this.lastErrors = Object.freeze([...parsed.errors]);
-      this.lastRejectedHash = hash;
-      this.reloadsRejected++;
-      const event: AllowlistEvent = { type: 'rejected', errors: this.lastErrors };
+      const event = this.reloads.rejected(parsed.errors, hash);
       this.emit(event);
       return event;
     }
@@ -504,10 +493,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     // The swap: one reference assignment. A request that read `current` before keeps its whole
     // old snapshot; every later read sees the whole new one (docs/allowlist.md, reload scenarios row 22).
     this.snapshot = snapshot;
-    this.lastReloadResult = 'applied';
-    this.lastErrors = [];
-    this.lastRejectedHash = undefined;
-    this.reloadsApplied++;
+    this.reloads.applied();
     const event: AllowlistEvent = { type: 'reloaded', snapshot, forced: force };
     this.emit(event);
     if (wasDown) this.emit({ type: 'recovered', snapshot });
