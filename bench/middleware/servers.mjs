@@ -4,13 +4,16 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 
-export const FRAMEWORKS = ['node', 'express', 'fastify', 'koa', 'hono'];
+export const FRAMEWORKS = ['node', 'express', 'express4', 'fastify', 'fastify4', 'koa', 'koa2', 'hono'];
 export const VARIANTS = ['none', 'peer', 'corsgate'];
 export const PEER = {
   node: 'cors',
   express: 'cors',
+  express4: 'cors',
   fastify: '@fastify/cors',
+  fastify4: '@fastify/cors 8',
   koa: '@koa/cors',
+  koa2: '@koa/cors',
   hono: 'hono/cors',
 };
 
@@ -82,8 +85,12 @@ async function nodeServer(variant) {
   });
 }
 
-async function expressServer(variant) {
-  const express = (await import('express')).default;
+/**
+ * The previous majors run the same application from their npm aliases (bench/package.json):
+ * `express4`, `koa2`, `fastify4` with `fastify-cors8` (@fastify/cors 8 is the one for Fastify 4).
+ */
+async function expressServer(variant, module = 'express') {
+  const express = (await import(module)).default;
   const app = express();
   if (variant === 'peer')
     app.use(
@@ -102,11 +109,11 @@ async function expressServer(variant) {
   return createServer(app);
 }
 
-async function fastifyServer(variant) {
-  const Fastify = (await import('fastify')).default;
+async function fastifyServer(variant, module = 'fastify', peer = '@fastify/cors') {
+  const Fastify = (await import(module)).default;
   const app = Fastify();
   if (variant === 'peer')
-    await app.register((await import('@fastify/cors')).default, {
+    await app.register((await import(peer)).default, {
       origin: ORIGINS,
       credentials: true,
       methods: METHODS,
@@ -121,8 +128,8 @@ async function fastifyServer(variant) {
   return { fastify: app };
 }
 
-async function koaServer(variant) {
-  const Koa = (await import('koa')).default;
+async function koaServer(variant, module = 'koa') {
+  const Koa = (await import(module)).default;
   const app = new Koa();
   app.silent = true;
   if (variant === 'peer') {
@@ -171,8 +178,11 @@ async function honoServer(variant) {
 const BUILDERS = {
   node: nodeServer,
   express: expressServer,
+  express4: (variant) => expressServer(variant, 'express4'),
   fastify: fastifyServer,
+  fastify4: (variant) => fastifyServer(variant, 'fastify4', 'fastify-cors8'),
   koa: koaServer,
+  koa2: (variant) => koaServer(variant, 'koa2'),
   hono: honoServer,
 };
 

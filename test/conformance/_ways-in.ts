@@ -6,6 +6,9 @@
  * - `GET /api/items`: 200 JSON, `X-App: kept`, `X-Request-Id: r1`, appends `Vary: Accept-Encoding`
  * - `POST /api/items`: 201 JSON, `X-App: kept`
  * - `OPTIONS /api/items`: 200, `Allow: GET, POST, OPTIONS`, `X-App: kept` (the app's own OPTIONS)
+ * - `GET /api/vary-set`: 200 JSON, sets `Vary: Accept-Encoding` with the framework's call that
+ *   replaces the header (`res.set`, `reply.header`, `ctx.set`, `writeHead` with a header object…)
+ * - `GET /api/vary-origin`: 200 JSON, sets `Vary: origin` the same way
  * - `GET /api/error`: the handler throws; the framework's own error handling answers 500
  * - anything else: the framework's own 404
  *
@@ -20,9 +23,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
+// The previous majors side by side, installed under npm aliases (package.json devDependencies).
+import express4 from 'express4';
 import Fastify from 'fastify';
+import fastify4 from 'fastify4';
 import { Hono } from 'hono';
 import Koa from 'koa';
+import Koa2 from 'koa2';
 import type { CorsOptions, MiddlewareOptions } from '../../packages/corsgate/src/adapters/_shared.js';
 import { cors as expressCors } from '../../packages/corsgate/src/adapters/express/index.js';
 import { cors as fastifyCors } from '../../packages/corsgate/src/adapters/fastify/index.js';
@@ -39,7 +46,17 @@ export interface Started {
   close(): Promise<void>;
 }
 
-export type WayInName = 'node' | 'express' | 'fastify' | 'koa' | 'hono' | 'fetch' | 'gateway';
+export type WayInName =
+  | 'node'
+  | 'express'
+  | 'express4'
+  | 'fastify'
+  | 'fastify4'
+  | 'koa'
+  | 'koa2'
+  | 'hono'
+  | 'fetch'
+  | 'gateway';
 
 /** A server started for one policy, able to say why corsgate decided as it did. */
 export interface Running extends Started {
@@ -128,6 +145,10 @@ export function nodeApp(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('X-App', 'kept');
     res.setHeader('Allow', 'GET, POST, OPTIONS');
     res.end();
+  } else if (path === '/api/vary-set' || path === '/api/vary-origin') {
+    const vary = path === '/api/vary-set' ? 'Accept-Encoding' : 'origin';
+    res.writeHead(200, { 'Content-Type': 'application/json', Vary: vary });
+    res.end(ITEMS);
   } else if (path === '/api/error') {
     throw new Error('boom');
   } else {
@@ -154,10 +175,11 @@ const node: FrameworkWay = {
   },
 };
 
-const expressWay: FrameworkWay = {
-  name: 'express',
+/** The same application on each supported major of a framework (docs/middleware.md). */
+const expressWay = (name: WayInName, create: typeof express): FrameworkWay => ({
+  name,
   start(config) {
-    const app = express();
+    const app = create();
     app.use(expressCors(config));
     app.get('/api/items', (_req, res) => {
       res.set('X-App', 'kept').set('X-Request-Id', 'r1').vary('Accept-Encoding').json({ items: [] });
@@ -168,17 +190,23 @@ const expressWay: FrameworkWay = {
     app.options('/api/items', (_req, res) => {
       res.set('X-App', 'kept').set('Allow', 'GET, POST, OPTIONS').end();
     });
+    app.get('/api/vary-set', (_req, res) => {
+      res.set('Vary', 'Accept-Encoding').json({ items: [] });
+    });
+    app.get('/api/vary-origin', (_req, res) => {
+      res.set('Vary', 'origin').json({ items: [] });
+    });
     app.get('/api/error', () => {
       throw new Error('boom');
     });
     return listen(createServer(app));
   },
-};
+});
 
-const fastifyWay: FrameworkWay = {
-  name: 'fastify',
+const fastifyWay = (name: WayInName, create: typeof Fastify): FrameworkWay => ({
+  name,
   async start(config) {
-    const app = Fastify();
+    const app = create();
     await app.register(fastifyCors, config);
     app.get('/api/items', async (_request, reply) => {
       const vary = reply.getHeader('vary');
@@ -195,6 +223,14 @@ const fastifyWay: FrameworkWay = {
     app.options('/api/items', async (_request, reply) => {
       reply.header('X-App', 'kept').header('Allow', 'GET, POST, OPTIONS').send();
     });
+    app.get('/api/vary-set', async (_request, reply) => {
+      reply.header('Vary', 'Accept-Encoding');
+      return { items: [] };
+    });
+    app.get('/api/vary-origin', async (_request, reply) => {
+      reply.header('Vary', 'origin');
+      return { items: [] };
+    });
     app.get('/api/error', async () => {
       throw new Error('boom');
     });
@@ -202,12 +238,12 @@ const fastifyWay: FrameworkWay = {
     const { port } = app.server.address() as AddressInfo;
     return { baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
   },
-};
+});
 
-const koaWay: FrameworkWay = {
-  name: 'koa',
+const koaWay = (name: WayInName, KoaClass: typeof Koa): FrameworkWay => ({
+  name,
   start(config) {
-    const app = new Koa();
+    const app = new KoaClass();
     app.silent = true;
     app.use(koaCors(config));
     app.use((ctx) => {
@@ -225,13 +261,16 @@ const koaWay: FrameworkWay = {
         ctx.set('Allow', 'GET, POST, OPTIONS');
         ctx.status = 200;
         ctx.body = '';
+      } else if (ctx.path === '/api/vary-set' || ctx.path === '/api/vary-origin') {
+        ctx.set('Vary', ctx.path === '/api/vary-set' ? 'Accept-Encoding' : 'origin');
+        ctx.body = { items: [] };
       } else if (ctx.path === '/api/error') {
         throw new Error('boom');
       }
     });
     return listen(createServer(app.callback()));
   },
-};
+});
 
 function startFetch(fetch: (request: Request) => Response | Promise<Response>): Promise<Started> {
   return new Promise((resolve) => {
@@ -268,6 +307,14 @@ const honoWay: FrameworkWay = {
       c.header('Allow', 'GET, POST, OPTIONS');
       return c.body(null, 200);
     });
+    app.get('/api/vary-set', (c) => {
+      c.header('Vary', 'Accept-Encoding');
+      return c.json({ items: [] });
+    });
+    app.get('/api/vary-origin', (c) => {
+      c.header('Vary', 'origin');
+      return c.json({ items: [] });
+    });
     app.get('/api/error', () => {
       throw new Error('boom');
     });
@@ -294,6 +341,13 @@ function fetchApp(request: Request): Response {
     });
   if (path === '/api/items' && request.method === 'OPTIONS')
     return new Response(null, { status: 200, headers: { 'X-App': 'kept', Allow: 'GET, POST, OPTIONS' } });
+  if (path === '/api/vary-set' || path === '/api/vary-origin')
+    return new Response(ITEMS, {
+      headers: {
+        'Content-Type': 'application/json',
+        Vary: path === '/api/vary-set' ? 'Accept-Encoding' : 'origin',
+      },
+    });
   if (path === '/api/error') throw new Error('boom');
   return new Response('Not Found', { status: 404 });
 }
@@ -306,6 +360,14 @@ const fetchWay: FrameworkWay = {
 };
 
 /** The six adapters; conformance.test.ts adds the gateway. */
-export const ADAPTERS: readonly WayIn[] = [node, expressWay, fastifyWay, koaWay, honoWay, fetchWay].map(
-  observed,
-);
+export const ADAPTERS: readonly WayIn[] = [
+  node,
+  expressWay('express', express),
+  expressWay('express4', express4 as unknown as typeof express),
+  fastifyWay('fastify', Fastify),
+  fastifyWay('fastify4', fastify4 as unknown as typeof Fastify),
+  koaWay('koa', Koa),
+  koaWay('koa2', Koa2 as unknown as typeof Koa),
+  honoWay,
+  fetchWay,
+].map(observed);

@@ -6,6 +6,7 @@
 import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
 import { type CorsConfig, type CorsConfigWithoutOrigins, createPolicy, Policy } from '../engine/policy.js';
+import { type DeniedEvent, type DeniedReporter, deniedReporter } from './_denied.js';
 
 /** A compiled policy, built once and shared between middleware instances or with the gateway. */
 export interface CompiledPolicyOptions {
@@ -46,6 +47,13 @@ export interface MiddlewareOptions {
    * Default false: the application decides (its CSRF protection, SameSite cookies).
    */
   readonly blockDisallowedUnsafeRequests?: boolean;
+  /**
+   * Called for every refused CORS request (a 403 preflight, an actual request from an origin that
+   * is not allowed) with its origin, method, path, reason and what to change. Without it, in
+   * development (`NODE_ENV` unset or `development`) a one-line warning goes to console.warn, at most
+   * once a minute for each origin, method and reason. Runs on the request path: keep it quick.
+   */
+  readonly onDenied?: (event: DeniedEvent) => void;
 }
 
 /** The fields of the other forms of options, which one form cannot have. */
@@ -83,6 +91,8 @@ export interface PolicySource {
   close(): Promise<void>;
   /** `blockDisallowedUnsafeRequests`. */
   readonly block: boolean;
+  /** Reports a refused request (`onDenied`, or the development warning); undefined when neither. */
+  readonly report: DeniedReporter | undefined;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -94,7 +104,12 @@ const NOOP_CLOSE = (): Promise<void> => RESOLVED;
  * @throws CorsConfigError when the configuration is invalid or `policy` is not a compiled Policy.
  */
 export function policySource(options: CorsOptions | undefined): PolicySource {
-  const { blockDisallowedUnsafeRequests: block, ...rest } = options ?? {};
+  const { blockDisallowedUnsafeRequests: block, onDenied, ...rest } = options ?? {};
+  if (onDenied !== undefined && typeof onDenied !== 'function')
+    throw new CorsConfigError([
+      issue('CG_CONFIG_TYPE', ['onDenied'], onDenied, '"onDenied" must be a function of the refused request'),
+    ]);
+  const report = deniedReporter(onDenied);
   if (block !== undefined && typeof block !== 'boolean')
     throw new CorsConfigError([
       issue(
@@ -104,9 +119,9 @@ export function policySource(options: CorsOptions | undefined): PolicySource {
         '"blockDisallowedUnsafeRequests" must be true or false',
       ),
     ]);
-  if ('allowlist' in rest && rest.allowlist !== undefined) return watchedSource(rest, block === true);
+  if ('allowlist' in rest && rest.allowlist !== undefined) return watchedSource(rest, block === true, report);
   const policy = resolvePolicy(rest);
-  return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE, block: block === true };
+  return { current: () => policy, ready: RESOLVED, close: NOOP_CLOSE, block: block === true, report };
 }
 
 /**
@@ -115,7 +130,11 @@ export function policySource(options: CorsOptions | undefined): PolicySource {
  * with an empty origin list. It is also how the rest is validated now, synchronously. The watcher
  * module (node:fs) is loaded only here, so the fetch and hono adapters stay loadable in workers.
  */
-function watchedSource(options: AllowlistOptions, block: boolean): PolicySource {
+function watchedSource(
+  options: AllowlistOptions,
+  block: boolean,
+  report: DeniedReporter | undefined,
+): PolicySource {
   const { allowlist, watchOptions, redisOptions, ...config } = options;
   if ('origins' in config && (config as CorsConfig).origins !== undefined)
     throw new CorsConfigError([
@@ -132,6 +151,7 @@ function watchedSource(options: AllowlistOptions, block: boolean): PolicySource 
     current: () => closed,
     ready: RESOLVED,
     block,
+    report,
     close: async () => {
       // Waits for a start in progress, so a watcher is never left running behind a close.
       await source.ready.catch(() => undefined);

@@ -4,6 +4,7 @@
  * @internal
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeniedReporter } from '../adapters/_denied.js';
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
 import { appendVary } from '../engine/vary.js';
@@ -34,6 +35,49 @@ export function applyToNode(res: ServerResponse, decision: Decision): void {
 }
 
 /**
+ * Appends the decision's Vary tokens once more when the head is written, after the application ran.
+ * An application that sets `Vary` itself (`res.setHeader`, Express's `res.set`, Koa's `ctx.set`,
+ * Fastify's `reply.header`, a header object given to `writeHead`) replaces the value `applyToNode`
+ * set, and a shared cache would then serve one origin's response to another (R24, docs/rules.md).
+ * Every head goes through `writeHead`, an implicit one from `write()`/`end()` included; `appendVary`
+ * never repeats a token, so a Vary that already names `Origin` is left as it is.
+ */
+export function keepVaryAtHead(res: ServerResponse, tokens: readonly string[]): void {
+  if (tokens.length === 0) return;
+  const original = res.writeHead;
+  const writeHead = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  res.writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
+    res.writeHead = original;
+    this.setHeader('Vary', nodeVary(this, tokens));
+    if (typeof a === 'string') return writeHead.call(this, status, a, withVary(b, tokens));
+    return writeHead.call(this, status, withVary(a, tokens));
+  } as ServerResponse['writeHead'];
+}
+
+/**
+ * The header argument of `writeHead` with the tokens appended to a `Vary` it carries (Node sets each
+ * of its fields over the response's own), copied and never changed: it may be the application's.
+ */
+function withVary(headers: unknown, tokens: readonly string[]): unknown {
+  if (headers === null || typeof headers !== 'object') return headers;
+  if (Array.isArray(headers)) {
+    // Node's raw form: name, value, name, value…
+    const flat = headers.slice();
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      if (String(flat[i]).toLowerCase() === 'vary') flat[i + 1] = appendVary(String(flat[i + 1]), tokens);
+    return flat;
+  }
+  const object = headers as Record<string, unknown>;
+  for (const name in object) {
+    if (name.toLowerCase() !== 'vary' || object[name] === undefined) continue;
+    const value = object[name];
+    const current = Array.isArray(value) ? (value as string[]) : String(value);
+    return { ...object, [name]: appendVary(current, tokens) };
+  }
+  return headers;
+}
+
+/**
  * Answers a preflight (allowed or refused) or a blocked request with the decision's status and
  * headers and no body: the one preflight reply of the node adapters and the gateway. Headers set
  * on `res` before (the gateway's `Connection: close` while draining) are kept.
@@ -54,12 +98,16 @@ export function corsNode(
   block: boolean,
   req: IncomingMessage,
   res: ServerResponse,
+  report?: DeniedReporter,
 ): Decision | undefined {
-  const decision = policy.evaluate(nodeFacts(req));
+  const facts = nodeFacts(req);
+  const decision = policy.evaluate(facts);
+  if (report !== undefined && !decision.allowed) report(decision, facts, req.url);
   if (answersItself(decision, req.method ?? 'GET', block)) {
     answerNode(res, decision);
     return undefined;
   }
   applyToNode(res, decision);
+  keepVaryAtHead(res, decision.vary);
   return decision;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withCors } from '../../src/adapters/fetch/index.js';
 import { APP, CONFIG, PREFLIGHT } from './_helpers.js';
 
@@ -68,10 +68,31 @@ describe('corsgate/fetch', () => {
     expect(await response.text()).toBe('prod:7');
   });
 
-  it('lets a handler’s error propagate rather than hiding it', async () => {
-    const handler = withCors(async () => {
-      throw new Error('boom');
-    }, CONFIG);
-    await expect(handler(get())).rejects.toThrow('boom');
+  it('answers a throwing or rejecting handler with a 500 that carries the CORS headers, and logs the error', async () => {
+    const logged: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((error: unknown) => {
+      logged.push(error);
+    });
+    try {
+      const rejecting = withCors(async () => {
+        throw new Error('async boom');
+      }, CONFIG);
+      const throwing = withCors(() => {
+        throw new Error('sync boom');
+      }, CONFIG);
+      for (const response of [await rejecting(get()), await throwing(get())]) {
+        expect(response.status).toBe(500);
+        expect(await response.text()).toBe('Internal Server Error');
+        expect(response.headers.get('access-control-allow-origin')).toBe(APP);
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+        expect(response.headers.get('vary')).toBe('Origin');
+      }
+      expect(logged.map((e) => (e as Error).message)).toEqual(['async boom', 'sync boom']);
+      const refused = await throwing(get({ Origin: 'https://evil.example' }));
+      expect(refused.status).toBe(500);
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -32,7 +32,7 @@ export interface ExpressCorsMiddleware {
 export function cors(options?: CorsOptions): ExpressCorsMiddleware {
   const source = policySource(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (corsNode(source.current(), source.block, req, res) !== undefined) next();
+    if (corsNode(source.current(), source.block, req, res, source.report) !== undefined) next();
   };
   return Object.assign(middleware, { ready: source.ready, close: () => source.close() });
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Decision } from '../../engine/decision.js';
 import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
-import { nodeFacts } from '../../request/node.js';
+import { keepVaryAtHead, nodeFacts } from '../../request/node.js';
 import { type CorsOptions, policySource } from '../_shared.js';
 
 /** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
@@ -23,8 +23,9 @@ function setHeaders(reply: FastifyReply, decision: Decision): void {
 
 /**
  * A Fastify plugin. It declares `skip-override` (as fastify-plugin does) so its `onRequest` hook
- * applies to the whole application, the 404 handler included, rather than only to an
- * encapsulated child. Preflights are answered in `onRequest`, the earliest hook, before body
+ * applies to the context it is registered in, its children and the 404 handler when that is the
+ * root; registered under a prefix or in an encapsulated plugin it covers that context's routes,
+ * and its `OPTIONS *` route brings their preflights to it. Preflights are answered in `onRequest`, the earliest hook, before body
  * parsing, validation and any `preHandler` authentication, and never reach a route. Other requests
  * get their CORS headers in `onRequest`; Fastify keeps them on error and validation responses.
  * @param options the engine's configuration, or `{ policy }` with a compiled policy.
@@ -49,15 +50,26 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
   fastify.addHook(
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void => {
-      const decision = source.current().evaluate(nodeFacts(request.raw));
+      const facts = nodeFacts(request.raw);
+      const decision = source.current().evaluate(facts);
+      if (source.report !== undefined && !decision.allowed) source.report(decision, facts, request.raw.url);
       setHeaders(reply, decision);
       if (answersItself(decision, request.method, source.block)) {
         reply.code(answerStatus(decision)).send();
         return;
       }
+      keepVaryAtHead(reply.raw, decision.vary);
       next();
     },
   );
+  // A preflight reaches this context's onRequest hook only through a route of this context:
+  // registered under a prefix or inside an encapsulated plugin, a path with no OPTIONS route would
+  // otherwise get the root's 404 without CORS headers (@fastify/cors registers the same route). An
+  // OPTIONS request that is not a preflight falls through to the 404 it would have had; an
+  // application's own OPTIONS route for a path is more specific and still wins.
+  fastify.options('*', (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.callNotFound();
+  });
   fastify.addHook('onClose', (_instance, closed) => {
     source.close().then(() => closed(), closed);
   });

@@ -37,7 +37,9 @@ export type HonoCorsMiddleware = MiddlewareHandler & {
 export function cors(options?: CorsOptions): HonoCorsMiddleware {
   const source = policySource(options);
   const middleware = async (c: Context, next: Next): Promise<Response | undefined> => {
-    const decision = source.current().evaluate(fetchFacts(c.req.raw));
+    const facts = fetchFacts(c.req.raw);
+    const decision = source.current().evaluate(facts);
+    if (source.report !== undefined && !decision.allowed) source.report(decision, facts, c.req.url);
     if (answersItself(decision, c.req.method, source.block)) return answerResponse(decision);
     const outgoing = nodeOutgoing(c.env);
     if (outgoing !== undefined) {

@@ -36,7 +36,7 @@ export function cors(options?: CorsOptions): KoaCorsMiddleware {
   const source = policySource(options);
   const middleware = (ctx: Context, next: Next): Promise<void> | void => {
     const res = ctx.res;
-    const decision = corsNode(source.current(), source.block, ctx.req, res);
+    const decision = corsNode(source.current(), source.block, ctx.req, res, source.report);
     if (decision === undefined) {
       // Answered on the raw response: Koa must not write one of its own.
       ctx.respond = false;

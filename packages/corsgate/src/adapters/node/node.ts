@@ -40,6 +40,6 @@ export interface NodeCorsHandler {
 export function cors(options?: CorsOptions): NodeCorsHandler {
   const source = policySource(options);
   const handle = (req: IncomingMessage, res: ServerResponse): boolean =>
-    corsNode(source.current(), source.block, req, res) === undefined;
+    corsNode(source.current(), source.block, req, res, source.report) === undefined;
   return Object.assign(handle, { ready: source.ready, close: () => source.close() });
 }
