@@ -1,5 +1,6 @@
 /**
- * The behaviour table: one request, the exact response every way in (six adapters and the gateway)
+ * The behaviour table: one request, the exact response every way in (the adapters, on each supported
+ * framework major, and the gateway)
  * must give, and the reason of the one decision each makes for it. Header
  * expectations are exact: a name mapped to a string must appear once with that value, a name
  * mapped to null must be absent, and any Access-Control-* header not listed must be absent. `vary`
