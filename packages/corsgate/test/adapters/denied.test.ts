@@ -57,8 +57,7 @@ const WAYS: Record<string, Start> = {
   fastify: async (options) => {
     const app = Fastify();
     await app.register(fastifyCors, options as never);
-    // Not app.all: the plugin's OPTIONS * route (docs/middleware.md "Fastify") is the OPTIONS one.
-    app.route({ method: ['GET', 'PUT', 'POST'], url: '/*', handler: async () => 'app' });
+    app.all('/*', async () => 'app');
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     return { url: `http://127.0.0.1:${port}`, close: () => app.close() };

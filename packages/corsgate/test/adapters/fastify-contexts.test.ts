@@ -51,16 +51,19 @@ describe('corsgate/fastify in a context of its own', () => {
     expect(notPreflight.status).toBe(404);
   });
 
-  it('refuses a disallowed preflight in an encapsulated plugin with 403, not the root 404', async () => {
+  it('refuses a disallowed preflight in an encapsulated, prefixed plugin with 403, not the root 404', async () => {
     const url = await serve(async (root) => {
-      await root.register(async (child) => {
-        await child.register(cors, CONFIG);
-        child.put('/things', async () => ({ saved: true }));
-      });
+      await root.register(
+        async (child) => {
+          await child.register(cors, CONFIG);
+          child.put('/things', async () => ({ saved: true }));
+        },
+        { prefix: '/v2' },
+      );
     });
     const refused = await rawRequest(url, {
       method: 'OPTIONS',
-      path: '/things',
+      path: '/v2/things',
       headers: [
         ['Origin', 'https://evil.example'],
         ['Access-Control-Request-Method', 'PUT'],
@@ -68,6 +71,16 @@ describe('corsgate/fastify in a context of its own', () => {
     });
     expect(refused.status).toBe(403);
     expect(headerValues(refused, 'access-control-allow-origin')).toEqual([]);
+  });
+
+  it('leaves the root free for an application’s catch-all route, and answers its preflights', async () => {
+    const url = await serve(async (root) => {
+      await root.register(cors, CONFIG);
+      root.all('/*', async () => 'app');
+    });
+    const preflight = await rawRequest(url, { method: 'OPTIONS', path: '/anything', headers: PREFLIGHT });
+    expect(preflight.status).toBe(204);
+    expect(headerValues(preflight, 'access-control-allow-origin')).toEqual([APP]);
   });
 
   it('keeps an application’s own OPTIONS route for a path', async () => {

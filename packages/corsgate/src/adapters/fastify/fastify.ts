@@ -62,14 +62,17 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
       next();
     },
   );
-  // A preflight reaches this context's onRequest hook only through a route of this context:
-  // registered under a prefix or inside an encapsulated plugin, a path with no OPTIONS route would
-  // otherwise get the root's 404 without CORS headers (@fastify/cors registers the same route). An
-  // OPTIONS request that is not a preflight falls through to the 404 it would have had; an
-  // application's own OPTIONS route for a path is more specific and still wins.
-  fastify.options('*', (_request: FastifyRequest, reply: FastifyReply) => {
-    reply.callNotFound();
-  });
+  // Under a prefix, a preflight reaches this context's onRequest hook only through a route of this
+  // context: a path with no OPTIONS route would otherwise get the root's 404, without CORS headers
+  // (@fastify/cors registers the same route). At the root the 404 handler runs this hook already,
+  // and an application's catch-all route (`app.all('*')`) must stay possible, so none is added
+  // there. An OPTIONS request that is not a preflight falls through to the 404 it would have had;
+  // an application's own OPTIONS route for a path is more specific and still wins.
+  if (fastify.prefix !== '' && !fastify.hasRoute({ method: 'OPTIONS', url: '*' })) {
+    fastify.options('*', (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.callNotFound();
+    });
+  }
   fastify.addHook('onClose', (_instance, closed) => {
     source.close().then(() => closed(), closed);
   });
