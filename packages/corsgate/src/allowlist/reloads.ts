@@ -11,8 +11,29 @@ export class ReloadRecord {
   lastErrors: readonly AllowlistIssue[] = [];
   /** The hash of the last version rejected: the same bytes again are refused without a new parse. */
   lastRejectedHash: string | undefined;
+  lastReadError: { code: string; message: string } | undefined;
   reloadsApplied = 0;
   reloadsRejected = 0;
+
+  /** The reload fields of `status()`, in the order the status has always listed them. */
+  status(): Pick<
+    AllowlistStatus,
+    | 'lastReloadAt'
+    | 'lastReloadResult'
+    | 'lastErrors'
+    | 'lastReadError'
+    | 'reloadsApplied'
+    | 'reloadsRejected'
+  > {
+    return {
+      lastReloadAt: this.lastReloadAt,
+      lastReloadResult: this.lastReloadResult,
+      lastErrors: this.lastErrors,
+      ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
+      reloadsApplied: this.reloadsApplied,
+      reloadsRejected: this.reloadsRejected,
+    };
+  }
 
   /** A version was applied: the errors of earlier versions no longer stand. */
   applied(): void {

@@ -53,7 +53,6 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
   private snapshot: AllowlistSnapshot;
   private applied = false;
   private staleSince: number | undefined;
-  private lastReadError: { code: string; message: string } | undefined;
   private readonly reloads = new ReloadRecord();
   private readonly listeners = new Set<(event: AllowlistEvent) => void>();
   /** Versions apply one at a time, in the order they were delivered. */
@@ -96,12 +95,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
       ready: this.applied,
       ...(this.staleSince === undefined ? {} : { staleSince: this.staleSince }),
       snapshot: this.snapshot,
-      lastReloadAt: this.reloads.lastReloadAt,
-      lastReloadResult: this.reloads.lastReloadResult,
-      lastErrors: this.reloads.lastErrors,
-      ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
-      reloadsApplied: this.reloads.reloadsApplied,
-      reloadsRejected: this.reloads.reloadsRejected,
+      ...this.reloads.status(),
       mode: this.mode,
     };
   }
@@ -147,7 +141,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     const wasDown =
       this.reloads.lastReloadResult !== 'applied' && this.reloads.lastReloadResult !== 'unchanged';
     this.reloads.lastReloadAt = Date.now();
-    this.lastReadError = undefined;
+    this.reloads.lastReadError = undefined;
     const sameVersion = delivered.version === undefined || delivered.version === this.snapshot.version;
     if (this.applied && hash === this.snapshot.hash && sameVersion) {
       this.reloads.unchanged();
@@ -208,7 +202,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     const first = this.staleSince === undefined;
     this.staleSince = since;
     this.reloads.lastReloadResult = 'unreachable';
-    this.lastReadError = { code: 'CG_ALLOWLIST_UNREACHABLE', message };
+    this.reloads.lastReadError = { code: 'CG_ALLOWLIST_UNREACHABLE', message };
     const event: AllowlistEvent = { type: 'unreachable', message, since };
     if (first) this.emit(event);
     return event;
@@ -217,7 +211,8 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
   /** The source answers again; the caller then fetches the version (`refresh`). */
   protected markReachable(): void {
     this.staleSince = undefined;
-    if (this.lastReadError?.code === 'CG_ALLOWLIST_UNREACHABLE') this.lastReadError = undefined;
+    if (this.reloads.lastReadError?.code === 'CG_ALLOWLIST_UNREACHABLE')
+      this.reloads.lastReadError = undefined;
   }
 
   /** A source whose list does not exist yet (nothing pushed): the last good version stays. */
@@ -225,7 +220,7 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
     this.reloads.lastReloadAt = Date.now();
     const first = this.reloads.lastReloadResult !== 'missing';
     this.reloads.lastReloadResult = 'missing';
-    this.lastReadError = { code: 'CG_ALLOWLIST_MISSING', message };
+    this.reloads.lastReadError = { code: 'CG_ALLOWLIST_MISSING', message };
     const event: AllowlistEvent = { type: 'missing', message };
     if (first) this.emit(event);
     return event;

@@ -98,7 +98,6 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private snapshot!: AllowlistSnapshot;
   private lastSig = '';
   private trackedIno: number | undefined;
-  private lastReadError: { code: string; message: string } | undefined;
   private readonly reloads = new ReloadRecord();
 
   private closed = false;
@@ -171,12 +170,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     return {
       path: this.path,
       snapshot: this.snapshot,
-      lastReloadAt: this.reloads.lastReloadAt,
-      lastReloadResult: this.reloads.lastReloadResult,
-      lastErrors: this.reloads.lastErrors,
-      ...(this.lastReadError === undefined ? {} : { lastReadError: this.lastReadError }),
-      reloadsApplied: this.reloads.reloadsApplied,
-      reloadsRejected: this.reloads.reloadsRejected,
+      ...this.reloads.status(),
       mode: this.fsw === undefined ? 'poll' : 'watch+poll',
     };
   }
@@ -428,7 +422,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     if (read.kind === 'missing') {
       this.lastSig = 'missing';
       this.reloads.lastReloadResult = 'missing';
-      this.lastReadError = {
+      this.reloads.lastReadError = {
         code: 'CG_ALLOWLIST_MISSING',
         message: wholeFileProblem('CG_ALLOWLIST_MISSING', this.path, read.message),
       };
@@ -446,7 +440,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     if (read.kind === 'unreadable') {
       this.lastSig = read.sig;
       this.reloads.lastReloadResult = 'unreadable';
-      this.lastReadError = {
+      this.reloads.lastReadError = {
         code: 'CG_ALLOWLIST_UNREADABLE',
         message: wholeFileProblem('CG_ALLOWLIST_UNREADABLE', this.path, read.message),
       };
@@ -464,7 +458,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     }
 
     this.lastSig = read.sig;
-    this.lastReadError = undefined;
+    this.reloads.lastReadError = undefined;
     const hash = hashOf(read.bytes);
     if (hash === this.snapshot.hash || (hash === this.reloads.lastRejectedHash && !force)) {
       // Identical content (touch, an identical rewrite, a file put back): no version bump. A
