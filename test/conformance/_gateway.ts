@@ -73,7 +73,14 @@ export const gateway: WayIn = {
     // JSON is YAML: the configuration file the gateway reads, written from the adapters' options.
     const config = tmp.file(
       'corsgate.yaml',
-      JSON.stringify({ upstream: upstream.baseUrl, allowlist: 'allowed_origins.list', policy }),
+      // The rows' own origin (Host localhost:5173): the gateway takes same-origin from its
+      // configuration, never from Host (docs/gateway.md "Security model").
+      JSON.stringify({
+        upstream: upstream.baseUrl,
+        allowlist: 'allowed_origins.list',
+        publicOrigins: ['http://localhost:5173'],
+        policy,
+      }),
     );
     const gw = await startGateway(['--config', config]);
     return {

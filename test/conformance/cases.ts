@@ -249,7 +249,10 @@ export const CASES: readonly Case[] = [
     request: {
       method: 'GET',
       path: '/api/items',
+      // Sent to the host of a public origin: the gateway counts Sec-Fetch-Site only there
+      // (docs/gateway.md "Security model"); the adapters count it anywhere.
       headers: [
+        ['Host', 'localhost:5173'],
         ['Origin', APP],
         ['Sec-Fetch-Site', 'same-origin'],
       ],
@@ -700,6 +703,7 @@ export const CASES: readonly Case[] = [
       method: 'POST',
       path: '/api/items',
       headers: [
+        ['Host', 'localhost:5173'],
         ['Origin', 'https://front.example.net'],
         ['Sec-Fetch-Site', 'same-origin'],
         ['Content-Type', 'application/json'],

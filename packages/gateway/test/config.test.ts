@@ -115,6 +115,46 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     expect(r.stderr).toContain('bad.yaml:10:11: error CG_GATEWAY_ROUTE_PATH');
   });
 
+  it('refuses a public origin that is not serialized as a browser sends it, a route path that is not normalised, and an unknown escaped-paths mode', async () => {
+    tmp.file('ok.list', 'https://app.example.com\n');
+    tmp.file(
+      'hardening.yaml',
+      [
+        'upstream: http://127.0.0.1:1', // 1
+        'allowlist: ok.list', // 2
+        'publicOrigins: [https://gw.example.com, https://GW.example.com/]', // 3
+        'routes:', // 4
+        '  - path: /api/../admin/*', // 5
+        '  - path: /api%2Fx', // 6
+        '  - path: //public/*', // 7
+        '',
+      ].join('\n'),
+    );
+    const r = await runCorsgate(
+      ['serve', '--config', `${tmp.dir}/hardening.yaml`, '--escaped-paths', 'decode'],
+      tmp.dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /hardening\.yaml:3:\d+:? error CG_GATEWAY_PUBLIC_ORIGIN:? .*write "https:\/\/gw\.example\.com"/,
+    );
+    expect(r.stderr).not.toMatch(/"https:\/\/gw\.example\.com" is not/);
+    for (const line of [5, 6, 7])
+      expect(r.stderr).toMatch(new RegExp(`hardening\\.yaml:${line}:11:? error CG_GATEWAY_ROUTE_PATH`));
+    expect(r.stderr).toMatch(/--escaped-paths:? error CG_GATEWAY_FLAG/);
+    const flag = await runCorsgate([
+      'serve',
+      '--upstream',
+      'http://127.0.0.1:1',
+      '--allowlist',
+      `${tmp.dir}/ok.list`,
+      '--public-origin',
+      'https://gw.example.com:443',
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--public-origin:? error CG_GATEWAY_PUBLIC_ORIGIN/);
+  });
+
   it('names the line of an unknown key and of a wrong type', async () => {
     tmp.file(
       'shape.yaml',
@@ -168,6 +208,14 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
       '--tls-cert',
       '--tls-key',
       '--log-level',
+      '--upstream-connections',
+      '--upstream-queue-timeout',
+      '--request-timeout',
+      '--body-idle-timeout',
+      '--public-origin',
+      '--escaped-paths',
+      '--dangerously-case-sensitive-routes',
+      '--admin-allowed-host',
     ])
       expect(r.stdout).toContain(flag);
   });

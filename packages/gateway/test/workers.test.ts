@@ -76,7 +76,7 @@ describe('--workers 2', () => {
 });
 
 describe('TLS', () => {
-  it('serves HTTPS with --tls-cert/--tls-key and treats https://host as its own origin', async () => {
+  it('serves HTTPS with --tls-cert/--tls-key and lets its --public-origin through as its own', async () => {
     execFileSync(
       'openssl',
       [
@@ -106,6 +106,8 @@ describe('TLS', () => {
         `${tmp.dir}/cert.pem`,
         '--tls-key',
         `${tmp.dir}/key.pem`,
+        '--public-origin',
+        'https://gw.example.com',
       ],
       { admin: false },
     );
@@ -116,7 +118,7 @@ describe('TLS', () => {
       await allowed.body.dump();
       expect(allowed.statusCode).toBe(200);
       expect(allowed.headers['access-control-allow-origin']).toBe(APP);
-      const own = `https://127.0.0.1:${gw.port}`;
+      const own = 'https://gw.example.com';
       const same = await request(`${gw.url}/tls-same`, {
         method: 'POST',
         headers: { origin: own },

@@ -6,11 +6,13 @@
  * or the cluster primary (a backend that asks every worker over IPC).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AllowlistIssue, AllowlistSnapshot } from '../server/allowlist.js';
 import { apiRoute } from './api.js';
 import type { CandidateView } from './console/candidate-view.js';
 import { consoleRoute } from './console/routes.js';
 import { type AdminAuth, crossSiteReason, isStateChange } from './guard.js';
+import { isOwnHost } from './host.js';
 import { sendJson } from './http.js';
 import type { ListWrites } from './writes.js';
 
@@ -72,8 +74,27 @@ export const UNAUTHORIZED = {
  */
 const OPEN_PATHS = new Set(['/health', '/ready', '/console/sign-in', '/console.css']);
 
-export function createAdminServer(backend: AdminBackend, auth: AdminAuth): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+/**
+ * @param names host names the listener answers to besides its own address (`--admin-host`, and
+ *   every `--admin-allowed-host`)
+ */
+export function createAdminServer(
+  backend: AdminBackend,
+  auth: AdminAuth,
+  names: readonly string[] = [],
+): Server {
+  const allowed = new Set(names.map((n) => n.toLowerCase()));
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // First: a page that rebinds its DNS name to this address must get nothing (admin/host.ts).
+    if (!isOwnHost(req.headers.host, server.address() as AddressInfo, allowed)) {
+      req.resume();
+      sendJson(res, 421, {
+        error:
+          'misdirected request: this admin listener answers only to its own address or a configured name',
+        code: 'CG_GATEWAY_ADMIN_HOST',
+      });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://admin');
     if (isStateChange(req.method)) {
       const crossSite = crossSiteReason(req);
@@ -106,4 +127,5 @@ export function createAdminServer(backend: AdminBackend, auth: AdminAuth): Serve
     req.resume();
     sendJson(res, 404, { error: 'not found', code: 'CG_GATEWAY_ADMIN_NOT_FOUND' });
   });
+  return server;
 }

@@ -49,6 +49,16 @@ take true/false, 1/0). See docs/deploy.md.
   --tls-key FILE            ... and this key (PEM); offers h2 and http/1.1 by ALPN
   --no-http2                with TLS, offer http/1.1 only
   --upstream-timeout MS     upstream connect/headers/body timeout (default 30000) → 504
+  --upstream-connections N  upstream connections in the pool (default 256)
+  --upstream-queue-timeout MS  longest wait for a free upstream connection (default 5000) → 503
+  --request-timeout MS      a request body must arrive whole within this (default 60000) → 408
+  --body-idle-timeout MS    longest pause inside a request body (default 10000) → 408
+  --public-origin ORIGIN    the gateway's own origin as browsers see it (repeatable); the only
+                            origins treated as same-origin
+  --escaped-paths MODE      reject (default: 400 for %2F, %5C, %2E segments) or unescape
+  --dangerously-case-sensitive-routes
+                            match route paths case-sensitively (/API/x then escapes /api/*)
+  --admin-allowed-host NAME a Host name the admin listener answers to besides its address (repeatable)
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace, silent
   --access-log              one JSON line a request on stdout (off by default)
   --websocket-idle-timeout MS  close a WebSocket quiet both ways this long (1001; default 60000, 0 never)
@@ -116,6 +126,14 @@ export const SERVE_OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'upstream-timeout': { type: 'string' },
+  'upstream-connections': { type: 'string' },
+  'upstream-queue-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'body-idle-timeout': { type: 'string' },
+  'public-origin': { type: 'string', multiple: true },
+  'escaped-paths': { type: 'string' },
+  'dangerously-case-sensitive-routes': { type: 'boolean' },
+  'admin-allowed-host': { type: 'string', multiple: true },
   'log-level': { type: 'string' },
   'access-log': { type: 'boolean' },
   'websocket-idle-timeout': { type: 'string' },
@@ -146,6 +164,14 @@ const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   'tls-cert': 'tlsCert',
   'tls-key': 'tlsKey',
   'upstream-timeout': 'upstreamTimeout',
+  'upstream-connections': 'upstreamConnections',
+  'upstream-queue-timeout': 'upstreamQueueTimeout',
+  'request-timeout': 'requestTimeout',
+  'body-idle-timeout': 'bodyIdleTimeout',
+  'public-origin': 'publicOrigins',
+  'escaped-paths': 'escapedPaths',
+  'dangerously-case-sensitive-routes': 'dangerouslyCaseSensitiveRoutes',
+  'admin-allowed-host': 'adminAllowedHosts',
   'log-level': 'logLevel',
   'access-log': 'accessLog',
   'websocket-idle-timeout': 'websocketIdleTimeout',

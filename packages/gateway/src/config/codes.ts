@@ -15,9 +15,13 @@ export const GATEWAY_CODES = {
     severity: 'error',
     summary: '--upstream missing, not http(s), or with a query, fragment or user name',
   },
+  CG_GATEWAY_PUBLIC_ORIGIN: {
+    severity: 'error',
+    summary: 'a --public-origin (or publicOrigins entry) that is not a serialized http(s) origin',
+  },
   CG_GATEWAY_FLAG: {
     severity: 'error',
-    summary: 'a flag value out of range (port, workers, timeout, log level, TLS pair)',
+    summary: 'a flag value out of range (port, workers, timeout, log level, TLS pair, escaped paths)',
   },
   CG_GATEWAY_ADMIN_TOKENS: {
     severity: 'error',
@@ -26,6 +30,10 @@ export const GATEWAY_CODES = {
   CG_GATEWAY_ADMIN_EXPOSED: {
     severity: 'error',
     summary: 'the admin listener is bound to a non-loopback address without any admin token',
+  },
+  CG_GATEWAY_ADMIN_HOST: {
+    severity: 'error',
+    summary: 'a Host that is not the admin listener’s own address or a configured name (421)',
   },
   CG_GATEWAY_ADMIN_UNAUTHORIZED: {
     severity: 'error',

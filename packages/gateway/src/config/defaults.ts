@@ -8,5 +8,9 @@ export const DEFAULTS = {
   logLevel: 'info',
   upstreamTimeoutMs: 30_000,
   websocketIdleTimeoutMs: 60_000,
+  upstreamConnections: 256,
+  upstreamQueueTimeoutMs: 5_000,
+  requestTimeoutMs: 60_000,
+  bodyIdleTimeoutMs: 10_000,
   shutdownTimeoutMs: 10_000,
 } as const;

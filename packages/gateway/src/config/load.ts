@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { adminTokensFor } from './admin.js';
 import { DEFAULTS } from './defaults.js';
 import { type Located, type Path, readConfigFile } from './file.js';
+import { hardeningOptions } from './hardening.js';
 import { logLevelOf, tlsFiles, wholeNumberFlag } from './listen.js';
 import { basePolicy } from './policy.js';
 import { compileRoutes } from './routes.js';
@@ -49,6 +50,16 @@ export interface FlagValues {
   reportOnly?: boolean;
   candidateAllowlist?: string;
   noHttp2?: boolean;
+  upstreamConnections?: string;
+  upstreamQueueTimeout?: string;
+  requestTimeout?: string;
+  bodyIdleTimeout?: string;
+  /** `--public-origin`, repeatable. */
+  publicOrigins?: string[];
+  /** `--admin-allowed-host`, repeatable. */
+  adminAllowedHosts?: string[];
+  escapedPaths?: string;
+  dangerouslyCaseSensitiveRoutes?: boolean;
 }
 
 /**
@@ -96,10 +107,12 @@ export function loadConfig(
     number('--websocket-idle-timeout', flags.websocketIdleTimeout, 0, 86_400_000) ??
     file.websocketIdleTimeoutMs ??
     DEFAULTS.websocketIdleTimeoutMs;
+  const hardening = hardeningOptions(flags, file, fileAt, problems);
   if (problems.some((p) => p.severity === 'error')) return { problems };
   return {
     problems,
     config: {
+      ...hardening,
       upstream,
       upstreamPath,
       allowlist,

@@ -4,6 +4,7 @@
  * (or none yet, when they come from the allowlist), every problem at its line.
  */
 import { type CorsConfigWithoutOrigins, validateConfig } from 'corsgate';
+import { normalizePath } from '../path/normalize.js';
 import type { Path } from './file.js';
 import { engineProblems } from './policy.js';
 import type { FileConfig } from './schema.js';
@@ -19,12 +20,13 @@ export function compileRoutes(
   (fileRoutes ?? []).forEach((r, index) => {
     const star = r.path.indexOf('*');
     const prefix = r.path.endsWith('/*') && star === r.path.length - 1;
-    if (!r.path.startsWith('/') || (star >= 0 && !prefix)) {
+    const literal = prefix ? r.path.slice(0, -1) : r.path;
+    if (!r.path.startsWith('/') || (star >= 0 && !prefix) || normalizePath(literal) !== literal) {
       problems.push({
         code: 'CG_GATEWAY_ROUTE_PATH',
         severity: 'error',
         where: fileAt(['routes', index, 'path']),
-        message: `route path "${r.path}" must start with "/" and may only end in "/*" (no other patterns)`,
+        message: `route path "${r.path}" must start with "/", may only end in "/*" (no other patterns), and must be written as the gateway normalises paths (no "//", dot segments or escapes)`,
       });
       return;
     }

@@ -57,7 +57,20 @@ export const fileSchema = z.strictObject({
       http2: z.boolean().optional(),
     })
     .optional(),
-  admin: z.strictObject({ host: z.string().optional(), port: port.optional() }).optional(),
+  admin: z
+    .strictObject({
+      host: z.string().optional(),
+      port: port.optional(),
+      /** Host names (besides its own address) the admin listener answers to. */
+      allowedHosts: z.array(z.string()).optional(),
+    })
+    .optional(),
+  /** The gateway's own origins as browsers see them (`https://app.example.com`): same-origin callers. */
+  publicOrigins: z.array(z.string()).optional(),
+  /** `%2F`, `%5C` and `%2E` dot segments in a path: refused with 400, or unescaped and normalised. */
+  escapedPaths: z.enum(['reject', 'unescape']).optional(),
+  /** Match route paths case-sensitively (another spelling may then escape a route). */
+  dangerouslyCaseSensitiveRoutes: z.boolean().optional(),
   workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).optional(),
   /** One JSON line a request on stdout (docs/deploy.md "Access log"). */
   accessLog: z.boolean().optional(),
@@ -65,6 +78,10 @@ export const fileSchema = z.strictObject({
   upstreamTimeoutMs: z.number().int().min(1).optional(),
   /** A WebSocket with no byte either way this long is closed (1001); 0 = never (docs/websocket.md). */
   websocketIdleTimeoutMs: z.number().int().min(0).optional(),
+  upstreamConnections: z.number().int().min(1).max(65_536).optional(),
+  upstreamQueueTimeoutMs: z.number().int().min(1).optional(),
+  requestTimeoutMs: z.number().int().min(1).optional(),
+  bodyIdleTimeoutMs: z.number().int().min(1).optional(),
   shutdownTimeoutMs: z.number().int().min(0).optional(),
   policy: policySchema.optional(),
   routes: z.array(routeSchema).optional(),

@@ -48,6 +48,20 @@ export interface GatewayConfig {
   readonly workers: number;
   readonly logLevel: string;
   readonly upstreamTimeoutMs: number;
+  /** Upstream connections kept in the pool. */
+  readonly upstreamConnections: number;
+  /** How long a request may wait for a free upstream connection before a 503. */
+  readonly upstreamQueueTimeoutMs: number;
+  /** A request body must arrive whole within this long of the request's headers, or 408. */
+  readonly requestTimeoutMs: number;
+  /** Longest pause between two pieces of a request body, or 408. */
+  readonly bodyIdleTimeoutMs: number;
+  /** The gateway's own serialized origins (`--public-origin`): the only same-origin callers by Origin. */
+  readonly publicOrigins: readonly string[];
+  /** Names the admin listener answers to besides its own address (`--admin-allowed-host`). */
+  readonly adminAllowedHosts: readonly string[];
+  readonly escapedPaths: 'reject' | 'unescape';
+  readonly dangerouslyCaseSensitiveRoutes: boolean;
   readonly shutdownTimeoutMs: number;
   /** One pino line a request (method, path, status, origin, decision, upstream time). */
   readonly accessLog: boolean;

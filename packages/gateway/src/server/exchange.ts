@@ -24,6 +24,8 @@ export interface ExchangeOwner {
   readonly draining: boolean;
   /** The upstream failed; `exchange.status` is 0 when no response head was relayed. */
   upstreamFailed(exchange: UpstreamExchange, error: Error): void;
+  /** Ended or failed, once: the request no longer counts against the pool. */
+  exchangeSettled(exchange: UpstreamExchange): void;
 }
 
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
@@ -33,6 +35,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   settled = false;
   /** The client closed its connection before the response ended. */
   clientGone = false;
+  /** The gateway answered for the upstream (408 slow body, 503 no connection): cancelled. */
+  gaveUp = false;
+  /** Armed while the pool has no free connection (docs/gateway.md "Slow clients"). */
+  queueTimer: NodeJS.Timeout | undefined;
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private readonly started = performance.now();
@@ -49,7 +55,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   private readonly onClientClose = (): void => {
-    if (this.settled) return;
+    if (this.settled || this.gaveUp) return;
     // The client went away before the response ended: cancel the upstream request.
     this.clientGone = true;
     this.owner.clientAborted();
@@ -60,14 +66,24 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.resumeUpstream?.();
   };
 
+  /** Called once the request has an upstream connection. */
   onConnect(abort: (error?: Error) => void): void {
     this.abortUpstream = abort;
-    if (this.clientGone) abort(new Error('client aborted'));
+    clearTimeout(this.queueTimer);
+    if (this.clientGone || this.gaveUp) abort(new Error('client aborted'));
+  }
+
+  /** The gateway answers instead of the upstream: cancel the upstream request, now or once connected. */
+  cancel(reason: string): void {
+    this.gaveUp = true;
+    clearTimeout(this.queueTimer);
+    this.abortUpstream?.(new Error(reason));
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
     this.owner.upstreamAnswered(this.res, performance.now() - this.started);
-    if (statusCode < 200) return true; // 1xx informational: not relayed.
+    // 1xx informational: not relayed; nothing once the gateway has answered for the upstream.
+    if (statusCode < 200 || this.gaveUp) return true;
     this.status = statusCode;
     this.resumeUpstream = resume;
     this.res.writeHead(statusCode, this.responseHead(raw));
@@ -114,13 +130,19 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.settled = true;
-    this.res.end();
+    this.settle();
+    if (!this.gaveUp) this.res.end();
   }
 
   onError(error: Error): void {
-    this.settled = true;
+    this.settle();
     this.owner.upstreamFailed(this, error);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.owner.exchangeSettled(this);
   }
 }
 

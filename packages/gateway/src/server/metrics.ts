@@ -16,6 +16,7 @@ export class Metrics {
    */
   private readonly requestCounts = new Map<string, { kind: string; decision: string; n: number }>();
   private readonly denialCounts = new Map<string, number>();
+  private readonly refusedTargetCounts = new Map<string, number>();
 
   readonly requests = this.foldedCounter(
     'corsgate_requests_total',
@@ -31,6 +32,14 @@ export class Metrics {
     ['reason'],
     (c) => {
       for (const [reason, n] of this.denialCounts) c.inc({ reason }, n);
+    },
+  );
+  readonly refusedTargets = this.foldedCounter(
+    'corsgate_refused_targets_total',
+    'Requests answered 400 because their target is ambiguous (reason: target-…, see docs/gateway.md)',
+    ['reason'],
+    (c) => {
+      for (const [reason, n] of this.refusedTargetCounts) c.inc({ reason }, n);
     },
   );
   readonly blocked = new Counter({
@@ -86,9 +95,14 @@ export class Metrics {
     help: 'Time from forwarding a request to the upstream’s response headers',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  readonly clientTimeouts = new Counter({
+    name: 'corsgate_client_timeouts_total',
+    help: 'Requests ended 408 because the client sent its body too slowly: body-idle, request-deadline',
+    labelNames: ['type'] as const,
+  });
   readonly upstreamErrors = new Counter({
     name: 'corsgate_upstream_errors_total',
-    help: 'Upstream failures by type: refused (502), timeout (504), reset, aborted (client went away)',
+    help: 'Upstream failures by type: refused (502), timeout (504), saturated (503: no free connection in time), reset, aborted (client went away)',
     labelNames: ['type'] as const,
   });
 
@@ -154,6 +168,10 @@ export class Metrics {
   /** Reads the staleness and readiness of this source at every scrape. */
   follow(source: { status(): AllowlistStatus }): void {
     this.source = source;
+  }
+
+  countRefusedTarget(reason: string): void {
+    this.refusedTargetCounts.set(reason, (this.refusedTargetCounts.get(reason) ?? 0) + 1);
   }
 
   allowlist(snapshot: AllowlistSnapshot, status: AllowlistStatus | undefined): void {

@@ -12,16 +12,20 @@ import { appendVary, type Decision, type Policy, type RequestFacts } from 'corsg
 import { answerNode, isBlocked, nodeFacts } from 'corsgate/internal';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
 import type { GatewayConfig } from '../config/types.js';
+import { type EscapedPathAction, normalizeTarget, type TargetProblem } from '../path/normalize.js';
 import type { UpgradeDecision } from '../websocket/proxy.js';
 import type { AccessLog } from './access-log.js';
 import type { AllowlistWatcher } from './allowlist.js';
 import type { Candidate } from './candidate.js';
+import { type ClientTimeout, guardBody } from './client-limits.js';
 import type { DeniedTable } from './denied.js';
 import { type ExchangeOwner, UpstreamExchange } from './exchange.js';
 import { connectionTokens, isHopByHop } from './headers.js';
+import { KeyedLimiter, LineBudget } from './log-limit.js';
 import type { Metrics } from './metrics.js';
+import { OwnOrigins } from './own-origins.js';
 import { type ResolvedRoute, RouteTable } from './routes.js';
 import type { SeenOrigins } from './seen.js';
 
@@ -31,33 +35,22 @@ const DENIAL_LOGS_PER_SECOND = 20;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** `/.`, `/..`, `//` or a backslash in the target: resolve before matching routes. */
-const DOT_SEGMENT = /\/\.|\/\/|\\/;
-
-function normaliseTarget(target: string): string {
-  if (target === '*') return '*';
-  try {
-    const u = new URL(target, 'http://gateway.invalid');
-    return u.pathname + u.search;
-  } catch {
-    return '/';
-  }
-}
+/** Upstream-error lines: at most one per error code per interval, and this many per second overall. */
+const UPSTREAM_LOG_INTERVAL_MS = 60_000;
+const UPSTREAM_LOGS_PER_SECOND = 5;
+/** Longest path put in a log line. */
+const LOGGED_PATH_MAX = 256;
 
 /**
- * The path routes are matched against: percent-decoded (so `/api%2Fx` is under `/api/*`) and
- * dot-segments resolved after decoding (so `/public/%2e%2e/api/x` is too). Matching on what the
- * upstream will most likely resolve stops an encoded path from escaping a stricter route.
+ * undici's pool marks a client busy when `dispatch` returns false, and waits for it to drain; a
+ * request undici refuses synchronously (a target or header it cannot send) also returns false,
+ * but nothing is queued, so that client would never drain and its slot is gone for good. A
+ * handler that already settled during `dispatch` means nothing is pending: the client is free.
  */
-function routePath(path: string): string {
-  if (!path.includes('%')) return path;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return path;
+class ReleasingClient extends Client {
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch(options, handler) || (handler as { settled?: boolean }).settled === true;
   }
-  return DOT_SEGMENT.test(decoded) ? normaliseTarget(decoded).split('?')[0]! : decoded;
 }
 
 export interface ProxyDeps {
@@ -79,10 +72,14 @@ export class GatewayProxy implements ExchangeOwner {
   readonly routes: RouteTable;
   private readonly scheme: string;
   private readonly upstreamPath: string;
+  private readonly escapedPaths: EscapedPathAction;
   private readonly deps: ProxyDeps;
-  private logWindow = 0;
-  private logsInWindow = 0;
-  private suppressedOverall = 0;
+  private readonly denialBudget = new LineBudget(DENIAL_LOGS_PER_SECOND);
+  private readonly upstreamLog = new KeyedLimiter(UPSTREAM_LOG_INTERVAL_MS, UPSTREAM_LOGS_PER_SECOND);
+  private readonly ownOrigins: OwnOrigins;
+  /** Requests handed to the pool and not yet settled: at `connections` or more, the next one queues. */
+  private inFlight = 0;
+  private readonly connections: number;
   /** Set while draining: responses ask clients to close their connections. */
   draining = false;
 
@@ -91,15 +88,19 @@ export class GatewayProxy implements ExchangeOwner {
     const { config } = deps;
     this.scheme = config.tls === undefined ? 'http' : 'https';
     this.upstreamPath = config.upstreamPath;
+    this.escapedPaths = config.escapedPaths;
+    this.ownOrigins = new OwnOrigins(config.publicOrigins);
+    this.connections = config.upstreamConnections;
     this.pool = new Pool(config.upstream, {
-      connections: 256,
+      factory: (origin, options) => new ReleasingClient(origin, options),
+      connections: config.upstreamConnections,
       pipelining: 1,
       keepAliveTimeout: 4_000,
       headersTimeout: config.upstreamTimeoutMs,
       bodyTimeout: config.upstreamTimeoutMs,
       connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
     });
-    this.routes = new RouteTable(config.routes);
+    this.routes = new RouteTable(config.routes, config.dangerouslyCaseSensitiveRoutes);
     this.routes.onRouteError = (route, error) =>
       deps.logger.error(
         { route: route.path, issues: error.errors.map((i) => i.code) },
@@ -113,15 +114,19 @@ export class GatewayProxy implements ExchangeOwner {
    */
   decideUpgrade(req: IncomingMessage): UpgradeDecision | string {
     const snapshot = this.routes.empty ? this.deps.watcher.current : this.routes.snapshot!;
-    let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
+    const url = req.url ?? '/';
     if (url === '*') return 'no WebSocket at *';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
+    const normalized = normalizeTarget(url, this.escapedPaths);
+    if (!normalized.ok) {
+      this.deps.metrics.countRefusedTarget(normalized.problem);
+      return `request target refused (${normalized.problem})`;
+    }
+    const path = normalized.path;
+    const route = this.routes.empty ? undefined : this.routes.resolve(path);
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
-    const decision = policy.evaluate(nodeFacts(req));
-    return { target: url, path, decision, stripCookies: route?.stripCookies === true };
+    const decision = policy.evaluate(this.ownOrigins.facts(nodeFacts(req), req.headers));
+    const target = normalized.query === '' ? path : path + normalized.query;
+    return { target, path, decision, stripCookies: route?.stripCookies === true };
   }
 
   /** The request listener for node:http / node:https. */
@@ -130,16 +135,25 @@ export class GatewayProxy implements ExchangeOwner {
     // Without routes the watcher's snapshot is the whole state; with routes, the route table holds
     // the snapshot together with the route policies compiled for it (swapped as one).
     const snapshot = this.routes.empty ? this.deps.watcher.current : this.routes.snapshot!;
-    let url = req.url ?? '/';
-    // Absolute-form targets (`GET http://host/path`) and dot segments are normalised once, and the
-    // normalised target is what the upstream receives, so routes match what the upstream serves.
-    if (url.charCodeAt(0) !== 0x2f || DOT_SEGMENT.test(url)) url = normaliseTarget(url);
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const route = this.routes.empty ? undefined : this.routes.resolve(routePath(path));
+    const url = req.url ?? '/';
+    if (url === '*') {
+      this.asterisk(req, res);
+      return;
+    }
+    // The gateway decides on exactly the path it forwards (src/path/normalize.ts): a target whose
+    // meaning depends on who decodes it is refused, never guessed at.
+    const normalized = normalizeTarget(url, this.escapedPaths);
+    if (!normalized.ok) {
+      this.refuseTarget(req, res, snapshot.policy, normalized.problem);
+      return;
+    }
+    const path = normalized.path;
+    const target = normalized.query === '' ? path : path + normalized.query;
+    const route = this.routes.empty ? undefined : this.routes.resolve(path);
     const policy: Policy = route === undefined ? snapshot.policy : route.policy;
     // The adapters' request path (corsgate/internal): the same facts, so the same decision and reason.
-    const facts = nodeFacts(req);
+    // Only same-origin is the gateway's own (own-origins.ts: never by Host).
+    const facts = this.ownOrigins.facts(nodeFacts(req), req.headers);
     const decision = policy.evaluate(facts);
     if (decision.kind === 'actual' || decision.kind === 'preflight')
       this.observe(facts, decision, path, route);
@@ -167,7 +181,7 @@ export class GatewayProxy implements ExchangeOwner {
         return;
       }
     }
-    this.forward(req, res, url, decision, route?.stripCookies === true);
+    this.forward(req, res, target, decision, route?.stripCookies === true);
   };
 
   /**
@@ -204,6 +218,38 @@ export class GatewayProxy implements ExchangeOwner {
       candidate.observe(facts, decision, path);
   }
 
+  /**
+   * `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7): load balancers' health
+   * checks send it. Answered here; any other method with `*` is malformed.
+   */
+  private asterisk(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    if (this.draining) res.setHeader('Connection', 'close');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(200, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    this.deps.metrics.countRefusedTarget('target-form');
+    const text = JSON.stringify({ error: 'request target refused', reason: 'target-form' });
+    res.writeHead(400, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** `400` for a target the gateway will not guess at, with CORS headers an allowed origin needs. */
+  private refuseTarget(
+    req: IncomingMessage,
+    res: ServerResponse,
+    policy: Policy,
+    problem: TargetProblem,
+  ): void {
+    this.deps.metrics.countRefusedTarget(problem);
+    req.resume();
+    if (this.draining) res.setHeader('Connection', 'close');
+    const decision = policy.evaluate(this.ownOrigins.facts(nodeFacts(req), req.headers));
+    this.json(res, 400, decision, { error: 'request target refused', reason: problem });
+  }
+
   /** Records a refusal: metrics, /denied, and the deduplicated, rate-limited log line. */
   deny(req: IncomingMessage, path: string, decision: Decision): void {
     this.deps.metrics.countDenial(decision.reason);
@@ -216,17 +262,10 @@ export class GatewayProxy implements ExchangeOwner {
       entry.suppressed++;
       return;
     }
-    const second = Math.floor(now / 1000);
-    if (second !== this.logWindow) {
-      this.logWindow = second;
-      this.logsInWindow = 0;
-    }
-    if (this.logsInWindow >= DENIAL_LOGS_PER_SECOND) {
-      this.suppressedOverall++;
+    if (!this.denialBudget.take(now)) {
       entry.suppressed++;
       return;
     }
-    this.logsInWindow++;
     this.deps.logger.warn(
       {
         event: 'denied',
@@ -237,13 +276,12 @@ export class GatewayProxy implements ExchangeOwner {
         method: req.method,
         path: entry.samplePath,
         suppressed: entry.suppressed,
-        suppressedOverall: this.suppressedOverall,
+        suppressedOverall: this.denialBudget.drain(),
       },
       'cross-origin request refused',
     );
     entry.loggedAt = now;
     entry.suppressed = 0;
-    this.suppressedOverall = 0;
   }
 
   /** A small JSON answer from the gateway itself, with the decision's CORS headers. */
@@ -307,12 +345,56 @@ export class GatewayProxy implements ExchangeOwner {
           ? // HTTP/2 frames a body without either header: none when the stream ended with its headers.
             (req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders !== true
           : req.headers['transfer-encoding'] !== undefined;
-    this.deps.access?.forwarded(res);
     const exchange = new UpstreamExchange(this, req, res, decision, target);
+    const { config } = this.deps;
+    if (hasBody)
+      guardBody(req, config.bodyIdleTimeoutMs, config.requestTimeoutMs, (why) =>
+        this.giveUp(exchange, 408, why),
+      );
+    // A bounded wait for a connection: with every one busy, fail fast (503 with the CORS headers)
+    // rather than queue without bound behind clients that hold theirs.
+    if (this.inFlight >= this.connections)
+      exchange.queueTimer = setTimeout(
+        () => this.giveUp(exchange, 503, 'upstream-busy'),
+        config.upstreamQueueTimeoutMs,
+      );
+    this.inFlight++;
+    this.deps.access?.forwarded(res);
     this.pool.dispatch(
       { method, path: this.upstreamPath + target, headers, body: hasBody ? req : null },
       exchange,
     );
+  }
+
+  /** Answers for the upstream (503 busy, 408 slow body) and cancels the upstream request. */
+  private giveUp(
+    exchange: UpstreamExchange,
+    status: 408 | 503,
+    reason: ClientTimeout | 'upstream-busy',
+  ): void {
+    const { req, res, decision, target } = exchange;
+    if (exchange.settled || exchange.gaveUp || exchange.clientGone) return;
+    exchange.cancel(reason);
+    const { metrics } = this.deps;
+    if (status === 503) metrics.upstreamErrors.labels('saturated').inc();
+    else metrics.clientTimeouts.labels(reason).inc();
+    this.logUpstream('warn', reason, new Error(reason), req, target, 'request answered by the gateway');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // The client may still be sending a body: close the connection after the answer.
+    if (req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
+    this.json(res, status, decision, {
+      error: status === 503 ? 'no upstream connection free in time' : 'request body too slow',
+      reason,
+    });
+  }
+
+  /** The exchange ended or failed: its pool place is free. */
+  exchangeSettled(exchange: UpstreamExchange): void {
+    this.inFlight--;
+    clearTimeout(exchange.queueTimer);
   }
 
   upstreamAnswered(res: ServerResponse, ms: number): void {
@@ -324,14 +406,40 @@ export class GatewayProxy implements ExchangeOwner {
     this.deps.metrics.upstreamErrors.labels('aborted').inc();
   }
 
-  /** 502/504 with the CORS headers an allowed origin needs, or a reset once the response started. */
+  /**
+   * 502/504 with the CORS headers an allowed origin needs, or, once the response started, a close
+   * (a 204/304/HEAD answer whose Content-Length undici found missing is complete: RFC 9110 §8.6).
+   */
   upstreamFailed(exchange: UpstreamExchange, error: Error): void {
-    const { req, res, decision } = exchange;
-    if (exchange.clientGone) return;
+    const { req, res, decision, target, status } = exchange;
+    // The request body may be unread: release it, whatever failed and whenever.
+    if (!req.readableEnded) req.resume();
+    if (exchange.clientGone || exchange.gaveUp) return;
     const { metrics } = this.deps;
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (res.headersSent) {
+      const bodiless = status === 204 || status === 304 || req.method === 'HEAD';
+      if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' && bodiless) {
+        this.logUpstream(
+          'warn',
+          code,
+          error,
+          req,
+          target,
+          'upstream sent a Content-Length on a response without a body; relayed without one',
+        );
+        res.end();
+        return;
+      }
       metrics.upstreamErrors.labels('reset').inc();
+      this.logUpstream(
+        'error',
+        code,
+        error,
+        req,
+        target,
+        'upstream failed after the response started; connection closed',
+      );
       res.destroy(error);
       return;
     }
@@ -341,16 +449,40 @@ export class GatewayProxy implements ExchangeOwner {
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'ETIMEDOUT';
     metrics.upstreamErrors.labels(timeout ? 'timeout' : 'refused').inc();
-    this.deps.logger.error(
-      { event: 'upstream-error', code, message: error.message, path: req.url },
-      'upstream failed',
-    );
+    this.logUpstream('error', code, error, req, target, 'upstream failed');
     // The CORS headers an allowed origin needs, so the browser shows the real error (502/504)
     // instead of a CORS error.
     this.json(res, timeout ? 504 : 502, decision, {
       error: timeout ? 'upstream timed out' : 'upstream unavailable',
       code,
     });
+  }
+
+  /** An upstream-error line, rate-limited per error code like the denial log; the path clipped. */
+  private logUpstream(
+    level: 'warn' | 'error',
+    code: string,
+    error: Error,
+    req: IncomingMessage,
+    target: string,
+    message: string,
+  ): void {
+    const held = this.upstreamLog.take(code, Date.now());
+    if (held === undefined) return;
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    this.deps.logger[level](
+      {
+        event: 'upstream-error',
+        code,
+        message: error.message.slice(0, LOGGED_PATH_MAX),
+        method: req.method,
+        path: path.length > LOGGED_PATH_MAX ? `${path.slice(0, LOGGED_PATH_MAX)}…` : path,
+        suppressed: held,
+        suppressedOverall: this.upstreamLog.budget.drain(),
+      },
+      message,
+    );
   }
 
   async close(): Promise<void> {

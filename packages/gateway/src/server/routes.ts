@@ -21,6 +21,9 @@ const CLOSED = createPolicy({});
 
 export class RouteTable {
   private readonly routes: readonly RouteConfig[];
+  /** What each route matches: lower case unless matching is case-sensitive. */
+  private readonly keys: readonly string[];
+  private readonly caseSensitive: boolean;
   readonly empty: boolean;
   private readonly staticPolicies: (Policy | undefined)[];
   private state: { readonly snapshot: AllowlistSnapshot; readonly policies: readonly Policy[] } | undefined;
@@ -29,8 +32,14 @@ export class RouteTable {
   /** Called when a route cannot compile against a new allowlist version (it then fails closed). */
   onRouteError: ((route: RouteConfig, error: CorsConfigError) => void) | undefined;
 
-  constructor(routes: readonly RouteConfig[]) {
+  /**
+   * @param caseSensitive match paths as written; by default `/API/x` is under `/api/*`, since an
+   *   upstream that routes case-insensitively (Express by default) serves it there.
+   */
+  constructor(routes: readonly RouteConfig[], caseSensitive = false) {
     this.routes = routes;
+    this.caseSensitive = caseSensitive;
+    this.keys = routes.map((r) => (caseSensitive ? r.match : r.match.toLowerCase()));
     this.empty = routes.length === 0;
     this.staticPolicies = routes.map((r) =>
       r.origins === undefined ? undefined : createPolicy({ ...r.policy, origins: r.origins } as CorsConfig),
@@ -109,13 +118,21 @@ export class RouteTable {
     }
   }
 
-  /** The first route matching `path`, with its policy from the state in force. Call `prepare` first. */
+  /**
+   * The first route matching `path` (normalised: src/path/normalize.ts), with its policy from the
+   * state in force. `/exact` also covers `/exact/`, which upstreams route to the same handler.
+   * Call `prepare` first.
+   */
   resolve(path: string): ResolvedRoute | undefined {
     const routes = this.routes;
     const state = this.state!;
+    const key = this.caseSensitive ? path : path.toLowerCase();
     for (let i = 0; i < routes.length; i++) {
       const r = routes[i]!;
-      const hit = r.prefix ? path.startsWith(r.match) || path === r.match.slice(0, -1) : path === r.match;
+      const match = this.keys[i]!;
+      const hit = r.prefix
+        ? key.startsWith(match) || (key.length === match.length - 1 && match.startsWith(key))
+        : key === match || (key.length === match.length + 1 && key.endsWith('/') && key.startsWith(match));
       if (!hit) continue;
       return { route: r, policy: state.policies[i]!, stripCookies: r.stripCookies };
     }

@@ -244,7 +244,7 @@ export async function runWorker(
   let admin: Server | undefined;
   let adminUrl: string | undefined;
   if (options.admin && config.adminPort !== 0) {
-    admin = createAdminServer(local, adminAuth(config));
+    admin = createAdminServer(local, adminAuth(config), [config.adminHost, ...config.adminAllowedHosts]);
     adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
   }
   logger.info(
@@ -420,7 +420,7 @@ export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatch
   let admin: Server | undefined;
   let adminUrl: string | undefined;
   if (config.adminPort !== 0) {
-    admin = createAdminServer(backend, adminAuth(config));
+    admin = createAdminServer(backend, adminAuth(config), [config.adminHost, ...config.adminAllowedHosts]);
     adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
   }
 
