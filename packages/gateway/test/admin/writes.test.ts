@@ -150,6 +150,23 @@ describe('admin writes: cross-site browsers', () => {
     expect(readFileSync(list, 'utf8')).not.toContain(NEW);
   });
 
+  it('refuses a write and the console under a foreign Host (DNS rebinding) with 421, even with a valid token', async () => {
+    const port = Number(new URL(gateway.adminUrl).port);
+    const before = readFileSync(list, 'utf8');
+    const body = JSON.stringify({ origin: NEW });
+    const write = await raw(
+      port,
+      `POST /allowlist/origins HTTP/1.1\nHost: rebind.evil.example:${port}\nOrigin: http://rebind.evil.example:${port}\nAuthorization: Bearer ${TOKEN}\nContent-Type: application/json\nContent-Length: ${body.length}\nConnection: close\n\n${body}`,
+    );
+    expect(write.status).toBe(421);
+    expect(readFileSync(list, 'utf8')).toBe(before);
+    const page = await raw(port, `GET / HTTP/1.1\nHost: rebind.evil.example:${port}\nConnection: close\n\n`);
+    expect(page.status).toBe(421);
+    expect(page.body).not.toContain(APP);
+    const own = await raw(port, `GET / HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\n\n`);
+    expect(own.status).toBe(200);
+  });
+
   it('never sends Access-Control-* headers, to a preflight or to a request with an Origin', async () => {
     const port = Number(new URL(gateway.adminUrl).port);
     const preflight = await raw(
