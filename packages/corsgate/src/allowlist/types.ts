@@ -90,7 +90,10 @@ export interface WatchAllowlistOptions {
   readonly config?: CorsConfigWithoutOrigins;
   /** Poll interval in ms (content hash compared), the fallback for filesystems without events. Default 1000. */
   readonly pollIntervalMs?: number;
-  /** Quiet time after the last event before reading. Default 25 ms. */
+  /**
+   * The quiet period: a version applies only once the file has not changed for this long after
+   * the last write seen (events, mtime/ctime, a re-check before the swap). Default 50 ms.
+   */
   readonly debounceMs?: number;
   /** Longest delay under a burst of events. Default 200 ms. */
   readonly maxWaitMs?: number;

@@ -5,6 +5,9 @@
  *   Kubernetes `..data` swap replaces the inode, and an inode watch goes deaf);
  * - keep only events whose filename is the file's, `..data` (Kubernetes) or null (unknown);
  * - debounce with a maximum wait, so a burst costs one or two reloads and a long burst still lands;
+ * - apply a version only after the quiet period (`debounceMs`) since the file's last change,
+ *   measured from its mtime/ctime and re-checked by `stat` right before the swap, within the
+ *   max wait (docs/allowlist.md, "What the watcher can and cannot tell apart");
  * - poll `stat` (dev, inode, size, mtime, ctime) every `pollIntervalMs`, and hash the content
  *   every Nth tick: the fallback for filesystems without events (NFS, some Docker mounts) and for
  *   an fs.watch that failed;
@@ -34,7 +37,13 @@ import type {
 } from './types.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
-export const DEFAULT_DEBOUNCE_MS = 25;
+/**
+ * The quiet period: a version applies only once the file has not changed for this long since the
+ * LAST write seen (docs/allowlist.md, "What the watcher can and cannot tell apart"); 50 ms leaves
+ * room for the read and parse inside the 100 ms promise for an ordinary single write.
+ */
+export const DEFAULT_QUIET_MS = 50;
+export const DEFAULT_DEBOUNCE_MS = DEFAULT_QUIET_MS;
 export const DEFAULT_MAX_WAIT_MS = 200;
 export const DEFAULT_SETTLE_MS = 1000;
 export const DEFAULT_HASH_EVERY_POLLS = 10;
@@ -106,6 +115,8 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private scheduledPending = false;
   private debounceTimer: NodeJS.Timeout | undefined;
   private firstEventAt: number | undefined;
+  /** When an automatic reload was first put off because the file was not yet quiet. */
+  private deferringSince: number | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
@@ -329,6 +340,53 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     this.chain = run.catch(() => undefined);
   }
 
+  /**
+   * How much longer the file must stay quiet before the version read as `readSig` may be applied:
+   * 0 when it has not changed since that read and its last change (mtime or ctime, whichever is
+   * later; a writer cannot set ctime) is at least the quiet period ago.
+   */
+  private async quietDelay(readSig: string): Promise<number> {
+    let st: Stats;
+    try {
+      st = await stat(this.path);
+    } catch {
+      return 0; // Gone or unreadable meanwhile: the next event or poll tick reports it.
+    }
+    if (signature(st) !== readSig) return this.debounceMs;
+    const sinceChange = Date.now() - Math.max(st.mtimeMs, st.ctimeMs);
+    return sinceChange >= this.debounceMs
+      ? 0
+      : Math.min(this.debounceMs, Math.ceil(this.debounceMs - sinceChange));
+  }
+
+  /**
+   * The quiet-period gate of automatic reloads: true when the reload must be put off (and a new
+   * one is scheduled). The max wait bounds it, so a file written continuously still applies.
+   */
+  private async putOff(readSig: string): Promise<boolean> {
+    const delay = await this.quietDelay(readSig);
+    const now = Date.now();
+    if (delay === 0 || this.closed) {
+      this.deferringSince = undefined;
+      return false;
+    }
+    this.deferringSince ??= now;
+    if (now - this.deferringSince >= this.maxWaitMs) {
+      this.deferringSince = undefined;
+      return false;
+    }
+    if (this.debounceTimer === undefined) {
+      // A pending debounce (a newer event) will reload anyway; otherwise come back when quiet.
+      this.debounceTimer = setTimeout(() => {
+        this.debounceTimer = undefined;
+        this.firstEventAt = undefined;
+        this.triggerReload();
+      }, delay);
+      this.debounceTimer.unref();
+    }
+    return true;
+  }
+
   // --- reading and applying ---------------------------------------------------------------
 
   private sleep(ms: number): Promise<void> {
@@ -457,6 +515,12 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       return event;
     }
 
+    // Automatic reloads wait for the quiet period after the last write (explicit ones do not).
+    const gated = afterEvent && !force;
+    if (gated && (await this.putOff(read.sig))) {
+      this.reloads.lastReloadAt = lastReloadAt; // put off: not a reload
+      return { type: 'unchanged', forced: force };
+    }
     this.lastSig = read.sig;
     this.reloads.lastReadError = undefined;
     const hash = hashOf(read.bytes);
@@ -477,6 +541,11 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     // force meanwhile is the old one, whole, and the new one replaces it in one assignment below.
     const parsed = await this.parse(read.bytes);
     if (this.closed) return { type: 'unchanged', forced: force };
+    // Re-check right before the swap: a write during the read or parse puts this version off.
+    if (gated && (await this.putOff(read.sig))) {
+      this.reloads.lastReloadAt = lastReloadAt;
+      return { type: 'unchanged', forced: force };
+    }
     if (parsed.policy === undefined) {
       // Rejected whole: the last good version stays (fail closed, never half a list).
       const event = this.reloads.rejected(parsed.errors, hash);
