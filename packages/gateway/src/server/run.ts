@@ -198,22 +198,36 @@ function readiness(watcher: AllowlistWatcher): { ready: boolean; detail: object 
   };
 }
 
-/** Serves traffic in this process. Resolves once shut down (SIGTERM/SIGINT, or the primary says so). */
-export async function runWorker(
-  config: GatewayConfig,
-  watcher: AllowlistWatcher,
-  options: { admin: boolean },
-): Promise<number> {
-  // Signals that arrive while starting are held, not lost to the default action (exit by signal).
-  let earlySignal: string | undefined;
-  const earlyTerm = (): void => {
-    earlySignal ??= 'SIGTERM';
+/** Signals that arrive while starting are held, not lost to the default action (exit by signal). */
+function holdEarlySignals(): () => string | undefined {
+  let early: string | undefined;
+  const term = (): void => {
+    early ??= 'SIGTERM';
   };
-  const earlyInt = (): void => {
-    earlySignal ??= 'SIGINT';
+  const int = (): void => {
+    early ??= 'SIGINT';
   };
-  process.on('SIGTERM', earlyTerm);
-  process.on('SIGINT', earlyInt);
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
+  return () => {
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
+    return early;
+  };
+}
+
+/** What one worker runs: the proxy, its WebSocket relay, and the state the admin views read. */
+interface WorkerParts {
+  readonly logger: Logger;
+  readonly denied: DeniedTable;
+  readonly fleet: FleetDenied | undefined;
+  readonly candidate: Candidate;
+  readonly proxy: GatewayProxy;
+  readonly websockets: WebSocketProxy;
+  readonly local: AdminBackend;
+}
+
+async function assembleWorker(config: GatewayConfig, watcher: AllowlistWatcher): Promise<WorkerParts> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const denied = new DeniedTable(1000);
@@ -233,18 +247,100 @@ export async function runWorker(
     access,
   });
   watchEvents(watcher, proxy, websockets, metrics, logger);
-
-  const traffic = createTrafficListener(config, proxy.handle, websockets.handle);
-  const server = traffic.server;
-  const address = await listen(server, config.port, config.host);
-  const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
-
   const local = localAdminBackend(config, watcher, denied, fleet, { seen, candidate });
+  return { logger, denied, fleet, candidate, proxy, websockets, local };
+}
+
+/**
+ * Stops taking requests, lets in-flight ones finish until the shutdown deadline (then closes them),
+ * and releases every listener, pool and source the worker holds.
+ */
+async function drainWorker(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  parts: WorkerParts,
+  traffic: ReturnType<typeof createTrafficListener>,
+  admin: Server | undefined,
+): Promise<'drained' | 'timeout'> {
+  const { proxy, websockets, logger } = parts;
+  proxy.draining = true;
+  // Upgraded sockets count as the server's connections: close them (1001) so close() can end.
+  websockets.closeAll();
+  const closed = closeServer(traffic.server);
+  traffic.closeIdle();
+  const idle = setInterval(() => traffic.closeIdle(), 100);
+  const deadline = new Promise<'timeout'>((r) =>
+    setTimeout(() => r('timeout'), config.shutdownTimeoutMs).unref(),
+  );
+  const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
+  clearInterval(idle);
+  if (outcome === 'timeout') {
+    logger.warn({ event: 'shutdown-timeout' }, 'in-flight requests did not finish in time; closing them');
+    traffic.closeAll();
+  }
+  if (admin !== undefined) {
+    admin.closeAllConnections();
+    await closeServer(admin);
+  }
+  await Promise.race([proxy.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+  await watcher.close();
+  await parts.fleet?.close();
+  await parts.candidate.close();
+  return outcome;
+}
+
+/** Answers the cluster primary's requests (admin views, reload, shutdown) over IPC. */
+function primaryRequests(
+  watcher: AllowlistWatcher,
+  parts: WorkerParts,
+  shutdown: (signal: string) => void,
+): (message: unknown) => void {
+  return (message) => {
+    const m = message as { cg?: string; id?: number; op?: string; limit?: number };
+    if (m?.cg !== 'req' || process.send === undefined) return;
+    const reply = (result: unknown): void => {
+      process.send?.({ cg: 'res', id: m.id, result });
+    };
+    switch (m.op) {
+      case 'shutdown':
+        shutdown('primary');
+        return;
+      case 'reload':
+        void parts.local.reload().then(reply);
+        return;
+      case 'allowlist':
+        void parts.local.allowlist().then(reply);
+        return;
+      case 'denied':
+        reply(viewDenied(parts.denied.list(m.limit ?? 100)));
+        return;
+      case 'ready':
+        reply(readiness(watcher));
+        return;
+    }
+  };
+}
+
+/** Serves traffic in this process. Resolves once shut down (SIGTERM/SIGINT, or the primary says so). */
+export async function runWorker(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  options: { admin: boolean },
+): Promise<number> {
+  const releaseEarlySignals = holdEarlySignals();
+  const parts = await assembleWorker(config, watcher);
+  const { logger, proxy, websockets } = parts;
+  const traffic = createTrafficListener(config, proxy.handle, websockets.handle);
+  const address = await listen(traffic.server, config.port, config.host);
+  const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
 
   let admin: Server | undefined;
   let adminUrl: string | undefined;
   if (options.admin && config.adminPort !== 0) {
-    admin = createAdminServer(local, adminAuth(config), [config.adminHost, ...config.adminAllowedHosts]);
+    admin = createAdminServer(parts.local, adminAuth(config), [
+      config.adminHost,
+      ...config.adminAllowedHosts,
+    ]);
     adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
   }
   logger.info(
@@ -265,29 +361,7 @@ export async function runWorker(
       if (stopping) return;
       stopping = true;
       logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
-      proxy.draining = true;
-      // Upgraded sockets count as the server's connections: close them (1001) so close() can end.
-      websockets.closeAll();
-      const closed = closeServer(server);
-      traffic.closeIdle();
-      const idle = setInterval(() => traffic.closeIdle(), 100);
-      const deadline = new Promise<'timeout'>((r) =>
-        setTimeout(() => r('timeout'), config.shutdownTimeoutMs).unref(),
-      );
-      const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
-      clearInterval(idle);
-      if (outcome === 'timeout') {
-        logger.warn({ event: 'shutdown-timeout' }, 'in-flight requests did not finish in time; closing them');
-        traffic.closeAll();
-      }
-      if (admin !== undefined) {
-        admin.closeAllConnections();
-        await closeServer(admin);
-      }
-      await Promise.race([proxy.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
-      await watcher.close();
-      await fleet?.close();
-      await candidate.close();
+      const outcome = await drainWorker(config, watcher, parts, traffic, admin);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGHUP', onHup);
@@ -302,35 +376,10 @@ export async function runWorker(
       logger.info({ event: 'sighup' }, 'SIGHUP: re-reading the allowlist');
       void watcher.reload({ force: true });
     };
-    // Requests from the cluster primary (admin views, reload, shutdown).
-    const onMessage = (message: unknown): void => {
-      const m = message as { cg?: string; id?: number; op?: string; limit?: number };
-      if (m?.cg !== 'req' || process.send === undefined) return;
-      const reply = (result: unknown): void => {
-        process.send?.({ cg: 'res', id: m.id, result });
-      };
-      switch (m.op) {
-        case 'shutdown':
-          void shutdown('primary');
-          return;
-        case 'reload':
-          void local.reload().then(reply);
-          return;
-        case 'allowlist':
-          void local.allowlist().then(reply);
-          return;
-        case 'denied':
-          reply(viewDenied(denied.list(m.limit ?? 100)));
-          return;
-        case 'ready':
-          reply(readiness(watcher));
-          return;
-      }
-    };
+    const onMessage = primaryRequests(watcher, parts, (signal) => void shutdown(signal));
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
-    process.off('SIGTERM', earlyTerm);
-    process.off('SIGINT', earlyInt);
+    const earlySignal = releaseEarlySignals();
     if (earlySignal !== undefined) void shutdown(earlySignal);
     if (cluster.isPrimary) process.on('SIGHUP', onHup);
     else process.on('SIGHUP', () => undefined);
@@ -339,83 +388,116 @@ export async function runWorker(
   });
 }
 
-/** The cluster primary: forks workers, runs the admin listener, relays signals. */
-/**
- * The cluster primary. `watcher`, when given, is the primary's own view of the list: admin writes
- * go through it (then every worker re-reads before the answer), and explain reads it.
- */
-export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatcher): Promise<number> {
-  const logger = createLogger(config.logLevel);
-  const aggregator = new AggregatorRegistry();
-  const listening = new Map<number, string>();
-  let nextId = 1;
-  const pending = new Map<number, (result: unknown) => void>();
-  let stopping = false;
+/** The primary's line to its workers: fork them, list them, ask one a question over IPC. */
+class WorkerChannel {
+  readonly listening = new Map<number, string>();
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
 
-  const ask = (worker: Worker, op: string, extra: object = {}): Promise<unknown> =>
-    new Promise((resolve) => {
-      const id = nextId++;
+  constructor(
+    private readonly onAllListening: (url: string) => void,
+    private readonly count: number,
+  ) {}
+
+  workers(): Worker[] {
+    return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  }
+
+  /** Asks a worker; an answer that does not come within 5 s resolves to an error object. */
+  ask(worker: Worker, op: string, extra: object = {}): Promise<unknown> {
+    return new Promise((resolve) => {
+      const id = this.nextId++;
       const timer = setTimeout(() => {
-        pending.delete(id);
+        this.pending.delete(id);
         resolve({ error: 'worker did not answer' });
       }, 5_000);
       timer.unref();
-      pending.set(id, (r) => {
+      this.pending.set(id, (r) => {
         clearTimeout(timer);
         resolve(r);
       });
       worker.send({ cg: 'req', id, op, ...extra });
     });
-  const workers = (): Worker[] =>
-    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  }
 
-  const fork = (): void => {
+  askAll(op: string, extra: object = {}): Promise<unknown[]> {
+    return Promise.all(this.workers().map((w) => this.ask(w, op, extra)));
+  }
+
+  fork(): void {
     const worker = cluster.fork();
     worker.on('message', (message: unknown) => {
       const m = message as { cg?: string; id?: number; result?: unknown; url?: string };
-      if (m?.cg === 'res' && m.id !== undefined) pending.get(m.id)?.(m.result);
+      if (m?.cg === 'res' && m.id !== undefined) this.pending.get(m.id)?.(m.result);
       else if (m?.cg === 'listening' && m.url !== undefined) {
-        listening.set(worker.id, m.url);
-        if (listening.size === config.workers)
-          logger.info(
-            { event: 'listening', url: m.url, admin: adminUrl ?? null, workers: config.workers },
-            `corsgate listening on ${m.url} with ${config.workers} workers`,
-          );
+        this.listening.set(worker.id, m.url);
+        if (this.listening.size === this.count) this.onAllListening(m.url);
       }
     });
-  };
+  }
+}
 
-  // The primary counts nothing itself; it reads the fleet's counts the workers add.
-  const fleet = fleetDenied(config);
-  const backend: AdminBackend = {
+/** The admin views of a cluster: each one asks the workers and merges their answers. */
+function primaryBackend(
+  config: GatewayConfig,
+  channel: WorkerChannel,
+  fleet: FleetDenied | undefined,
+  watcher?: AllowlistWatcher,
+): AdminBackend {
+  const aggregator = new AggregatorRegistry();
+  return {
     ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
     ready: async () => {
       // Ready when every worker listens and has a version of the allowlist in force.
-      const answers = (await Promise.all(workers().map((w) => ask(w, 'ready')))) as { ready?: boolean }[];
+      const answers = (await channel.askAll('ready')) as { ready?: boolean }[];
       const sourced = answers.filter((a) => a.ready === true).length;
-      const ready = listening.size === config.workers && sourced === config.workers;
-      return { ready, detail: { workers: config.workers, listening: listening.size, ready: sourced } };
+      const ready = channel.listening.size === config.workers && sourced === config.workers;
+      return {
+        ready,
+        detail: { workers: config.workers, listening: channel.listening.size, ready: sourced },
+      };
     },
-    reload: async () => ({ workers: await Promise.all(workers().map((w) => ask(w, 'reload'))) }),
+    reload: async () => ({ workers: await channel.askAll('reload') }),
     // Every worker reads the same file; the first one's view stands for all (versions count per worker).
     allowlist: async () => {
-      const all = workers();
+      const all = channel.workers();
       return all.length === 0
         ? { error: 'no worker running' }
-        : ((await ask(all[0]!, 'allowlist')) as object);
+        : ((await channel.ask(all[0]!, 'allowlist')) as object);
     },
     denied: async (limit) => {
-      const lists = (await Promise.all(workers().map((w) => ask(w, 'denied', { limit })))) as DeniedView[][];
+      const lists = (await channel.askAll('denied', { limit })) as DeniedView[][];
       return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
     },
     metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
     ...(watcher === undefined
       ? {}
       : {
-          writes: listWrites(config, watcher, () => Promise.all(workers().map((w) => ask(w, 'reload')))),
+          writes: listWrites(config, watcher, () => channel.askAll('reload')),
           snapshot: () => watcher.current,
         }),
   };
+}
+
+/**
+ * The cluster primary: forks workers, runs the admin listener, relays signals. `watcher`, when given,
+ * is the primary's own view of the list: admin writes go through it (then every worker re-reads
+ * before the answer), and explain reads it.
+ */
+export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatcher): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  let stopping = false;
+  const channel = new WorkerChannel(
+    (url) =>
+      logger.info(
+        { event: 'listening', url, admin: adminUrl ?? null, workers: config.workers },
+        `corsgate listening on ${url} with ${config.workers} workers`,
+      ),
+    config.workers,
+  );
+  // The primary counts nothing itself; it reads the fleet's counts the workers add.
+  const fleet = fleetDenied(config);
+  const backend = primaryBackend(config, channel, fleet, watcher);
 
   let admin: Server | undefined;
   let adminUrl: string | undefined;
@@ -426,15 +508,15 @@ export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatch
 
   return new Promise<number>((resolveExit) => {
     cluster.on('exit', (worker, code, signal) => {
-      listening.delete(worker.id);
+      channel.listening.delete(worker.id);
       if (stopping) {
-        if (workers().length === 0) void finish();
+        if (channel.workers().length === 0) void finish();
         return;
       }
       logger.error({ event: 'worker-exit', code, signal }, 'worker exited; starting another');
-      setTimeout(fork, 500).unref();
+      setTimeout(() => channel.fork(), 500).unref();
     });
-    for (let i = 0; i < config.workers; i++) fork();
+    for (let i = 0; i < config.workers; i++) channel.fork();
 
     const finish = async (): Promise<void> => {
       if (admin !== undefined) {
@@ -453,17 +535,17 @@ export async function runPrimary(config: GatewayConfig, watcher?: AllowlistWatch
       if (stopping) return;
       stopping = true;
       logger.info({ event: 'shutdown' }, 'stopping workers');
-      const all = workers();
+      const all = channel.workers();
       if (all.length === 0) void finish();
       for (const w of all) w.send({ cg: 'req', id: 0, op: 'shutdown' });
       // Bounded: workers still running after their own drain deadline are killed.
       setTimeout(() => {
-        for (const w of workers()) w.process.kill('SIGKILL');
+        for (const w of channel.workers()) w.process.kill('SIGKILL');
       }, config.shutdownTimeoutMs + 3_000).unref();
     };
     const onHup = (): void => {
       logger.info({ event: 'sighup' }, 'SIGHUP: workers re-read the allowlist');
-      for (const w of workers()) void ask(w, 'reload');
+      void channel.askAll('reload');
     };
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onTerm);
