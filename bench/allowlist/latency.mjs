@@ -88,12 +88,12 @@ async function run(kindName, mode) {
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1] };
 }
 
-/** Baseline in the same run: how late a bare 25 ms timer fires here (the debounce is one). */
+/** Baseline in the same run: how late a bare 50 ms timer fires here (the quiet period is one). */
 async function timerBaseline() {
   const late = [];
   for (let i = 0; i < EDITS; i++) {
     const t = performance.now();
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 50));
     late.push(performance.now() - t);
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
   }
@@ -109,14 +109,14 @@ console.log('| path | edit | p50 ms | p99 ms | max ms |');
 console.log('|---|---|---|---|---|');
 const base = await timerBaseline();
 console.log(
-  `| baseline: a bare setTimeout(25) | — | ${base.p50.toFixed(1)} | ${base.p99.toFixed(1)} | ${base.max.toFixed(1)} |`,
+  `| baseline: a bare setTimeout(50) | — | ${base.p50.toFixed(1)} | ${base.p99.toFixed(1)} | ${base.max.toFixed(1)} |`,
 );
 for (const mode of ['watch', 'poll']) {
   for (const kindName of Object.keys(kinds)) {
     const r = await run(kindName, mode);
     const path =
       mode === 'watch'
-        ? 'watch (defaults: debounce 25 ms, max-wait 200 ms)'
+        ? 'watch (defaults: quiet period 50 ms, max-wait 200 ms)'
         : `poll only (interval ${POLL_MS} ms)`;
     console.log(
       `| ${path} | ${kindName} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`,
