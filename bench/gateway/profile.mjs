@@ -19,11 +19,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, stop, waitPort } from './_processes.mjs';
+
+/** A profiled gateway writes its profile on exit: give it longer than the usual 5 s. */
+const PROFILE_GRACE_MS = 10_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -199,43 +202,6 @@ function aggregatePerf(text, top) {
   ].join('\n');
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitPort(port, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        if (Date.now() > until) reject(new Error(`port ${port} never opened`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function profileUnderLoad() {
   const tmp = mkdtempSync(join(tmpdir(), 'corsgate-profile-'));
   const profDir = values.keep ?? tmp;
@@ -322,7 +288,7 @@ async function profileUnderLoad() {
       });
       return { perfText: text };
     }
-    await stop(gateway);
+    await stop(gateway, PROFILE_GRACE_MS);
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error('the gateway wrote no .cpuprofile');
     const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
@@ -332,7 +298,7 @@ async function profileUnderLoad() {
       );
     return { profile, window: { from, to } };
   } finally {
-    if (gateway !== undefined) await stop(gateway);
+    if (gateway !== undefined) await stop(gateway, PROFILE_GRACE_MS);
     await stop(upstream);
     if (values.keep === undefined) rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,23 +1,11 @@
 #!/usr/bin/env node
-/**
- * WebSocket benchmark: messages per second and p99 round trip through corsgate, against the
- * upstream direct and against nginx proxying WebSockets with the same origin check. One run,
- * loopback; each target gets the same load: CONNECTIONS sockets from an allowed origin, each
- * sending a SIZE-byte message and waiting for its echo, for DURATION seconds (bounded).
- *
- *   flock /tmp/corsgate-bench.lock node bench/gateway/websocket.mjs [--duration 5] [--connections 32] [--size 64]
- *
- * Prints a Markdown table: msgs/s, p50 and p99 round trip (ms), and msgs/s as a ratio of nginx's.
- * Before timing, each target must echo for the allowed origin and refuse https://evil.example.
- */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { freePort, launcher, stop, waitPort } from './_processes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -34,49 +22,7 @@ const MESSAGE = Buffer.alloc(Number(values.size), 120);
 const APP = 'https://app.example.com';
 const tmp = mkdtempSync(join(tmpdir(), 'corsgate-bench-ws-'));
 const started = [];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitPort(port, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        if (Date.now() > until) reject(new Error(`port ${port} never opened`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-function launch(command, args) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  started.push(child);
-  return child;
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+const launch = launcher(started);
 
 function open(port, origin) {
   return new Promise((resolve) => {
