@@ -46,15 +46,29 @@ export function deniedReporter(
   if (!isDevelopment()) return undefined;
   const warned = new Map<string, number>();
   const warn = (event: DeniedEvent): void => {
-    const key = `${event.reason} ${event.method} ${event.origin}`;
-    const now = Date.now();
-    const last = warned.get(key);
-    if (last !== undefined && now - last < WARN_EVERY_MS) return;
-    if (warned.size >= WARN_KEYS_MAX) warned.clear();
-    warned.set(key, now);
     console.warn(`${event.message} (onDenied receives these; NODE_ENV=production silences them)`);
   };
-  return (decision, facts, url) => report(decision, facts, url, warn);
+  return (decision, facts, url) => {
+    // The limit is checked before the event is built: a flood of refusals costs a map lookup each.
+    if (decision.allowed || !firstInAMinute(warned, decision, facts)) return;
+    report(decision, facts, url, warn);
+  };
+}
+
+/** True, and remembered, when this reason, method and origin have not been warned of in the last minute. */
+function firstInAMinute(warned: Map<string, number>, decision: Decision, facts: RequestFacts): boolean {
+  const key = `${decision.reason} ${facts.method} ${originText(facts)}`;
+  const now = Date.now();
+  const last = warned.get(key);
+  if (last !== undefined && now - last < WARN_EVERY_MS) return false;
+  if (warned.size >= WARN_KEYS_MAX) warned.clear();
+  warned.set(key, now);
+  return true;
+}
+
+/** The request's `Origin` as one string: several lines joined with `, `. */
+function originText(facts: RequestFacts): string {
+  return typeof facts.origin === 'string' ? facts.origin : (facts.origin ?? []).join(', ');
 }
 
 function report(
@@ -64,7 +78,7 @@ function report(
   sink: (event: DeniedEvent) => void,
 ): void {
   if (decision.kind !== 'preflight' && decision.kind !== 'actual') return;
-  const origin = typeof facts.origin === 'string' ? facts.origin : (facts.origin ?? []).join(', ');
+  const origin = originText(facts);
   const fix = denialFix(decision, origin);
   if (fix === undefined) return;
   const path = pathOf(url);

@@ -19,18 +19,30 @@ export function appendVary(
   const current = existing === undefined ? '' : typeof existing === 'string' ? existing : existing.join(', ');
   if (tokens.length === 0) return existing === undefined ? undefined : current;
   if (current === '') return tokens.length === 1 ? tokens[0] : tokens.join(', ');
-  const present = new Set<string>();
-  for (const part of current.split(',')) {
-    const token = part.trim().toLowerCase();
-    if (token === '*') return current;
-    if (token !== '') present.add(token);
-  }
+  // Most often the value is the one corsgate set a moment ago: nothing to split.
+  if (tokens.length === 1 && current === tokens[0]) return current;
+  const present = presentTokens(current);
+  if (present === undefined) return current;
   let out = current;
   for (const token of tokens) {
     const lower = token.toLowerCase();
-    if (present.has(lower)) continue;
+    if (present.includes(lower)) continue;
     out += `, ${token}`;
-    present.add(lower);
+    present.push(lower);
   }
   return out;
+}
+
+/**
+ * The lower-case tokens of a `Vary` value, or undefined for `Vary: *`. A list, not a set: a `Vary`
+ * holds a handful of tokens, and this runs on the request path.
+ */
+function presentTokens(current: string): string[] | undefined {
+  const present: string[] = [];
+  for (const part of current.split(',')) {
+    const token = part.trim().toLowerCase();
+    if (token === '*') return undefined;
+    if (token !== '') present.push(token);
+  }
+  return present;
 }

@@ -27,11 +27,17 @@ export function nodeVary(res: ServerResponse, tokens: readonly string[]): string
   return appendVary(typeof existing === 'number' ? String(existing) : existing, tokens)!;
 }
 
-/** Sets the decision's CORS headers (replacing same-named ones) and appends its Vary tokens. */
-export function applyToNode(res: ServerResponse, decision: Decision): void {
+/**
+ * Sets the decision's CORS headers (replacing same-named ones) and appends its Vary tokens.
+ * @returns the `Vary` value set, for `keepVaryAtHead`; undefined when the decision adds none
+ */
+export function applyToNode(res: ServerResponse, decision: Decision): string | undefined {
   const headers = decision.headers;
   for (const name in headers) res.setHeader(name, headers[name]!);
-  if (decision.vary.length > 0) res.setHeader('Vary', nodeVary(res, decision.vary));
+  if (decision.vary.length === 0) return undefined;
+  const vary = nodeVary(res, decision.vary);
+  res.setHeader('Vary', vary);
+  return vary;
 }
 
 /**
@@ -41,14 +47,20 @@ export function applyToNode(res: ServerResponse, decision: Decision): void {
  * set, and a shared cache would then serve one origin's response to another (R24, docs/rules.md).
  * Every head goes through `writeHead`, an implicit one from `write()`/`end()` included; `appendVary`
  * never repeats a token, so a Vary that already names `Origin` is left as it is.
+ *
+ * This runs on every response, so the usual head costs one header read and one comparison: a `Vary`
+ * still holding the value corsgate set (`set`, undefined when it set none on `res`, as Fastify's
+ * adapter, whose headers come as `writeHead`'s object) is not written again, and a header object is
+ * copied only when its `Vary` lacks a token. Writing a header on `res` also turns Node's head write
+ * onto its slower path, which merges the object into the response's headers one call at a time.
  */
-export function keepVaryAtHead(res: ServerResponse, tokens: readonly string[]): void {
+export function keepVaryAtHead(res: ServerResponse, tokens: readonly string[], set: string | undefined): void {
   if (tokens.length === 0) return;
   const original = res.writeHead;
   const writeHead = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
   res.writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
     res.writeHead = original;
-    this.setHeader('Vary', nodeVary(this, tokens));
+    if (this.getHeader('vary') !== set) this.setHeader('Vary', nodeVary(this, tokens));
     if (typeof a === 'string') return writeHead.call(this, status, a, withVary(b, tokens));
     return writeHead.call(this, status, withVary(a, tokens));
   } as ServerResponse['writeHead'];
@@ -56,25 +68,29 @@ export function keepVaryAtHead(res: ServerResponse, tokens: readonly string[]): 
 
 /**
  * The header argument of `writeHead` with the tokens appended to a `Vary` it carries (Node sets each
- * of its fields over the response's own), copied and never changed: it may be the application's.
+ * of its fields over the response's own): the argument itself when its `Vary` already has them, else
+ * a copy, never changed in place: it may be the application's.
  */
 function withVary(headers: unknown, tokens: readonly string[]): unknown {
   if (headers === null || typeof headers !== 'object') return headers;
-  if (Array.isArray(headers)) {
-    // Node's raw form: name, value, name, value…
-    const flat = headers.slice();
-    for (let i = 0; i + 1 < flat.length; i += 2)
-      if (String(flat[i]).toLowerCase() === 'vary') flat[i + 1] = appendVary(String(flat[i + 1]), tokens);
-    return flat;
-  }
+  if (Array.isArray(headers)) return withVaryFlat(headers, tokens);
   const object = headers as Record<string, unknown>;
   for (const name in object) {
-    if (name.toLowerCase() !== 'vary' || object[name] === undefined) continue;
+    if (name.length !== 4 || name.toLowerCase() !== 'vary' || object[name] === undefined) continue;
     const value = object[name];
     const current = Array.isArray(value) ? (value as string[]) : String(value);
-    return { ...object, [name]: appendVary(current, tokens) };
+    const appended = appendVary(current, tokens);
+    return appended === value ? headers : { ...object, [name]: appended };
   }
   return headers;
+}
+
+/** `withVary` for Node's raw form: name, value, name, value… */
+function withVaryFlat(headers: readonly unknown[], tokens: readonly string[]): unknown[] {
+  const flat = headers.slice();
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    if (String(flat[i]).toLowerCase() === 'vary') flat[i + 1] = appendVary(String(flat[i + 1]), tokens);
+  return flat;
 }
 
 /**
@@ -107,7 +123,6 @@ export function corsNode(
     answerNode(res, decision);
     return undefined;
   }
-  applyToNode(res, decision);
-  keepVaryAtHead(res, decision.vary);
+  keepVaryAtHead(res, decision.vary, applyToNode(res, decision));
   return decision;
 }

@@ -58,7 +58,8 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
         reply.code(answerStatus(decision)).send();
         return;
       }
-      keepVaryAtHead(reply.raw, decision.vary);
+      // Fastify passes its headers to `writeHead` as one object; none is set on the raw response.
+      keepVaryAtHead(reply.raw, decision.vary, undefined);
       next();
     },
   );
