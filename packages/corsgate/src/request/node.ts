@@ -54,7 +54,11 @@ export function applyToNode(res: ServerResponse, decision: Decision): string | u
  * copied only when its `Vary` lacks a token. Writing a header on `res` also turns Node's head write
  * onto its slower path, which merges the object into the response's headers one call at a time.
  */
-export function keepVaryAtHead(res: ServerResponse, tokens: readonly string[], set: string | undefined): void {
+export function keepVaryAtHead(
+  res: ServerResponse,
+  tokens: readonly string[],
+  set: string | undefined,
+): void {
   if (tokens.length === 0) return;
   const original = res.writeHead;
   const writeHead = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;

@@ -21,7 +21,12 @@ describe('appendVary (R24): every adapter and the gateway append Vary this way',
     ],
     ['leaves a value that is exactly the token as it is', 'Origin', ['Origin'], 'Origin'],
     ['does not repeat a lone token in another case', 'origin', ['Origin'], 'origin'],
-    ['does not repeat tokens that sit among blanks and empty items', ' , origin ,', ['Origin'], ' , origin ,'],
+    [
+      'does not repeat tokens that sit among blanks and empty items',
+      ' , origin ,',
+      ['Origin'],
+      ' , origin ,',
+    ],
     [
       'adds two tokens once each, when the same token is asked for twice',
       'Accept',
