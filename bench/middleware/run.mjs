@@ -146,12 +146,55 @@ for (const framework of frameworks)
       });
     }
   }
+/**
+ * corsgate against the usual package, measured in the same round one after the other: the paired
+ * median of corsgate's req/s over the peer's, and of the difference in server CPU per request. A
+ * row is a win when the paired median ratio is above 1 (the issue-15 target is every row).
+ */
+function headToHead() {
+  return frameworks.flatMap((framework) =>
+    Object.keys(KINDS).map((kind) => {
+      const peer = pick(framework, 'peer', kind);
+      const ours = pick(framework, 'corsgate', kind);
+      const paired = ours.map((r) => [r, peer.find((p) => p.round === r.round)]);
+      const row = (variant) =>
+        rows.find((r) => r.framework === framework && r.kind === kind && r.variant === variant);
+      return {
+        framework,
+        kind,
+        peerKeeps: row('peer').ratio,
+        corsgateKeeps: row('corsgate').ratio,
+        versusPeer: median(paired.map(([o, p]) => o.rps / p.rps)),
+        cpuDelta: median(paired.map(([o, p]) => o.cpuUsPerReq - p.cpuUsPerReq)),
+      };
+    }),
+  );
+}
+
+function printHeadToHead() {
+  const table = headToHead();
+  console.log(
+    '\n| framework | request | peer keeps | corsgate keeps | corsgate/peer req/s (paired median) | CPU µs/req vs peer (paired median) | corsgate keeps more |',
+  );
+  console.log('|:--|:--|--:|--:|--:|--:|:-:|');
+  for (const r of table)
+    console.log(
+      `| ${r.framework} | ${r.kind} | ${r.peerKeeps.toFixed(3)} | ${r.corsgateKeeps.toFixed(3)} | ${r.versusPeer.toFixed(3)} | ${r.cpuDelta >= 0 ? '+' : ''}${r.cpuDelta.toFixed(1)} | ${r.versusPeer > 1 ? 'yes' : 'no'} |`,
+    );
+  const wins = table.filter((r) => r.versusPeer > 1).length;
+  console.log(
+    `\ncorsgate ahead of the usual package on ${wins} of ${table.length} rows (paired median req/s ratio above 1)`,
+  );
+  return table;
+}
+
 const out = {
   started: started.toISOString(),
   rounds: ROUNDS,
   duration: DURATION,
   connections: CONNECTIONS,
   rows,
+  headToHead: headToHead(),
   results,
 };
 mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
@@ -168,6 +211,7 @@ for (const r of rows)
   console.log(
     `| ${r.framework} | ${r.kind} | ${r.variant} | ${r.rps.toFixed(0)} | **${r.ratio.toFixed(3)}** | ${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p99Ratio.toFixed(2)} | ${r.cpu.toFixed(1)} |`,
   );
+printHeadToHead();
 const loads = results.map((r) => r.load);
 console.log(
   `\nload average during measurements: median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)} (2 cores)`,
