@@ -154,6 +154,19 @@ describe('the packed tarballs', () => {
       expect(manifest.homepage, name).toMatch(/^https:\/\//);
       expect(manifest.keywords, name).toContain('cors');
     }
+    // One home for every package, each naming its own folder (docs/packaging.md "Where the packages point").
+    const homes = PACKAGES.map((dir) => MANIFEST(dir));
+    for (const [i, manifest] of homes.entries()) {
+      expect(manifest.repository.directory).toBe(PACKAGES[i]);
+      expect([manifest.repository.url, manifest.homepage, manifest.bugs]).toEqual([
+        homes[0].repository.url,
+        homes[0].homepage,
+        homes[0].bugs,
+      ]);
+    }
+    expect(homes[0].homepage).toBe(
+      `${homes[0].repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}#readme`,
+    );
     const corsgateFiles = (await sh('tar', ['-tzf', tarballs['corsgate']!], scratch)).trim().split('\n');
     const unpacked = join(scratch, 'unpacked');
     await sh('mkdir', ['-p', unpacked], scratch);
