@@ -2,15 +2,124 @@
  * corsgate for Fastify 4 and 5: `await app.register(cors, options)`.
  * @module
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  RouteOptions,
+} from 'fastify';
 import type { Decision } from '../../engine/decision.js';
 import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
 import { keepVaryAtHead, nodeFacts } from '../../request/node.js';
-import { type CorsOptions, policySource } from '../_shared.js';
+import { type CorsOptions, type MiddlewareOptions, type PolicySource, policySource } from '../_shared.js';
+import {
+  addPreflightRoutes,
+  compileRouteSetting,
+  PREFLIGHT_FOR,
+  ROUTE_SETTING,
+  type RouteConfig,
+  type RouteSetting,
+} from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * corsgate for this route (docs/middleware.md "Fastify"): `false` turns CORS off (no headers, its
+     * preflights not answered), options give it a policy of its own, compiled when the route is added.
+     */
+    cors?: false | CorsOptions;
+  }
+}
 
 /** Options Fastify's `register` itself reads and passes along; they are not CORS configuration. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;
+
+/**
+ * The plugin's `onRequest` hook: decides the request with the policy of the route it is for (its own
+ * setting, or the plugin's), answers preflights and blocked requests, and otherwise sets the headers
+ * and lets the request through. The route's config is read only once some route has a setting:
+ * Fastify 4 builds `request.routeOptions` anew on every read.
+ */
+function corsHook(contextSource: PolicySource, routes: { seen: boolean }) {
+  return (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void => {
+    let source = contextSource;
+    if (routes.seen) {
+      const config = request.routeOptions.config as RouteConfig;
+      const setting = config[PREFLIGHT_FOR]?.setting ?? config[ROUTE_SETTING];
+      if (setting === false) {
+        next();
+        return;
+      }
+      if (setting !== undefined) source = setting;
+    }
+    const facts = nodeFacts(request.raw);
+    const decision = source.current().evaluate(facts);
+    if (source.report !== undefined && !decision.allowed) source.report(decision, facts, request.raw.url);
+    setHeaders(reply, decision);
+    if (answersItself(decision, request.method, source.block)) {
+      reply.code(answerStatus(decision)).send();
+      return;
+    }
+    // Fastify passes its headers to `writeHead` as one object; none is set on the raw response.
+    keepVaryAtHead(reply.raw, decision.vary, undefined);
+    next();
+  };
+}
+
+/** What the plugin knows of the routes of its context. */
+interface RouteCoverage {
+  /** Some route has a setting of its own: the hook reads the route's config. */
+  seen: boolean;
+  /** The plugin sits in an encapsulated context without a prefix: every route gets preflight routes. */
+  readonly everyRoute: boolean;
+  /** The sources compiled for routes, closed with the plugin. */
+  readonly sources: PolicySource[];
+}
+
+/**
+ * The plugin's `onRoute` hook, for each route added in its context: compiles the route's own
+ * setting once (an invalid one fails the route's registration), and adds the preflight routes that
+ * bring the route's preflights to the right policy: for a route with a setting, and for every route
+ * when the plugin sits in an encapsulated context without a prefix, whose preflights would otherwise
+ * get the root's 404, which runs no hook of that context.
+ */
+function coverRoute(
+  instance: FastifyInstance,
+  route: RouteOptions,
+  contextSource: PolicySource,
+  routes: RouteCoverage,
+  options: CorsOptions,
+): void {
+  const config = route.config as RouteConfig | undefined;
+  if (config?.[PREFLIGHT_FOR] !== undefined) return;
+  let setting: RouteSetting | undefined = config?.[ROUTE_SETTING];
+  if (setting === undefined) {
+    const inherited: MiddlewareOptions = {
+      ...(options.blockDisallowedUnsafeRequests === undefined
+        ? {}
+        : { blockDisallowedUnsafeRequests: options.blockDisallowedUnsafeRequests }),
+      ...(options.onDenied === undefined ? {} : { onDenied: options.onDenied }),
+    };
+    setting = compileRouteSetting(route, inherited);
+    if (setting !== undefined)
+      route.config = { ...route.config, [ROUTE_SETTING]: setting } as RouteOptions['config'];
+    if (setting !== undefined && setting !== false) routes.sources.push(setting);
+  }
+  if (setting !== undefined) routes.seen = true;
+  if (setting !== undefined || routes.everyRoute)
+    addPreflightRoutes(instance, route, setting ?? contextSource);
+}
+
+/**
+ * True in a context a plugin created without a prefix: the root instance is a plain object, every
+ * encapsulated context is created from its parent (Fastify 4 and 5). The plugin's own context (it
+ * skips encapsulation) is the one it was registered in.
+ */
+function isEncapsulatedWithoutPrefix(instance: FastifyInstance): boolean {
+  return instance.prefix === '' && Object.getPrototypeOf(instance) !== Object.prototype;
+}
 
 function setHeaders(reply: FastifyReply, decision: Decision): void {
   const headers = decision.headers;
@@ -47,22 +156,15 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
     done(err as Error);
     return;
   }
-  fastify.addHook(
-    'onRequest',
-    (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction): void => {
-      const facts = nodeFacts(request.raw);
-      const decision = source.current().evaluate(facts);
-      if (source.report !== undefined && !decision.allowed) source.report(decision, facts, request.raw.url);
-      setHeaders(reply, decision);
-      if (answersItself(decision, request.method, source.block)) {
-        reply.code(answerStatus(decision)).send();
-        return;
-      }
-      // Fastify passes its headers to `writeHead` as one object; none is set on the raw response.
-      keepVaryAtHead(reply.raw, decision.vary, undefined);
-      next();
-    },
-  );
+  const routes: RouteCoverage = {
+    seen: false,
+    everyRoute: isEncapsulatedWithoutPrefix(fastify),
+    sources: [],
+  };
+  fastify.addHook('onRequest', corsHook(source, routes));
+  fastify.addHook('onRoute', function (this: FastifyInstance, route: RouteOptions) {
+    coverRoute(this, route, source, routes, options);
+  });
   // Under a prefix, a preflight reaches this context's onRequest hook only through a route of this
   // context: a path with no OPTIONS route would otherwise get the root's 404, without CORS headers
   // (@fastify/cors registers the same route). At the root the 404 handler runs this hook already,
@@ -75,7 +177,7 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
     });
   }
   fastify.addHook('onClose', (_instance, closed) => {
-    source.close().then(() => closed(), closed);
+    Promise.all([source, ...routes.sources].map((s) => s.close())).then(() => closed(), closed);
   });
   source.ready.then(() => done(), done);
 }
