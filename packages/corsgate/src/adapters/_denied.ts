@@ -110,7 +110,8 @@ function pathOf(url: string | undefined): string {
   return url.slice(start, query < 0 ? undefined : query);
 }
 
-function isDevelopment(): boolean {
+/** `NODE_ENV` unset or `development`, on a runtime that has `process`. */
+export function isDevelopment(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   // Workers and Deno deploy have no NODE_ENV to say "production": no process, no default warning.
   if (env === undefined) return false;

@@ -137,6 +137,12 @@ export const ISSUE_CODES = {
     summary: "a stored version's content hash does not match its text; it is not applied",
   },
   CG_ALLOWLIST_CLOSED: { severity: 'error', summary: 'a write to an allowlist store that was closed' },
+
+  // Adapters
+  CG_FASTIFY_ROUTE_UNSEEN: {
+    severity: 'error',
+    summary: 'a Fastify route with config.cors added before corsgate was registered',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;

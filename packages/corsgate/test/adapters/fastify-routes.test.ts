@@ -344,7 +344,7 @@ describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
     expect(headerValues(actual, 'access-control-allow-origin')).toEqual([B]);
   });
 
-  it('keeps an application’s OPTIONS route declared after its route, for every OPTIONS request but preflights', async () => {
+  it('keeps an application’s OPTIONS routes, declared before or after the route, for every OPTIONS request but preflights', async () => {
     const url = await serve(async (root) => {
       await root.register(async (child) => {
         await child.register(cors, CONFIG);
@@ -352,8 +352,15 @@ describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
         child.options('/items', async (_request, reply) =>
           reply.header('Allow', 'PUT, OPTIONS').send('allow'),
         );
+        child.options('/things', async () => 'things first');
+        child.put('/things', async () => 'saved');
       });
     });
+    const before = await rawRequest(url, { method: 'OPTIONS', path: '/things' });
+    expect(before.body).toBe('things first');
+    const thingsPreflight = await rawRequest(url, { method: 'OPTIONS', path: '/things', headers: PREFLIGHT });
+    expect(thingsPreflight.status).toBe(204);
+    expect(headerValues(thingsPreflight, 'access-control-allow-origin')).toEqual([APP]);
     const own = await rawRequest(url, { method: 'OPTIONS', path: '/items', headers: [['Origin', APP]] });
     expect(own.status).toBe(200);
     expect(own.body).toBe('allow');
@@ -424,5 +431,28 @@ describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
     );
     expect(failure).toBeInstanceOf(CorsConfigError);
     expect((failure as CorsConfigError).issues.map((i) => i.code)).toContain('CG_CONFIG_UNKNOWN_FIELD');
+  });
+
+  it('fails closed with CG_FASTIFY_ROUTE_UNSEEN for a route with config.cors added before corsgate loaded', async () => {
+    let calls = 0;
+    const url = await serve((root) => {
+      root.register(cors, CONFIG); // not awaited: corsgate loads after the next route is added
+      root.put('/early', { config: { cors: false } }, async () => {
+        calls++;
+        return 'early';
+      });
+      root.register(async (child) => {
+        child.put('/late', { config: { cors: PARTNER_POLICY } }, async () => 'late');
+      });
+    });
+    const early = await rawRequest(url, { method: 'PUT', path: '/early', headers: [['Origin', APP]] });
+    expect(early.status).toBe(500);
+    expect(early.body).toContain('CG_FASTIFY_ROUTE_UNSEEN');
+    expect(early.body).toContain('route PUT /early');
+    expect(headerValues(early, 'access-control-allow-origin')).toEqual([]);
+    expect(calls).toBe(0);
+    const late = await rawRequest(url, { method: 'PUT', path: '/late', headers: [['Origin', PARTNER]] });
+    expect(late.status).toBe(200);
+    expect(headerValues(late, 'access-control-allow-origin')).toEqual([PARTNER]);
   });
 });

@@ -106,10 +106,13 @@ export function addPreflightRoutes(
     routes = new Map();
     covered.set(instance.server, routes);
   }
+  // A browser sends no Accept-Version on a preflight: the preflight routes of a versioned route are
+  // not versioned, and versions of one route share the last declared setting (docs/middleware.md).
+  const { version: _version, ...constraints } = (route.constraints ?? {}) as Record<string, unknown>;
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   for (const method of methods) {
     if (method === 'OPTIONS') continue;
-    const key = `${method} ${route.url} ${JSON.stringify(route.constraints ?? {})}`;
+    const key = `${method} ${route.url} ${JSON.stringify(constraints)}`;
     const existing = routes.get(key);
     if (existing !== undefined) {
       existing.setting = setting;
@@ -122,7 +125,7 @@ export function addPreflightRoutes(
     instance.route({
       method: 'OPTIONS',
       url: (route as { routePath?: string }).routePath ?? route.url,
-      constraints: { ...route.constraints, [STRATEGY_NAME]: method },
+      constraints: { ...constraints, [STRATEGY_NAME]: method },
       config: { [PREFLIGHT_FOR]: target } as RouteOptions['config'],
       schema: { hide: true } as RouteOptions['schema'],
       handler: notAnswered,
