@@ -25,13 +25,25 @@ import {
   type RouteSetting,
 } from './routes.js';
 
+/**
+ * The module format these types were built for: a unique symbol per type file, so that a program
+ * that loads both the ES module and the CommonJS types of corsgate (a `.cts` and a `.mts` file
+ * in one project) merges two entries into `CorsgateRouteCors`, where two declarations of the same
+ * field would conflict (TS2717). Types only: nothing at run time.
+ */
+declare const FORMAT: unique symbol;
+
 declare module 'fastify' {
+  /** A route's corsgate setting, one entry for each module format of corsgate a program loads. */
+  interface CorsgateRouteCors {
+    [FORMAT]: false | CorsOptions;
+  }
   interface FastifyContextConfig {
     /**
      * corsgate for this route (docs/middleware.md "Fastify"): `false` turns CORS off (no headers, its
      * preflights not answered), options give it a policy of its own, compiled when the route is added.
      */
-    cors?: false | CorsOptions;
+    cors?: CorsgateRouteCors[keyof CorsgateRouteCors];
   }
 }
 
