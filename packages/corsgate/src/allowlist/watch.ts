@@ -21,9 +21,10 @@
 
 import { createHash } from 'node:crypto';
 import { watch as fsWatch, type Stats, statSync } from 'node:fs';
-import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { CorsConfigWithoutOrigins } from '../index.js';
+import { ParseAhead } from './ahead.js';
 import { invalidAllowlistError, unusableAllowlistError, wholeFileProblem } from './errors.js';
 import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import { ReloadRecord } from './reloads.js';
@@ -120,6 +121,16 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
+  /** Reads and parses a changed file while the quiet period runs (ahead.ts). */
+  private readonly ahead = new ParseAhead({
+    read: async () => {
+      const bytes = await readFile(this.path);
+      return looksPartial(bytes) ? undefined : bytes;
+    },
+    hash: (bytes) => hashOf(bytes),
+    known: (hash) => hash === this.snapshot.hash || hash === this.reloads.lastRejectedHash,
+    parse: (bytes) => this.parse(bytes),
+  });
 
   private fsw: ReturnType<AllowlistWatchFactory> | undefined;
   private watchedDirIno: number | undefined;
@@ -203,6 +214,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ahead.stop();
     clearTimeout(this.debounceTimer);
     clearTimeout(this.pollTimer);
     for (const s of this.sleepers) {
@@ -230,7 +242,10 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     try {
       const fsw = this.factory(this.dir, (_event, filename) => {
         // A null filename means "something changed here" (some platforms): check.
-        if (filename === null || this.names.has(filename.toString())) this.schedule();
+        if (filename === null || this.names.has(filename.toString())) {
+          this.schedule();
+          this.ahead.start();
+        }
       });
       fsw.on('error', (error) => {
         // Only the watcher in use may switch us to polling, not one already replaced.
@@ -539,7 +554,8 @@ class FileAllowlistWatcher implements AllowlistWatcher {
 
     // Parsed and compiled in slices, so a large file does not stall the server; the snapshot in
     // force meanwhile is the old one, whole, and the new one replaces it in one assignment below.
-    const parsed = await this.parse(read.bytes);
+    // The same bytes parsed ahead during the quiet period are not parsed twice (ahead.ts).
+    const parsed = await (this.ahead.take(hash) ?? this.parse(read.bytes));
     if (this.closed) return { type: 'unchanged', forced: force };
     // Re-check right before the swap: a write during the read or parse puts this version off.
     if (gated && (await this.putOff(read.sig))) {
@@ -563,7 +579,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     return event;
   }
 
-  private parse(bytes: Buffer): Promise<ParsedAllowlistResult> {
+  private parse(bytes: Uint8Array): Promise<ParsedAllowlistResult> {
     return parseAllowlistAsync(bytes, {
       config: this.config,
       ...(this.sliceBudgetMs === undefined ? {} : { sliceBudgetMs: this.sliceBudgetMs }),
@@ -595,6 +611,6 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   }
 }
 
-function hashOf(bytes: Buffer): string {
+function hashOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -688,6 +688,32 @@ describe('watchAllowlist: more behaviour', () => {
     expect(count('rejected')).toBe(2);
   });
 
+  it('a version parsed ahead during the quiet period still applies only once the quiet period has passed', async () => {
+    const w = await start(`${A}\n`, { debounceMs: 300, maxWaitMs: 1000 });
+    writeFileSync(file, `${B}\n`);
+    const wrote = Date.now();
+    await sleep(150);
+    // Read and parsed ahead by now (one line), but not in force: the file has not been quiet long enough.
+    expect(origins(w)).toEqual([A]);
+    await waitFor(() => w.current.version === 2);
+    expect(Date.now() - wrote).toBeGreaterThanOrEqual(290);
+    expect(origins(w)).toEqual([B]);
+    expect(count('reloaded')).toBe(1);
+  });
+
+  it('a file rewritten while its previous content is parsed ahead applies the last write, never the one parsed ahead', async () => {
+    const big = Array.from({ length: 20_000 }, (_, i) => `https://big${i}.example.com`).join('\n');
+    const w = await start(`${A}\n`, { debounceMs: 100, maxWaitMs: 1000 });
+    writeFileSync(file, `${big}\n`);
+    await sleep(10);
+    writeFileSync(file, `${C}\n`);
+    await waitFor(() => w.current.version === 2);
+    await sleep(QUIET_MS);
+    expect(origins(w)).toEqual([C]);
+    expect(w.current.version).toBe(2);
+    expect(events.filter((e) => e.type === 'reloaded' && e.snapshot.entries.length > 1)).toEqual([]);
+  });
+
   it('stops emitting after close', async () => {
     const w = await start(`${A}\n`);
     await w.close();
