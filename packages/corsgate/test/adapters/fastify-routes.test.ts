@@ -430,7 +430,9 @@ describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(CorsConfigError);
-    expect((failure as CorsConfigError).issues.map((i) => i.code)).toContain('CG_CONFIG_UNKNOWN_FIELD');
+    const unknown = (failure as CorsConfigError).issues.find((i) => i.code === 'CG_CONFIG_UNKNOWN_FIELD');
+    expect(unknown?.path).toEqual(['config', 'cors', 'origin']);
+    expect(unknown?.reason).toContain('(route PUT /bad)');
   });
 
   it('fails closed with CG_FASTIFY_ROUTE_UNSEEN for a route with config.cors added before corsgate loaded', async () => {

@@ -86,7 +86,19 @@ export function compileRouteSetting(
         `"config.cors" of route ${String(route.method)} ${route.url} must be false or corsgate options`,
       ),
     ]);
-  return policySource({ ...inherited, ...(value as object) } as CorsOptions);
+  try {
+    return policySource({ ...inherited, ...(value as object) } as CorsOptions);
+  } catch (error) {
+    if (!(error instanceof CorsConfigError)) throw error;
+    // Says which route: the error may surface from `ready`, far from the route's declaration.
+    throw new CorsConfigError(
+      error.issues.map((found) => ({
+        ...found,
+        path: ['config', 'cors', ...found.path],
+        reason: `${found.reason} (route ${String(route.method)} ${route.url})`,
+      })),
+    );
+  }
 }
 
 /**
