@@ -135,6 +135,28 @@ describe('middleware over a watched allowlist file', () => {
     await broken.close().catch(() => undefined);
   });
 
+  it('makes Fastify wait for a route’s own allowlist file, follows it, and fails ready when it is invalid', async () => {
+    writeFileSync(file, 'https://partner.example\n');
+    const app = Fastify();
+    await app.register(fastifyCors, { origins: ['https://app.example.com'] });
+    app.get('/', { config: { cors: { allowlist: file, watchOptions: FAST } } }, async () => 'ok');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    expect(await acao(url, 'https://partner.example')).toEqual(['https://partner.example']);
+    expect(await acao(url, 'https://app.example.com')).toEqual([]);
+    replace('https://app.example.com\n');
+    await eventually(async () => (await acao(url, 'https://app.example.com')).length === 1);
+    expect(await acao(url, 'https://partner.example')).toEqual([]);
+    await app.close();
+
+    writeFileSync(file, 'not an origin\n');
+    const broken = Fastify();
+    await broken.register(fastifyCors, { origins: ['https://app.example.com'] });
+    broken.get('/', { config: { cors: { allowlist: file, watchOptions: FAST } } }, async () => 'ok');
+    await expect(broken.ready()).rejects.toBeInstanceOf(AllowlistError);
+    await broken.close().catch(() => undefined);
+  });
+
   it('uses a watcher started by the application and leaves it open on close (fetch)', async () => {
     writeFileSync(file, 'https://a.example.com\n');
     const watcher = await watchAllowlist(file, FAST);

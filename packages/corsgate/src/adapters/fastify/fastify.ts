@@ -218,6 +218,11 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
       reply.callNotFound();
     });
   }
+  // A route's allowlist file is read in the background from the route's declaration on; the app is
+  // ready once it is loaded, and not ready (AllowlistError) when it cannot be, as for the plugin's.
+  fastify.addHook('onReady', (ready) => {
+    Promise.all(routes.sources.map((s) => s.ready)).then(() => ready(), ready);
+  });
   fastify.addHook('onClose', (_instance, closed) => {
     Promise.all([source, ...routes.sources].map((s) => s.close())).then(() => closed(), closed);
   });
