@@ -18,9 +18,16 @@ const preflight = (origin: string, method: string): [string, string][] => [
   ['Access-Control-Request-Method', method],
 ];
 
-const MAJORS: [string, () => FastifyInstance][] = [
-  ['Fastify 5', () => Fastify()],
-  ['Fastify 4', () => (fastify4 as unknown as typeof Fastify)()],
+/** The router's path rules, given where each major reads them. */
+interface RouterRules {
+  ignoreTrailingSlash?: boolean;
+  ignoreDuplicateSlashes?: boolean;
+  caseSensitive?: boolean;
+}
+
+const MAJORS: [string, (rules?: RouterRules) => FastifyInstance][] = [
+  ['Fastify 5', (rules) => Fastify(rules === undefined ? {} : { routerOptions: rules })],
+  ['Fastify 4', (rules) => (fastify4 as unknown as typeof Fastify)(rules as never)],
 ];
 
 let app: FastifyInstance | undefined;
@@ -30,8 +37,11 @@ afterEach(async () => {
 });
 
 describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
-  async function serve(build: (app: FastifyInstance) => Promise<void> | void): Promise<string> {
-    app = create();
+  async function serve(
+    build: (app: FastifyInstance) => Promise<void> | void,
+    rules?: RouterRules,
+  ): Promise<string> {
+    app = create(rules);
     await build(app);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -457,4 +467,44 @@ describe.each(MAJORS)('corsgate/fastify per route, on %s', (_major, create) => {
     expect(late.status).toBe(200);
     expect(headerValues(late, 'access-control-allow-origin')).toEqual([PARTNER]);
   });
+
+  it.each([
+    ['the router’s defaults', undefined],
+    ['lenient path rules', { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: false }],
+  ] as [string, RouterRules | undefined][])(
+    'never answers a preflight for a path that reaches a cors: false route, however the path is spelt (%s)',
+    async (_rules, rules) => {
+      const reached: string[] = [];
+      const url = await serve(async (root) => {
+        await root.register(cors, CONFIG);
+        root.put('/hooks/:id', { config: { cors: false } }, async (request) => {
+          reached.push(request.url);
+          return 'stored';
+        });
+      }, rules);
+      const spellings = [
+        '/hooks/1',
+        '/hooks/1?x=1',
+        '/hooks/%31',
+        '/hooks/1/',
+        '//hooks/1',
+        '/HOOKS/1',
+        '/hooks/1;x',
+      ];
+      for (const path of spellings) {
+        const before = reached.length;
+        const actual = await rawRequest(url, { method: 'PUT', path, headers: [['Origin', APP]] });
+        const reachesRoute = reached.length > before;
+        const answer = await rawRequest(url, { method: 'OPTIONS', path, headers: PREFLIGHT });
+        // A path Fastify serves with the route is never given a preflight answer; one it does not
+        // may get the plugin's, harmlessly: its actual request never reaches the route.
+        if (reachesRoute) {
+          expect(headerValues(actual, 'access-control-allow-origin'), path).toEqual([]);
+          expect(answer.status, path).toBe(404);
+          expect(headerValues(answer, 'access-control-allow-origin'), path).toEqual([]);
+        }
+      }
+      expect(reached.length).toBeGreaterThanOrEqual(rules === undefined ? 3 : 6);
+    },
+  );
 });
