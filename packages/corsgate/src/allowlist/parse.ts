@@ -47,17 +47,32 @@ export interface RawAllowlistLine {
 
 const BOM = '\uFEFF';
 
+/**
+ * The entry lines of a file as parallel arrays, index for index: no object per line, since a
+ * 100,000-line list would otherwise allocate 100,000 of them only to read them back once
+ * (bench/allowlist/RESULTS.md). `texts` goes to the engine as the `origins` array as it is.
+ */
+interface SplitLines {
+  /** The trimmed entry texts. */
+  readonly texts: string[];
+  /** 1-based line numbers. */
+  readonly lines: number[];
+  /** 1-based columns, in UTF-16 code units of the line (after the BOM). */
+  readonly columns: number[];
+}
+
 /** Splits the text into entry lines: BOM, LF/CRLF, trimming, blank and `#` lines per the format. */
 export function splitAllowlist(text: string): RawAllowlistLine[] {
-  return drain(splitSteps(text));
+  const { texts, lines, columns } = drain(splitSteps(text));
+  return texts.map((t, i) => ({ text: t, line: lines[i]!, column: columns[i]! }));
 }
 
 /** Lines between two chances to yield, in the sliced steps below (a fraction of a ms each). */
 const SLICE_LINES = 5000;
 
-function* splitSteps(text: string): Generator<void, RawAllowlistLine[], void> {
+function* splitSteps(text: string): Generator<void, SplitLines, void> {
   const body = text.startsWith(BOM) ? text.slice(1) : text;
-  const out: RawAllowlistLine[] = [];
+  const out: SplitLines = { texts: [], lines: [], columns: [] };
   let start = 0;
   let line = 1;
   while (start <= body.length) {
@@ -67,10 +82,12 @@ function* splitSteps(text: string): Generator<void, RawAllowlistLine[], void> {
     const raw = body.slice(start, end);
     const trimmed = raw.trim();
     if (trimmed.length > 0 && trimmed.charCodeAt(0) !== 0x23 /* # */) {
+      out.texts.push(trimmed);
+      out.lines.push(line);
       // Most lines have no leading white space: skip the second trim for them.
-      const column =
-        raw.charCodeAt(0) === trimmed.charCodeAt(0) ? 1 : raw.length - raw.trimStart().length + 1;
-      out.push({ text: trimmed, line, column });
+      out.columns.push(
+        raw.charCodeAt(0) === trimmed.charCodeAt(0) ? 1 : raw.length - raw.trimStart().length + 1,
+      );
     }
     start = end + 1;
     line++;
@@ -209,7 +226,7 @@ export function parseAllowlist(
 ): ParsedAllowlistResult {
   const text = decodeInput(input);
   if (typeof text !== 'string') return text;
-  return parseLines(splitAllowlist(text), options);
+  return parseSplit(drain(splitSteps(text)), options);
 }
 
 /** Options of `parseAllowlistAsync`: the rest of the policy, and how to slice the work. */
@@ -247,7 +264,7 @@ export async function parseAllowlistAsync(
   const text = decodeInput(input);
   if (typeof text !== 'string') return text;
   const lines = await drainAsync(splitSteps(text), slicing);
-  const config = { ...options.config, origins: lines.map((l) => l.text) } as CorsConfig;
+  const config = { ...options.config, origins: lines.texts } as CorsConfig;
   let compiled: { policy: Policy | undefined; issues: readonly ConfigIssue[] };
   try {
     const policy = await createPolicyAsync(config, {
@@ -290,7 +307,19 @@ export function parseLines(
   lines: readonly RawAllowlistLine[],
   options: CorsConfigWithoutOrigins = {},
 ): ParsedAllowlistResult {
-  const origins = lines.map((l) => l.text);
+  return parseSplit(
+    {
+      texts: lines.map((l) => l.text),
+      lines: lines.map((l) => l.line),
+      columns: lines.map((l) => l.column),
+    },
+    options,
+  );
+}
+
+function parseSplit(lines: SplitLines, options: CorsConfigWithoutOrigins): ParsedAllowlistResult {
+  // The engine only reads the array (its normalised origins are an array of its own).
+  const origins = lines.texts;
   let policy: Policy | undefined;
   let issues: readonly ConfigIssue[];
   try {
@@ -307,10 +336,11 @@ export function parseLines(
 
 /** Maps the engine's issues (by `['origins', i]`) and normalised entries back to lines. */
 function* mapSteps(
-  lines: readonly RawAllowlistLine[],
+  lines: SplitLines,
   policy: Policy | undefined,
   issues: readonly ConfigIssue[],
 ): Generator<void, ParsedAllowlistResult, void> {
+  const { texts, lines: lineNumbers, columns } = lines;
   const warnings: AllowlistIssue[] = [];
   const errors: AllowlistIssue[] = [];
   const skipped = new Set<number>();
@@ -318,21 +348,21 @@ function* mapSteps(
   for (const found of issues) {
     if (++done % SLICE_LINES === 0) yield;
     const index = found.path[0] === 'origins' && typeof found.path[1] === 'number' ? found.path[1] : -1;
-    const at = lines[index];
+    const at = texts[index];
     if (found.severity === 'error' || found.code === 'CG_ORIGIN_DUPLICATE') skipped.add(index);
     // Issues outside the list (a wrong `credentials` type, `privateNetwork` with `*`) belong to
     // the rest of the configuration: line 0.
     const mapped: AllowlistIssue = {
       code: found.code,
       severity: found.severity,
-      line: at?.line ?? 0,
-      column: at === undefined ? 0 : at.column + offsetInEntry(found.code, at.text),
+      line: at === undefined ? 0 : lineNumbers[index]!,
+      column: at === undefined ? 0 : columns[index]! + offsetInEntry(found.code, at),
       // An error's line may not be an origin at all (a secret file behind a symlink): echo only an excerpt.
-      text: found.severity === 'error' ? excerpt(at?.text ?? '') : (at?.text ?? ''),
+      text: found.severity === 'error' ? excerpt(at ?? '') : (at ?? ''),
       // The engine names other entries by config path; a file's reader thinks in lines.
       message: found.reason.replace(/origins\[(\d+)\]/g, (m, i: string) => {
-        const other = lines[Number(i)];
-        return other === undefined ? m : `line ${other.line}`;
+        const other = lineNumbers[Number(i)];
+        return other === undefined ? m : `line ${other}`;
       }),
       ...(found.suggestion === undefined ? {} : { suggestion: found.suggestion }),
     };
@@ -341,45 +371,24 @@ function* mapSteps(
   const byLine = (a: AllowlistIssue, b: AllowlistIssue) => a.line - b.line || a.column - b.column;
   errors.sort(byLine);
   warnings.sort(byLine);
-
-  const entries: AllowlistEntry[] = [];
-  // `config()` copies the arrays (a fraction of a ms for 100,000 origins); the strings are shared.
-  const normalised = policy?.config().origins;
-  const keptCount = lines.length - (skipped.has(-1) ? skipped.size - 1 : skipped.size);
-  if (normalised !== undefined && normalised.length === keptCount) {
-    let k = 0;
-    for (let i = 0; i < lines.length; i++) {
-      if (i % SLICE_LINES === 0 && i > 0) yield;
-      if (skipped.has(i)) continue;
-      entries.push({ origin: normalised[k++]!, line: lines[i]!.line });
-    }
-  } else {
-    for (let i = 0; i < lines.length; i++) {
-      if (i % SLICE_LINES === 0 && i > 0) yield;
-      const l = lines[i]!;
-      if (skipped.has(i)) continue;
-      const parsed = parseOriginPattern(l.text);
-      if (parsed.ok) entries.push({ origin: parsed.text, line: l.line });
-    }
-  }
-  const anyAt = lines.findIndex((l) => l.text === '*');
+  const entries = yield* entrySteps(lines, policy, skipped);
+  const anyAt = texts.indexOf('*');
   // With credentials `*` is already an error (CG_ORIGIN_ANY_WITH_CREDENTIALS); without them it is
   // valid but lets every site read every response: fine only for a public API (docs/errors.md).
   if (anyAt >= 0 && !skipped.has(anyAt)) {
-    const at = lines[anyAt]!;
     warnings.push({
       ...fileIssue(
         'CG_ALLOWLIST_ANY_ORIGIN',
-        at.line,
-        at.column,
-        at.text,
+        lineNumbers[anyAt]!,
+        columns[anyAt]!,
+        '*',
         'the list holds *: every site on the web can read the responses; fine only for a public API that needs no credentials and serves nothing private',
       ),
       suggestion: 'list the origins that should read it instead',
     });
     warnings.sort(byLine);
   }
-  if (lines.length === 0) {
+  if (texts.length === 0) {
     warnings.push(
       fileIssue(
         'CG_ALLOWLIST_EMPTY',
@@ -391,6 +400,35 @@ function* mapSteps(
     );
   }
   return { entries, warnings, errors, policy: errors.length === 0 ? policy : undefined };
+}
+
+/** The kept entries with their normalised text and line, in file order. */
+function* entrySteps(
+  lines: SplitLines,
+  policy: Policy | undefined,
+  skipped: ReadonlySet<number>,
+): Generator<void, AllowlistEntry[], void> {
+  const { texts, lines: lineNumbers } = lines;
+  const entries: AllowlistEntry[] = [];
+  // `config()` copies the arrays (a fraction of a ms for 100,000 origins); the strings are shared.
+  const normalised = policy?.config().origins;
+  const keptCount = texts.length - (skipped.has(-1) ? skipped.size - 1 : skipped.size);
+  if (normalised !== undefined && normalised.length === keptCount) {
+    let k = 0;
+    for (let i = 0; i < texts.length; i++) {
+      if (i % SLICE_LINES === 0 && i > 0) yield;
+      if (skipped.size > 0 && skipped.has(i)) continue;
+      entries.push({ origin: normalised[k++]!, line: lineNumbers[i]! });
+    }
+  } else {
+    for (let i = 0; i < texts.length; i++) {
+      if (i % SLICE_LINES === 0 && i > 0) yield;
+      if (skipped.has(i)) continue;
+      const parsed = parseOriginPattern(texts[i]!);
+      if (parsed.ok) entries.push({ origin: parsed.text, line: lineNumbers[i]! });
+    }
+  }
+  return entries;
 }
 
 /**

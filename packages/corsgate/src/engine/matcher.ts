@@ -58,6 +58,11 @@ export class OriginMatcher {
     else this.exact.set(text ?? `${p.scheme}://${p.host}${p.port === null ? '' : `:${p.port}`}`, index);
   }
 
+  /** `add` for an exact origin given as its canonical text (the compile's fast path). */
+  addExact(text: string, index: number): void {
+    this.exact.set(text, index);
+  }
+
   /**
    * The index given to `add` for this exact origin, or undefined when it is not listed. The
    * compile detects duplicate exact origins with it, so a large list of exact origins is hashed

@@ -42,11 +42,41 @@ const DIGITS_RE = /^[0-9]+$/;
  * whose origin is not an exact allowlist hit (wildcards, refusals), so it is on the hot path.
  */
 export function parseSerializedOrigin(value: string): SerializedOrigin | null {
+  const scanned = scanSerializedOrigin(value);
+  if (scanned < 0) return null;
+  const hostEnd = scanned >> 2;
+  const schemeEnd = value.indexOf(':');
+  const port = hostEnd < value.length ? Number(value.slice(hostEnd + 1)) : null;
+  return {
+    scheme: value.slice(0, schemeEnd),
+    host: value.slice(schemeEnd + 3, hostEnd),
+    hostKind: HOST_KINDS[scanned & 3]!,
+    port,
+  };
+}
+
+const HOST_KINDS: readonly HostKind[] = ['domain', 'ipv4', 'ipv6'];
+
+/**
+ * True when `value` is a serialized origin exactly as a browser writes it: what
+ * `parseSerializedOrigin` accepts, without building its result. Compiling a large allowlist asks
+ * this of every exact entry (engine/config/origins.ts), where the parts are not needed.
+ */
+export function isSerializedOrigin(value: string): boolean {
+  return scanSerializedOrigin(value) >= 0;
+}
+
+/**
+ * The one scan behind both: -1 when `value` is not a serialized origin, else the end of its host
+ * times 4 plus the host kind's index in `HOST_KINDS`. Nothing is allocated for an ordinary
+ * domain origin (a port, an IP address or a scheme whose default port must be checked slices).
+ */
+function scanSerializedOrigin(value: string): number {
   const n = value.length;
-  if (n > MAX_ORIGIN_LENGTH || n === 0) return null;
+  if (n > MAX_ORIGIN_LENGTH || n === 0) return -1;
   // serialized-scheme = lower-alpha *( lower-alphanum / "+" / "-" / "." ) (FETCH ABNF, §3.1)
   let c = value.charCodeAt(0);
-  if (c < 0x61 || c > 0x7a) return null;
+  if (c < 0x61 || c > 0x7a) return -1;
   let i = 1;
   for (; i < n; i++) {
     c = value.charCodeAt(i);
@@ -59,20 +89,20 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     value.charCodeAt(i + 1) !== 0x2f ||
     value.charCodeAt(i + 2) !== 0x2f
   )
-    return null;
-  const scheme = value.slice(0, i);
+    return -1;
+  const schemeEnd = i;
   const hostStart = i + 3;
-  if (hostStart >= n) return null;
+  if (hostStart >= n) return -1;
 
   let hostEnd: number;
-  let hostKind: HostKind;
+  let kind: number;
   if (value.charCodeAt(hostStart) === 0x5b) {
     // "[" serialized-ipv6 "]"
     const close = value.indexOf(']', hostStart);
-    if (close < 0) return null;
+    if (close < 0) return -1;
     hostEnd = close + 1;
-    if (!isCanonicalIpv6(value.slice(hostStart, hostEnd))) return null;
-    hostKind = 'ipv6';
+    if (!isCanonicalIpv6(value.slice(hostStart, hostEnd))) return -1;
+    kind = 2;
   } else {
     // Lower-case labels of [a-z0-9_-] separated by single dots, up to ":" or the end.
     let labelStart = hostStart;
@@ -81,34 +111,33 @@ export function parseSerializedOrigin(value: string): SerializedOrigin | null {
     for (; j < n; j++) {
       c = value.charCodeAt(j);
       if (c === 0x2e) {
-        if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH) return null;
+        if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH) return -1;
         labelStart = j + 1;
         lastAllDigits = true;
       } else if (c >= 0x30 && c <= 0x39) {
         // a digit keeps lastAllDigits as it is
       } else if ((c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f) lastAllDigits = false;
       else if (c === 0x3a) break;
-      else return null;
+      else return -1;
     }
     hostEnd = j;
     if (j === labelStart || j - labelStart > MAX_LABEL_LENGTH || hostEnd - hostStart > MAX_HOST_LENGTH)
-      return null;
+      return -1;
     // URL "ends in a number" (the last label is all digits, or 0x and hex digits): such a host is
     // parsed as IPv4, so it must be canonical dotted decimal. `0xg` is a domain label.
     const endsInNumber = lastAllDigits || isHexNumber(value, labelStart, hostEnd);
     if (endsInNumber) {
-      if (!isCanonicalIpv4(value.slice(hostStart, hostEnd).split('.'))) return null;
-      hostKind = 'ipv4';
-    } else hostKind = 'domain';
+      if (!isCanonicalIpv4(value.slice(hostStart, hostEnd).split('.'))) return -1;
+      kind = 1;
+    } else kind = 0;
   }
 
-  let port: number | null = null;
   if (hostEnd < n) {
-    if (value.charCodeAt(hostEnd) !== 0x3a) return null;
-    port = parseCanonicalPort(value.slice(hostEnd + 1));
-    if (port === null || DEFAULT_PORTS[scheme] === port) return null;
+    if (value.charCodeAt(hostEnd) !== 0x3a) return -1;
+    const port = parseCanonicalPort(value.slice(hostEnd + 1));
+    if (port === null || DEFAULT_PORTS[value.slice(0, schemeEnd)] === port) return -1;
   }
-  return { scheme, host: value.slice(hostStart, hostEnd), hostKind, port };
+  return hostEnd * 4 + kind;
 }
 
 /** True when value[start, end) is `0x` followed by hex digits only (an IPv4 number in hex). */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isSerializedOrigin } from '../../src/engine/origin.js';
 import { parseOriginEntry } from '../../src/engine/policy.js';
 import {
   type ConfigIssue,
@@ -81,6 +82,15 @@ describe('the fast path for exact origins', () => {
     );
     // The generator must reach the fast path often, or the property proves nothing about it.
     expect(fast).toBeGreaterThan(400);
+  });
+
+  it('isSerializedOrigin, the allocation-free check of the compile, accepts exactly what parseSerializedOrigin accepts', () => {
+    fc.assert(
+      fc.property(entry, (text) => {
+        expect(isSerializedOrigin(text)).toBe(parseSerializedOrigin(text) !== null);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('leaves file: and a scheme with "+" to the general parser, which refuses them', () => {
