@@ -4,6 +4,7 @@
  * outside that context are untouched (docs/middleware.md "Fastify"). Real Fastify on loopback.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import fastify4 from 'fastify4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cors } from '../../src/adapters/fastify/index.js';
 import { APP, CONFIG, headerValues, PREFLIGHT, rawRequest } from './_helpers.js';
@@ -14,14 +15,19 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function serve(build: (app: FastifyInstance) => Promise<void>): Promise<string> {
-  app = Fastify();
-  await build(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-}
+const MAJORS: [string, () => FastifyInstance][] = [
+  ['Fastify 5', () => Fastify()],
+  ['Fastify 4', () => (fastify4 as unknown as typeof Fastify)()],
+];
 
-describe('corsgate/fastify in a context of its own', () => {
+describe.each(MAJORS)('corsgate/fastify in a context of its own, on %s', (_major, create) => {
+  async function serve(build: (app: FastifyInstance) => Promise<void>): Promise<string> {
+    app = create();
+    await build(app);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  }
+
   it('answers preflights under the prefix it was registered with, and leaves other routes alone', async () => {
     const url = await serve(async (root) => {
       await root.register(
