@@ -247,7 +247,7 @@ describe('installed with a plain npm install', () => {
     await sh(process.execPath, [TSC, '-p', express4], legacy);
   }, 300_000);
 
-  it('runs a NestJS application with corsgate on the Express and the Fastify platform', async () => {
+  it('runs a NestJS application with corsgate on the Express and the Fastify platform, where @RouteConfig({ cors: false }) turns it off for a route', async () => {
     const config = tsconfig(
       modern,
       'nest',
@@ -263,7 +263,11 @@ describe('installed with a plain npm install', () => {
     );
     await sh(process.execPath, [TSC, '-p', config], modern);
     expect(await app(modern, ['out/nest/main.js', 'express'])).toEqual({ platform: 'express', ...JSON_PUT });
-    expect(await app(modern, ['out/nest/main.js', 'fastify'])).toEqual({ platform: 'fastify', ...JSON_PUT });
+    expect(await app(modern, ['out/nest/main.js', 'fastify'])).toEqual({
+      platform: 'fastify',
+      routeOff: { status: 200, allowOrigin: null },
+      ...JSON_PUT,
+    });
   }, 180_000);
 
   it('runs the corsgate command as `npx corsgate` and as `npx @corsgate/gateway`', async () => {
