@@ -159,7 +159,8 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
       policy: parsed.policy,
       version: delivered.version ?? this.snapshot.version + 1,
       hash,
-      entries: Object.freeze([...parsed.entries]),
+      // The parse's own fresh array, seen by nobody else: frozen in place, not copied (100,000 entries).
+      entries: Object.freeze(parsed.entries),
       warnings: Object.freeze([...parsed.warnings]),
       loadedAt: Date.now(),
     });

@@ -594,7 +594,8 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       policy: parsed.policy!,
       version,
       hash,
-      entries: Object.freeze([...parsed.entries]),
+      // The parse's own fresh array, seen by nobody else: frozen in place, not copied (100,000 entries).
+      entries: Object.freeze(parsed.entries),
       warnings: Object.freeze([...parsed.warnings]),
       loadedAt: Date.now(),
     });
