@@ -5,7 +5,7 @@
  * the expected version (compare-and-set), bumps the version, and publishes the new version on the
  * key's channel in the same step, so a notice never announces a version that is not stored.
  */
-import type { RedisClientType } from '@redis/client';
+import { RESP_TYPES, type RedisClientType } from '@redis/client';
 
 /** The channel a key's new versions are announced on: the version number as the message. */
 export function channelOf(key: string): string {
@@ -50,6 +50,34 @@ export async function readStored(
   const [text, version, hash, updatedAt] = reply;
   if (text === null || text === undefined || version === null || version === undefined) return undefined;
   return { text, version: Number(version), hash: hash ?? '', updatedAt: Number(updatedAt ?? 0) };
+}
+
+/** A stored version with its text as the bytes Redis holds. */
+export interface StoredBytes {
+  readonly bytes: Buffer;
+  readonly version: number;
+  readonly hash: string;
+}
+
+const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+
+/**
+ * `readStored` for a node applying the version: the text stays bytes, so the content hash is taken
+ * over them directly and the parse decodes them once, strictly (docs/sources.md "Speed": a 4 MB
+ * list is not decoded to a string, encoded back for the hash, and decoded again).
+ */
+export async function readStoredBytes(
+  client: Client,
+  key: string,
+  timeoutMs?: number,
+): Promise<StoredBytes | undefined> {
+  const reply = (await within(
+    client.sendCommand(['HMGET', key, 'text', 'version', 'hash'], AS_BUFFERS),
+    timeoutMs,
+  )) as (Buffer | null)[];
+  const [bytes, version, hash] = reply;
+  if (bytes === null || bytes === undefined || version === null || version === undefined) return undefined;
+  return { bytes, version: Number(version.toString()), hash: hash?.toString() ?? '' };
 }
 
 /** Only the version number: what the slow poll reads. 0 when nothing was pushed yet. */

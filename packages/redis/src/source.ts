@@ -16,7 +16,7 @@ import {
   allowlistHash,
   writeFileAtomic,
 } from 'corsgate/allowlist';
-import { type Client, channelOf, readStored, readVersion, type StoredVersion } from './data.js';
+import { type Client, channelOf, readStoredBytes, readVersion, type StoredBytes } from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -142,9 +142,9 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
   }
 
   private async readAndApply(force: boolean): Promise<AllowlistEvent> {
-    let stored: StoredVersion | undefined;
+    let stored: StoredBytes | undefined;
     try {
-      stored = await readStored(this.client, this.target.key, this.commandTimeoutMs);
+      stored = await readStoredBytes(this.client, this.target.key, this.commandTimeoutMs);
     } catch (error) {
       return this.markUnreachable(
         `corsgate: Redis at ${this.target.display} did not answer (${(error as Error).message}); the last good version (${this.current.version}) stays in force`,
@@ -158,22 +158,26 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
       );
     }
     this.seenVersion = stored.version;
-    // Decoding the reply (a 100,000-line list is ~4 MB), hashing it and the parse's first slice
+    // Assembling the reply (a 100,000-line list is ~4 MB), hashing it and the parse's first slice
     // are each a few ms: give the event loop a turn between them, or together with a garbage
     // collection they make one stall past the 20 ms promise (docs/sources.md "Speed").
     await turn();
-    const hash = allowlistHash(stored.text);
+    const hash = allowlistHash(stored.bytes);
     await turn();
     if (this.closed) return { type: 'unchanged', forced: force };
     if (hash !== stored.hash) return this.reject([hashMismatch(stored)], hash);
-    const event = await this.apply({ text: stored.text, version: stored.version, hash }, force);
+    const event = await this.apply({ text: stored.bytes, version: stored.version, hash }, force);
     if (event.type === 'reloaded' && this.cachePath !== undefined)
       await this.writeCache(this.cachePath, stored);
     return event;
   }
 
-  private async writeCache(path: string, stored: StoredVersion): Promise<void> {
-    const cache: CacheFile = { version: stored.version, hash: stored.hash, text: stored.text };
+  private async writeCache(path: string, stored: StoredBytes): Promise<void> {
+    const cache: CacheFile = {
+      version: stored.version,
+      hash: stored.hash,
+      text: stored.bytes.toString('utf8'),
+    };
     try {
       await writeFileAtomic(path, `${JSON.stringify(cache)}\n`);
     } catch {
@@ -242,7 +246,7 @@ function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function hashMismatch(stored: StoredVersion): AllowlistIssue {
+function hashMismatch(stored: StoredBytes): AllowlistIssue {
   return {
     code: 'CG_ALLOWLIST_HASH_MISMATCH',
     severity: 'error',
