@@ -154,6 +154,36 @@ describe('the Redis source', () => {
   });
 });
 
+describe('the Redis source reading bytes', () => {
+  it('rejects a stored text that is not UTF-8 (with its own sha256) naming line and column, and keeps the last good version', async () => {
+    const url = source();
+    const key = parseRedisSource(url).key;
+    await pushRedisAllowlist(url, 'https://a.example.com\n');
+    const node = await openRedisAllowlist(url, { pollIntervalMs: 150 });
+    // Written by another tool, hash and all: the bytes hash right, but 0xff is not UTF-8. Decoded
+    // loosely it would be U+FFFD; decoded strictly it is refused, as in a file.
+    const bytes = Buffer.concat([
+      Buffer.from('https://a.example.com\nhttps://b'),
+      Buffer.from([0xff]),
+      Buffer.from('.com\n'),
+    ]);
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const { allowlistHash } = await import('corsgate/allowlist');
+    await client.sendCommand(['HSET', key, 'text', bytes, 'version', '2', 'hash', allowlistHash(bytes)]);
+    client.destroy();
+    const deadline = Date.now() + 2000;
+    while (node.status().lastReloadResult !== 'rejected' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(node.status().lastErrors).toEqual([
+      expect.objectContaining({ code: 'CG_ALLOWLIST_INVALID_UTF8', line: 2, column: 10 }),
+    ]);
+    expect(node.current.version).toBe(1);
+    expect(node.current.policy.config().origins).toEqual(['https://a.example.com']);
+    await node.close();
+  });
+});
+
 describe('the fleet view of refused origins', () => {
   it('is bounded (pending and per bucket) and expiring, and adds up every node', async () => {
     const url = source();
