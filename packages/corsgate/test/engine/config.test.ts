@@ -473,6 +473,32 @@ describe('validateConfig: the whole configuration at once', () => {
   });
 });
 
+describe('validateConfig: duplicate entries', () => {
+  it('names the first entry of each duplicate, before and after a first duplicate, by either parse path', () => {
+    const issues = validateConfig({
+      origins: [
+        'https://a.example', // 0
+        'https://b.example', // 1
+        'https://a.example', // 2: the first duplicate
+        'https://c.example', // 3: listed after it
+        'https://c.example', // 4
+        'HTTPS://B.example', // 5: normalised by the general parser, then a duplicate of 1
+        'http://d.example:8080', // 6
+        'http://d.example:8080', // 7
+        'https://*.example.org', // 8
+        'https://*.example.org', // 9: a pattern, deduplicated apart from exact origins
+      ],
+    }).filter((i) => i.code === 'CG_ORIGIN_DUPLICATE');
+    expect(issues.map((i) => [i.path[1], i.reason])).toEqual([
+      [2, 'corsgate: "https://a.example" is already listed at origins[0]'],
+      [4, 'corsgate: "https://c.example" is already listed at origins[3]'],
+      [5, 'corsgate: "https://b.example" is already listed at origins[1]'],
+      [7, 'corsgate: "http://d.example:8080" is already listed at origins[6]'],
+      [9, 'corsgate: "https://*.example.org" is already listed at origins[8]'],
+    ]);
+  });
+});
+
 describe('validateConfig: redundant entries', () => {
   const redundant = (origins: string[]) =>
     validateConfig({ origins })

@@ -207,6 +207,11 @@ class OriginTable {
   readonly indexes: number[] = [];
   readonly matcher = new OriginMatcher([]);
   private readonly indexOfText = new Map<string, number>();
+  /**
+   * The index of each exact origin's entry, built only when a first duplicate needs it (O(n)
+   * once) and kept up to date from then on: a list without duplicates never builds it.
+   */
+  private exactIndexes: Map<string, number> | undefined;
 
   /** Adds an entry, or reports it as a duplicate of an earlier one. */
   add(
@@ -221,7 +226,11 @@ class OriginTable {
     // Exact origins are deduplicated in the matcher's own table (one hash table for the bulk of a
     // large list); the few patterns in `indexOfText`. The two never share a text.
     const exact = p.kind === 'origin' && !p.subdomains && p.port !== 'any';
-    const seen = exact ? matcher.exactIndex(parsed.text) : indexOfText.get(parsed.text);
+    const seen = exact
+      ? matcher.hasExact(parsed.text)
+        ? this.exactIndexOf(parsed.text)
+        : undefined
+      : indexOfText.get(parsed.text);
     if (seen !== undefined) {
       issues.push(
         issue(
@@ -234,7 +243,8 @@ class OriginTable {
       return;
     }
     if (!exact) indexOfText.set(parsed.text, index);
-    matcher.add(p, parsed.text, index);
+    else this.exactIndexes?.set(parsed.text, index);
+    matcher.add(p, parsed.text);
     patterns.push(exact ? undefined : p);
     patternIndexes.push(index);
     originTexts.push(parsed.text);
@@ -242,22 +252,32 @@ class OriginTable {
 
   /** `add` for an exact origin already in canonical form (`isPlainExactOrigin`). */
   addExact(text: string, index: number, issues: ConfigIssue[]): void {
-    const seen = this.matcher.exactIndex(text);
-    if (seen !== undefined) {
+    if (!this.matcher.addExact(text)) {
       issues.push(
         issue(
           'CG_ORIGIN_DUPLICATE',
           ['origins', index],
           text,
-          `"${text}" is already listed at origins[${seen}]`,
+          `"${text}" is already listed at origins[${this.exactIndexOf(text)}]`,
         ),
       );
       return;
     }
-    this.matcher.addExact(text, index);
+    this.exactIndexes?.set(text, index);
     this.patterns.push(undefined);
     this.indexes.push(index);
     this.texts.push(text);
+  }
+
+  /** The index of the entry that listed this exact origin (it is listed: the matcher has it). */
+  private exactIndexOf(text: string): number {
+    if (this.exactIndexes === undefined) {
+      const indexes = new Map<string, number>();
+      for (let k = 0; k < this.texts.length; k++)
+        if (this.patterns[k] === undefined) indexes.set(this.texts[k]!, this.indexes[k]!);
+      this.exactIndexes = indexes;
+    }
+    return this.exactIndexes.get(text)!;
   }
 }
 
