@@ -7,7 +7,7 @@
  * Nothing scans the list, so 100,000 entries cost what 10 do.
  */
 
-import { MAX_ORIGIN_LENGTH, parseSerializedOrigin } from './origin.js';
+import { isSerializedOrigin, MAX_ORIGIN_LENGTH, parseSerializedOrigin } from './origin.js';
 import type { OriginPattern } from './pattern.js';
 
 export type OriginMatch = 'allowed' | 'not-listed' | 'malformed' | 'null-not-allowed';
@@ -97,6 +97,10 @@ export class OriginMatcher {
     if (origin.length > MAX_ORIGIN_LENGTH) return 'malformed';
     if (this.exact.has(origin)) return 'allowed';
     if (origin === 'null') return this.allowNull || this.any ? 'allowed' : 'null-not-allowed';
+    // A list of exact origins only (the usual one) needs no parts: the scan alone tells a
+    // well-formed origin that is not listed from a malformed one, allocating nothing.
+    if (!this.any && this.anyPort.size === 0 && this.trees.size === 0)
+      return isSerializedOrigin(origin) ? 'not-listed' : 'malformed';
     const parsed = parseSerializedOrigin(origin);
     if (parsed === null) return 'malformed';
     if (this.any) return 'allowed';
