@@ -31,6 +31,11 @@ async function choose(wanted) {
 /** Starts a process and resolves with the first JSON stdout line for which `pick` returns a value. */
 function start(args, pick, label) {
   return new Promise((resolve, reject) => {
+    // A stop that arrived while an earlier process was starting: starting this one would orphan it.
+    if (stopping) {
+      reject(new Error(`${label} not started: stopping`));
+      return;
+    }
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let buffer = '';
@@ -70,7 +75,11 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 1500).unref();
+  // A child that has not exited by then is killed, never left running behind us.
+  setTimeout(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    process.exit(code);
+  }, 1500).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(
     () => process.exit(code),
   );

@@ -15,7 +15,7 @@ it('starts the demo upstream and the gateway, prints the URLs and three curl com
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   try {
-    await waitFor(() => out.includes('Ctrl-C stops both.'), 15_000, 'the banner');
+    await waitFor(() => out.includes('Ctrl-C stops both.'), 25_000, 'the banner');
     const gateway = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
     expect(out).toMatch(/admin\s+http:\/\/127\.0\.0\.1:\d+/);
     const curls = out.split('\n').filter((l) => l.trim().startsWith('curl -i'));
@@ -48,4 +48,4 @@ it('starts the demo upstream and the gateway, prints the URLs and three curl com
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }
-}, 30_000);
+}, 45_000);
