@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export const BIN = resolve(import.meta.dirname, '../dist/cli/bin.js');
 
@@ -363,4 +364,39 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** What `gatewayForDescribe` starts: set before the describe's first test, stopped after its last. */
+export interface GatewayFixture {
+  upstream: Upstream;
+  gateway: Gateway;
+}
+
+/**
+ * A gateway in front of a recording upstream, with an allowlist holding `origins`: started in the
+ * calling describe's `beforeAll` with `args` after `--upstream` and `--allowlist`, stopped with the
+ * upstream and the temporary directory in its `afterAll`. Read the fields inside tests only.
+ */
+export function gatewayForDescribe(
+  args: string[] = [],
+  options: Parameters<typeof startGateway>[1] = {},
+  origins: readonly string[] = ['https://app.example.com'],
+): GatewayFixture {
+  const fixture = {} as GatewayFixture;
+  let tmp: TempDir | undefined;
+  beforeAll(async () => {
+    fixture.upstream = await startUpstream();
+    tmp = tempDir();
+    const list = tmp.file('allowed_origins.list', `${origins.join('\n')}\n`);
+    fixture.gateway = await startGateway(
+      ['--upstream', fixture.upstream.url, '--allowlist', list, ...args],
+      options,
+    );
+  });
+  afterAll(async () => {
+    await fixture.gateway?.stop();
+    await fixture.upstream?.close();
+    tmp?.remove();
+  });
+  return fixture;
 }

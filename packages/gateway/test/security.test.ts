@@ -15,12 +15,11 @@ import { type FrameworkUpstream, startExpress, startFastify } from './frameworks
 import {
   freePort,
   type Gateway,
+  gatewayForDescribe,
   raw,
   startGateway,
-  startUpstream,
   type TempDir,
   tempDir,
-  type Upstream,
   waitFor,
 } from './helpers.js';
 
@@ -242,27 +241,13 @@ for (const start of [startExpress, startFastify]) {
 }
 
 describe('OPTIONS * and malformed targets never hold an upstream connection', () => {
-  let upstream: Upstream;
-  let gateway: Gateway;
-  let tmp: TempDir;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    tmp = tempDir();
-    const list = tmp.file('allowed_origins.list', `${APP}\n`);
-    gateway = await startGateway(['--upstream', upstream.url, '--allowlist', list], { admin: false });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
-    await upstream?.close();
-    tmp?.remove();
-  });
+  const env = gatewayForDescribe([], { admin: false });
 
   it('answers OPTIONS * itself with 200 and an empty body', async () => {
-    const res = await raw(gateway.port, 'OPTIONS * HTTP/1.1\nHost: api.test\nConnection: close\n\n');
+    const res = await raw(env.gateway.port, 'OPTIONS * HTTP/1.1\nHost: api.test\nConnection: close\n\n');
     expect(res.status).toBe(200);
     expect(res.header('content-length')).toBe('0');
-    expect(upstream.received).toEqual([]);
+    expect(env.upstream.received).toEqual([]);
   });
 
   it('forwards normal traffic after 1,000 OPTIONS * and malformed requests in a row', async () => {
@@ -275,18 +260,21 @@ describe('OPTIONS * and malformed targets never hold an upstream connection', ()
     ];
     const count = 1000;
     const statuses = await pipeline(
-      gateway.port,
+      env.gateway.port,
       Array.from({ length: count }, (_, i) => malformed[i % malformed.length]!).join(''),
       count,
     );
     expect(statuses.filter((s) => s === 200).length).toBe(400);
     expect(statuses.filter((s) => s === 400).length).toBe(600);
-    expect(upstream.received).toEqual([]);
+    expect(env.upstream.received).toEqual([]);
     for (let i = 0; i < 5; i++) {
-      const res = await raw(gateway.port, `GET /after-${i} HTTP/1.1\nHost: api.test\nConnection: close\n\n`);
+      const res = await raw(
+        env.gateway.port,
+        `GET /after-${i} HTTP/1.1\nHost: api.test\nConnection: close\n\n`,
+      );
       expect(res.status).toBe(200);
     }
-    expect(upstream.received.map((r) => r.url)).toEqual([
+    expect(env.upstream.received.map((r) => r.url)).toEqual([
       '/after-0',
       '/after-1',
       '/after-2',
@@ -297,41 +285,27 @@ describe('OPTIONS * and malformed targets never hold an upstream connection', ()
 });
 
 describe('a WebSocket handshake goes through the same path and origin checks', () => {
-  let upstream: Upstream;
-  let gateway: Gateway;
-  let tmp: TempDir;
+  const env = gatewayForDescribe([], { admin: false });
   const handshake = (path: string, host: string, origin: string): string =>
     `GET ${path} HTTP/1.1\nHost: ${host}\nOrigin: ${origin}\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n`;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    tmp = tempDir();
-    const list = tmp.file('allowed_origins.list', `${APP}\n`);
-    gateway = await startGateway(['--upstream', upstream.url, '--allowlist', list], { admin: false });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
-    await upstream?.close();
-    tmp?.remove();
-  });
 
   it('refuses an encoded separator or dot segment in the handshake target with 400', async () => {
     for (const [path, reason] of [
       ['/api/7%2f..%2fpublic', 'target-escaped-separator'],
       ['/public/%2e%2e/api', 'target-escaped-dot-segment'],
     ]) {
-      const res = await raw(gateway.port, handshake(path!, 'api.test', APP));
+      const res = await raw(env.gateway.port, handshake(path!, 'api.test', APP));
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body).error).toContain(reason);
     }
-    expect(upstream.received).toEqual([]);
+    expect(env.upstream.received).toEqual([]);
   });
 
   it('refuses a handshake from a rebinding name whose Origin matches its Host (403)', async () => {
-    const host = `rebind.attacker.example:${gateway.port}`;
-    const res = await raw(gateway.port, handshake('/socket', host, `http://${host}`));
+    const host = `rebind.attacker.example:${env.gateway.port}`;
+    const res = await raw(env.gateway.port, handshake('/socket', host, `http://${host}`));
     expect(res.status).toBe(403);
-    expect(upstream.received).toEqual([]);
+    expect(env.upstream.received).toEqual([]);
   });
 });
 
@@ -441,36 +415,18 @@ describe('upstream-error log lines are rate-limited like the denial log', () => 
 });
 
 describe('the admin listener answers only to its own address or a configured name', () => {
-  let upstream: Upstream;
-  let gateway: Gateway;
-  let tmp: TempDir;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    tmp = tempDir();
-    const list = tmp.file('allowed_origins.list', `${APP}\n`);
-    gateway = await startGateway([
-      '--upstream',
-      upstream.url,
-      '--allowlist',
-      list,
-      '--admin-allowed-host',
-      'corsgate-admin.internal',
-    ]);
-  });
-  afterAll(async () => {
-    await gateway?.stop();
-    await upstream?.close();
-    tmp?.remove();
-  });
+  const env = gatewayForDescribe(['--admin-allowed-host', 'corsgate-admin.internal']);
 
   const adminGet = (path: string, host: string) =>
-    raw(Number(new URL(gateway.adminUrl).port), `GET ${path} HTTP/1.1\nHost: ${host}\nConnection: close\n\n`);
+    raw(
+      Number(new URL(env.gateway.adminUrl).port),
+      `GET ${path} HTTP/1.1\nHost: ${host}\nConnection: close\n\n`,
+    );
 
   it.each(['/allowlist', '/denied', '/metrics', '/health'])(
     'refuses %s to a page on a rebinding name with 421, showing nothing',
     async (path) => {
-      const port = new URL(gateway.adminUrl).port;
+      const port = new URL(env.gateway.adminUrl).port;
       for (const host of [
         `rebind.attacker.example:${port}`,
         'rebind.attacker.example',
@@ -489,7 +445,7 @@ describe('the admin listener answers only to its own address or a configured nam
   });
 
   it('answers its own address, localhost and the configured name', async () => {
-    const port = new URL(gateway.adminUrl).port;
+    const port = new URL(env.gateway.adminUrl).port;
     for (const host of [
       `127.0.0.1:${port}`,
       '127.0.0.1',
@@ -504,43 +460,27 @@ describe('the admin listener answers only to its own address or a configured nam
 });
 
 describe('slow request bodies cannot take the upstream from everyone else', () => {
-  let upstream: Upstream;
-  let gateway: Gateway;
-  let tmp: TempDir;
+  const env = gatewayForDescribe(
+    [
+      '--upstream-connections',
+      '4',
+      '--upstream-queue-timeout',
+      '300',
+      '--request-timeout',
+      '4000',
+      '--body-idle-timeout',
+      '1500',
+    ],
+    { admin: false },
+  );
   const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    tmp = tempDir();
-    const list = tmp.file('allowed_origins.list', `${APP}\n`);
-    gateway = await startGateway(
-      [
-        '--upstream',
-        upstream.url,
-        '--allowlist',
-        list,
-        '--upstream-connections',
-        '4',
-        '--upstream-queue-timeout',
-        '300',
-        '--request-timeout',
-        '4000',
-        '--body-idle-timeout',
-        '1500',
-      ],
-      { admin: false },
-    );
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const s of sockets) s.destroy();
-    await gateway?.stop();
-    await upstream?.close();
-    tmp?.remove();
   });
 
   /** A client that declares a 1 MB body and sends a byte every `everyMs` (never idle long). */
   function trickle(path: string, everyMs: number): { socket: Socket; answer: Promise<string> } {
-    const socket = connect(gateway.port, '127.0.0.1');
+    const socket = connect(env.gateway.port, '127.0.0.1');
     sockets.push(socket);
     socket.setEncoding('latin1');
     socket.write(
@@ -564,9 +504,12 @@ describe('slow request bodies cannot take the upstream from everyone else', () =
   it('answers others 503 with CORS headers while every connection is held, 408 to the tricklers at the deadline, then forwards again', async () => {
     const started = Date.now();
     const slow = Array.from({ length: 6 }, (_, i) => trickle(`/upload-slow-${i}`, 200));
-    await waitFor(() => upstream.received.filter((r) => r.url.startsWith('/upload-slow')).length === 4, 3000);
+    await waitFor(
+      () => env.upstream.received.filter((r) => r.url.startsWith('/upload-slow')).length === 4,
+      3000,
+    );
     const busy = await raw(
-      gateway.port,
+      env.gateway.port,
       `GET /meanwhile HTTP/1.1\nHost: api.test\nOrigin: ${APP}\nConnection: close\n\n`,
     );
     expect(busy.status).toBe(503);
@@ -582,12 +525,15 @@ describe('slow request bodies cannot take the upstream from everyone else', () =
     expect(answers.filter((t) => t.startsWith('HTTP/1.1 408')).length).toBe(4);
     expect(answers.join('')).toContain('"reason":"request-deadline"');
     expect(Date.now() - started).toBeLessThan(9000);
-    const after = await raw(gateway.port, `GET /after-slow HTTP/1.1\nHost: api.test\nConnection: close\n\n`);
+    const after = await raw(
+      env.gateway.port,
+      `GET /after-slow HTTP/1.1\nHost: api.test\nConnection: close\n\n`,
+    );
     expect(after.status).toBe(200);
   });
 
   it('answers 408 to a body that stops moving for longer than the body idle timeout', async () => {
-    const socket = connect(gateway.port, '127.0.0.1');
+    const socket = connect(env.gateway.port, '127.0.0.1');
     sockets.push(socket);
     let text = '';
     socket.setEncoding('latin1');
