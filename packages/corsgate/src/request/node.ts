@@ -3,7 +3,7 @@
  * the gateway: request facts from an `IncomingMessage`, and a decision applied to a `ServerResponse`.
  * @internal
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { DeniedReporter } from '../adapters/_denied.js';
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
@@ -40,6 +40,9 @@ export function applyToNode(res: ServerResponse, decision: Decision): string | u
   return vary;
 }
 
+/** How a node middleware keeps its `Vary` tokens until the head is written (`keepVaryAtHead`). */
+export type VaryKeeper = (res: ServerResponse, tokens: readonly string[], set: string | undefined) => void;
+
 /**
  * Appends the decision's Vary tokens once more when the head is written, after the application ran.
  * An application that sets `Vary` itself (`res.setHeader`, Express's `res.set`, Koa's `ctx.set`,
@@ -48,11 +51,9 @@ export function applyToNode(res: ServerResponse, decision: Decision): string | u
  * Every head goes through `writeHead`, an implicit one from `write()`/`end()` included; `appendVary`
  * never repeats a token, so a Vary that already names `Origin` is left as it is.
  *
- * This runs on every response, so the usual head costs one header read and one comparison: a `Vary`
- * still holding the value corsgate set (`set`, undefined when it set none on `res`, as Fastify's
- * adapter, whose headers come as `writeHead`'s object) is not written again, and a header object is
- * copied only when its `Vary` lacks a token. Writing a header on `res` also turns Node's head write
- * onto its slower path, which merges the object into the response's headers one call at a time.
+ * This wraps `writeHead` on the response itself, for the first head only. It is the way for node's
+ * own responses (node:http, Koa, Fastify, the gateway), which share one hidden class and so add the
+ * property cheaply; Express's responses do not, see `keepVaryThroughPrototype`.
  */
 export function keepVaryAtHead(
   res: ServerResponse,
@@ -61,13 +62,105 @@ export function keepVaryAtHead(
 ): void {
   if (tokens.length === 0) return;
   const original = res.writeHead;
-  const writeHead = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
   res.writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
     res.writeHead = original;
-    if (this.getHeader('vary') !== set) this.setHeader('Vary', nodeVary(this, tokens));
-    if (typeof a === 'string') return writeHead.call(this, status, a, withVary(b, tokens));
-    return writeHead.call(this, status, withVary(a, tokens));
+    return writeHeadKeepingVary(this, original, tokens, set, status, a, b);
   } as ServerResponse['writeHead'];
+}
+
+/** Responses waiting for their head, with the tokens to keep and the `Vary` corsgate set. */
+const waitingForHead = new WeakMap<ServerResponse, { tokens: readonly string[]; set: string | undefined }>();
+/** Marks a response prototype whose `writeHead` already consults `waitingForHead`. */
+const KEEPS_VARY = Symbol.for('corsgate.keepsVaryAtHead');
+
+/**
+ * `keepVaryAtHead` for frameworks that re-parent every response: Express gives each `res` its app's
+ * prototype (`Object.setPrototypeOf`), which leaves each response with a hidden class of its own, so
+ * adding any property to one builds a new class (about 3 µs a request on this project's benchmark
+ * machine, more than the rest of the CORS layer; bench/middleware/RESULTS.md). Instead the framework's
+ * response prototype (the one right above node's `ServerResponse.prototype`, shared by every app and
+ * sub-app of that Express copy, so re-parenting into a sub-app keeps it) gets, once, a `writeHead` that
+ * looks the response up in a WeakMap: responses corsgate did not see pass straight through. A response
+ * whose chain has no such prototype gets the own-property wrapper.
+ */
+export function keepVaryThroughPrototype(
+  res: ServerResponse,
+  tokens: readonly string[],
+  set: string | undefined,
+): void {
+  if (tokens.length === 0) return;
+  const proto = frameworkResponsePrototype(res);
+  if (proto === undefined) {
+    keepVaryAtHead(res, tokens, set);
+    return;
+  }
+  if (!Object.hasOwn(proto, KEEPS_VARY)) keepVaryOn(proto);
+  const earlier = waitingForHead.get(res);
+  // A second corsgate middleware on one response (an app-wide one and a router's): keep both's tokens.
+  const all = earlier === undefined ? tokens : mergeTokens(earlier.tokens, tokens);
+  waitingForHead.set(res, { tokens: all, set });
+}
+
+/** The prototype right above `ServerResponse.prototype` in the response's chain, if it has one. */
+function frameworkResponsePrototype(res: ServerResponse): object | undefined {
+  let proto: object | null = Object.getPrototypeOf(res);
+  if (proto === ServerResponse.prototype) return undefined;
+  while (proto !== null) {
+    const above: object | null = Object.getPrototypeOf(proto);
+    if (above === ServerResponse.prototype) return proto;
+    proto = above;
+  }
+  return undefined;
+}
+
+/**
+ * Gives the framework's response prototype a `writeHead` that keeps the tokens of the responses in
+ * `waitingForHead`. The head write it passes on to is looked up at each call (the prototype's own one
+ * if it had one, else the one it inherits), so an agent that instruments `ServerResponse.prototype`
+ * later still sees every head.
+ */
+function keepVaryOn(proto: object): void {
+  const own = Object.hasOwn(proto, 'writeHead') ? (proto as ServerResponse).writeHead : undefined;
+  const parent = Object.getPrototypeOf(proto) as ServerResponse;
+  const writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
+    const next = own ?? parent.writeHead;
+    const waiting = waitingForHead.get(this);
+    // biome-ignore lint/complexity/noArguments: passes the call on exactly as the application made it
+    if (waiting === undefined) return Reflect.apply(next, this, arguments);
+    waitingForHead.delete(this);
+    return writeHeadKeepingVary(this, next, waiting.tokens, waiting.set, status, a, b);
+  };
+  Object.defineProperty(proto, 'writeHead', { value: writeHead, writable: true, configurable: true });
+  Object.defineProperty(proto, KEEPS_VARY, { value: true });
+}
+
+function mergeTokens(earlier: readonly string[], later: readonly string[]): readonly string[] {
+  const merged = [...earlier];
+  for (const token of later)
+    if (!merged.some((t) => t.toLowerCase() === token.toLowerCase())) merged.push(token);
+  return merged;
+}
+
+/**
+ * The head write with the tokens kept. The usual head costs one header read and one comparison: a
+ * `Vary` still holding the value corsgate set (`set`, undefined when it set none on `res`, as
+ * Fastify's adapter, whose headers come as `writeHead`'s object) is not written again, and a header
+ * object is copied only when its `Vary` lacks a token. Writing a header on `res` also turns Node's
+ * head write onto its slower path, which merges the object into the response's headers one call at a time.
+ */
+function writeHeadKeepingVary(
+  res: ServerResponse,
+  original: ServerResponse['writeHead'],
+  tokens: readonly string[],
+  set: string | undefined,
+  status: number,
+  a: unknown,
+  b: unknown,
+): ServerResponse {
+  const writeHead = original as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  if (res.getHeader('vary') !== set) res.setHeader('Vary', nodeVary(res, tokens));
+  if (typeof a === 'string') return writeHead.call(res, status, a, withVary(b, tokens));
+  return writeHead.call(res, status, withVary(a, tokens));
 }
 
 /**
@@ -119,6 +212,7 @@ export function corsNode(
   req: IncomingMessage,
   res: ServerResponse,
   report?: DeniedReporter,
+  keepVary: VaryKeeper = keepVaryAtHead,
 ): Decision | undefined {
   const facts = nodeFacts(req);
   const decision = policy.evaluate(facts);
@@ -127,6 +221,6 @@ export function corsNode(
     answerNode(res, decision);
     return undefined;
   }
-  keepVaryAtHead(res, decision.vary, applyToNode(res, decision));
+  keepVary(res, decision.vary, applyToNode(res, decision));
   return decision;
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { corsNode } from '../../request/node.js';
+import { corsNode, keepVaryThroughPrototype } from '../../request/node.js';
 import { type CorsOptions, policySource } from '../_shared.js';
 
 /** An Express middleware with the policy's lifecycle attached. */
@@ -32,7 +32,16 @@ export interface ExpressCorsMiddleware {
 export function cors(options?: CorsOptions): ExpressCorsMiddleware {
   const source = policySource(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (corsNode(source.current(), source.block, req, res, source.report) !== undefined) next();
+    // Express's responses each have a hidden class of their own: see keepVaryThroughPrototype.
+    const decision = corsNode(
+      source.current(),
+      source.block,
+      req,
+      res,
+      source.report,
+      keepVaryThroughPrototype,
+    );
+    if (decision !== undefined) next();
   };
   return Object.assign(middleware, { ready: source.ready, close: () => source.close() });
 }
