@@ -186,6 +186,17 @@ const BUILDERS = {
   hono: honoServer,
 };
 
+/**
+ * One scenario's request listener, not listening: `(req, res)` as node:http would call it, for the
+ * in-process measurement (in-process.mjs). Resolves to { listener, close }.
+ */
+export async function buildListener(framework, variant) {
+  const built = await BUILDERS[framework](variant);
+  const server = built.fastify ? built.fastify.server : built;
+  const [listener] = server.listeners('request');
+  return { listener, close: () => (built.fastify ? built.fastify.close() : undefined) };
+}
+
 /** Starts one scenario on 127.0.0.1; `port` 0 picks a free one. Resolves to { port, close }. */
 export async function startServer(framework, variant, port = 0) {
   const built = await BUILDERS[framework](variant);

@@ -68,6 +68,37 @@ export function keepVaryAtHead(
   } as ServerResponse['writeHead'];
 }
 
+/** Never a header's value: makes `writeHeadKeepingVary` append the tokens to the response's own `Vary`. */
+const ALWAYS_APPEND = Symbol('always append');
+
+/**
+ * `keepVaryAtHead` for Fastify, whose headers reach the head as one object with lower-case names
+ * (`writeHead(status, headers)`), none of them set on the raw response. The usual head costs one read
+ * of that object's `vary` and a comparison with the value corsgate gave it (`set`); only a head whose
+ * `vary` the application changed or removed, or one written without Fastify's object (a hijacked
+ * reply), has the tokens appended, to the object's `Vary` and to the raw response's.
+ */
+export function keepVaryInHeadObject(
+  res: ServerResponse,
+  tokens: readonly string[],
+  set: string | undefined,
+): void {
+  if (tokens.length === 0) return;
+  const original = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
+    res.writeHead = original;
+    const headers = typeof a === 'string' ? b : a;
+    if (typeof headers === 'object' && headers !== null && (headers as { vary?: unknown }).vary === set)
+      return (original as (this: ServerResponse, ...args: unknown[]) => ServerResponse).call(
+        this,
+        status,
+        a,
+        b,
+      );
+    return writeHeadKeepingVary(this, original, tokens, ALWAYS_APPEND, status, a, b);
+  } as ServerResponse['writeHead'];
+}
+
 /** Responses waiting for their head, with the tokens to keep and the `Vary` corsgate set. */
 const waitingForHead = new WeakMap<ServerResponse, { tokens: readonly string[]; set: string | undefined }>();
 /** Marks a response prototype whose `writeHead` already consults `waitingForHead`. */
@@ -152,7 +183,7 @@ function writeHeadKeepingVary(
   res: ServerResponse,
   original: ServerResponse['writeHead'],
   tokens: readonly string[],
-  set: string | undefined,
+  set: string | undefined | typeof ALWAYS_APPEND,
   status: number,
   a: unknown,
   b: unknown,

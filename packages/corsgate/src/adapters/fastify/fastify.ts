@@ -13,7 +13,7 @@ import type { Decision } from '../../engine/decision.js';
 import { CorsConfigError, issue } from '../../engine/errors.js';
 import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
-import { keepVaryAtHead, nodeFacts } from '../../request/node.js';
+import { keepVaryInHeadObject, nodeFacts } from '../../request/node.js';
 import { isDevelopment } from '../_denied.js';
 import { type CorsOptions, type MiddlewareOptions, type PolicySource, policySource } from '../_shared.js';
 import {
@@ -76,13 +76,12 @@ function corsHook(contextSource: PolicySource, routes: RouteCoverage) {
     const facts = nodeFacts(request.raw);
     const decision = source.current().evaluate(facts);
     if (source.report !== undefined && !decision.allowed) source.report(decision, facts, request.raw.url);
-    setHeaders(reply, decision);
+    const vary = setHeaders(reply, decision);
     if (answersItself(decision, request.method, source.block)) {
       reply.code(answerStatus(decision)).send();
       return;
     }
-    // Fastify passes its headers to `writeHead` as one object; none is set on the raw response.
-    keepVaryAtHead(reply.raw, decision.vary, undefined);
+    keepVaryInHeadObject(reply.raw, decision.vary, vary);
     next();
   };
 }
@@ -159,13 +158,15 @@ function unseenRoute(request: FastifyRequest): CorsConfigError {
   ]);
 }
 
-function setHeaders(reply: FastifyReply, decision: Decision): void {
+/** Sets the decision's headers on the reply; returns the `Vary` value set, if any. */
+function setHeaders(reply: FastifyReply, decision: Decision): string | undefined {
   const headers = decision.headers;
   for (const name in headers) reply.header(name, headers[name]!);
-  const vary = decision.vary;
-  if (vary.length === 0) return;
+  if (decision.vary.length === 0) return undefined;
   const existing = reply.getHeader('vary');
-  reply.header('vary', appendVary(typeof existing === 'number' ? String(existing) : existing, vary)!);
+  const vary = appendVary(typeof existing === 'number' ? String(existing) : existing, decision.vary)!;
+  reply.header('vary', vary);
+  return vary;
 }
 
 /**
