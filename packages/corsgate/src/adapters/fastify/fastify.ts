@@ -9,7 +9,7 @@ import type {
   HookHandlerDoneFunction,
   RouteOptions,
 } from 'fastify';
-import type { Decision } from '../../engine/decision.js';
+import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA, type Decision } from '../../engine/decision.js';
 import { CorsConfigError, issue } from '../../engine/errors.js';
 import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
@@ -73,11 +73,12 @@ function corsHook(contextSource: PolicySource, routes: RouteCoverage) {
         return;
       }
     }
-    const facts = nodeFacts(request.raw);
+    const raw = request.raw;
+    const facts = nodeFacts(raw);
     const decision = source.current().evaluate(facts);
-    if (source.report !== undefined && !decision.allowed) source.report(decision, facts, request.raw.url);
+    if (source.report !== undefined && !decision.allowed) source.report(decision, facts, raw.url);
     const vary = setHeaders(reply, decision);
-    if (answersItself(decision, request.method, source.block)) {
+    if (answersItself(decision, facts.method, source.block)) {
       reply.code(answerStatus(decision)).send();
       return;
     }
@@ -158,10 +159,18 @@ function unseenRoute(request: FastifyRequest): CorsConfigError {
   ]);
 }
 
+/**
+ * The decision's header names as Fastify stores them: `reply.header` lower-cases every name it is
+ * given (a new string each time, unless it is lower-case already), and the head carries them so.
+ */
+const FASTIFY_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  [ACAO, ACAC, ACAM, ACAH, ACMA, ACEH, ACAPN].map((name) => [name, name.toLowerCase()]),
+);
+
 /** Sets the decision's headers on the reply; returns the `Vary` value set, if any. */
 function setHeaders(reply: FastifyReply, decision: Decision): string | undefined {
   const headers = decision.headers;
-  for (const name in headers) reply.header(name, headers[name]!);
+  for (const name in headers) reply.header(FASTIFY_NAMES[name] ?? name, headers[name]!);
   if (decision.vary.length === 0) return undefined;
   const existing = reply.getHeader('vary');
   const vary = appendVary(typeof existing === 'number' ? String(existing) : existing, decision.vary)!;
