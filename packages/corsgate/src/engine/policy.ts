@@ -24,6 +24,11 @@ import { type ConfigIssue, CorsConfigError } from './errors.js';
 import { DEFAULT_PORTS, FORBIDDEN_METHODS, isToken, SAFELISTED_METHODS } from './fetch-spec.js';
 import type { OriginMatch, OriginMatcher } from './matcher.js';
 
+/** `:80` and `:443`: a `Host` that names its scheme's default port names the same origin without it. */
+const DEFAULT_PORT_SUFFIXES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(DEFAULT_PORTS).map(([scheme, port]) => [scheme, `:${port}`]),
+);
+
 export { MAX_MAX_AGE } from './config/flags.js';
 export { parseOriginEntry } from './config/origins.js';
 export type { CorsConfig, NormalisedCorsConfig } from './config/types.js';
@@ -395,12 +400,15 @@ export class Policy {
       return true;
     }
     const lowerHost = host.toLowerCase();
-    const defaultPort = DEFAULT_PORTS[scheme];
-    const bareHost =
-      defaultPort !== undefined && lowerHost.endsWith(`:${defaultPort}`)
-        ? lowerHost.slice(0, -String(defaultPort).length - 1)
-        : lowerHost;
-    return origin === `${scheme}://${bareHost}`;
+    const portSuffix = DEFAULT_PORT_SUFFIXES[scheme];
+    const bareLength =
+      portSuffix !== undefined && lowerHost.endsWith(portSuffix)
+        ? lowerHost.length - portSuffix.length
+        : lowerHost.length;
+    // Most requests that get here are cross-origin: a length that differs settles it without
+    // building `scheme://host`.
+    if (origin.length !== scheme.length + 3 + bareLength) return false;
+    return origin === `${scheme}://${lowerHost.slice(0, bareLength)}`;
   }
 }
 
