@@ -8,12 +8,16 @@
 // response has its head), so a garbage collection or a noisy neighbour lands on all three alike; each
 // round gives one typical (median) batch per variant, and the layers are compared round by round
 // (paired). The saving computed from the means, collections included, is printed beside it.
+// Each framework runs in a process of its own, as its server does in the load runs: in one process,
+// the other frameworks' responses would make node's own http code see more shapes and slow it.
 //   NODE_ENV=production taskset -c 0 node bench/middleware/in-process.mjs
 // Environment: FRAMEWORKS (all of servers.mjs), ROUNDS (9), CALLS per variant and round (20000),
 // BATCH (200).
+import { execFileSync } from 'node:child_process';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { buildListener, FRAMEWORKS, KINDS, ORIGINS, PEER } from './servers.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
@@ -134,27 +138,41 @@ async function measureKind(framework, listeners, kind) {
   };
 }
 
-console.log(`in-process, ${ROUNDS} rounds of ${CALLS} requests a variant, batches of ${BATCH}, interleaved`);
-console.log(
-  '| framework | request | no CORS µs | peer µs | corsgate µs | peer layer µs | corsgate layer µs | corsgate saves µs (paired median, range) | rounds corsgate cheaper | saves, by means µs |',
-);
-console.log('| :-- | :-- | --: | --: | --: | --: | --: | --: | :-: | --: |');
-const results = [];
-for (const framework of frameworks) {
+const HEADER =
+  '| framework | request | no CORS µs | peer µs | corsgate µs | peer layer µs | corsgate layer µs | corsgate saves µs (paired median, range) | rounds corsgate cheaper | saves, by means µs |';
+
+if (frameworks.length > 1) {
+  console.log(
+    `in-process, ${ROUNDS} rounds of ${CALLS} requests a variant, batches of ${BATCH}, interleaved`,
+  );
+  console.log(HEADER);
+  console.log('| :-- | :-- | --: | --: | --: | --: | --: | --: | :-: | --: |');
+  let ahead = 0;
+  let rows = 0;
+  for (const framework of frameworks) {
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, FRAMEWORKS: framework, ROWS_ONLY: '1' },
+      encoding: 'utf8',
+    });
+    for (const line of out.trim().split('\n')) {
+      const row = JSON.parse(line);
+      rows++;
+      if (row.saved > 0) ahead++;
+      console.log(row.text);
+    }
+  }
+  console.log(`\ncorsgate's layer cheaper than the peer's (paired median) on ${ahead} of ${rows} rows`);
+} else {
+  const [framework] = frameworks;
   const built = Object.fromEntries(
     await Promise.all(VARIANTS.map(async (variant) => [variant, await buildListener(framework, variant)])),
   );
   const listeners = Object.fromEntries(VARIANTS.map((variant) => [variant, built[variant].listener]));
+  if (!process.env.ROWS_ONLY) console.log(HEADER);
   for (const kind of Object.keys(KINDS)) {
     const r = await measureKind(framework, listeners, kind);
-    results.push(r);
-    console.log(
-      `| ${framework} (${PEER[framework]}) | ${kind} | ${us(r.none)} | ${us(r.peer)} | ${us(r.corsgate)} | ${us(r.peerLayer)} | ${us(r.oursLayer)} | ${us(r.saved)} (${us(r.savedMin)} to ${us(r.savedMax)}) | ${r.won}/${ROUNDS} | ${us(r.meanSaved)} |`,
-    );
+    const text = `| ${framework} (${PEER[framework]}) | ${kind} | ${us(r.none)} | ${us(r.peer)} | ${us(r.corsgate)} | ${us(r.peerLayer)} | ${us(r.oursLayer)} | ${us(r.saved)} (${us(r.savedMin)} to ${us(r.savedMax)}) | ${r.won}/${ROUNDS} | ${us(r.meanSaved)} |`;
+    console.log(process.env.ROWS_ONLY ? JSON.stringify({ saved: r.saved, text }) : text);
   }
   for (const variant of VARIANTS) await built[variant].close();
 }
-const ahead = results.filter((r) => r.saved > 0).length;
-console.log(
-  `\ncorsgate's layer cheaper than the peer's (paired median) on ${ahead} of ${results.length} rows`,
-);

@@ -120,16 +120,31 @@ export function keepVaryThroughPrototype(
   set: string | undefined,
 ): void {
   if (tokens.length === 0) return;
-  const proto = frameworkResponsePrototype(res);
+  const proto = frameworkResponsePrototypeOf(res);
   if (proto === undefined) {
     keepVaryAtHead(res, tokens, set);
     return;
   }
-  if (!Object.hasOwn(proto, KEEPS_VARY)) keepVaryOn(proto);
   const earlier = waitingForHead.get(res);
   // A second corsgate middleware on one response (an app-wide one and a router's): keep both's tokens.
   const all = earlier === undefined ? tokens : mergeTokens(earlier.tokens, tokens);
   waitingForHead.set(res, { tokens: all, set });
+}
+
+/** The last response prototype seen and its framework prototype: one app serves most requests. */
+let lastSeen: { readonly proto: object | null; readonly framework: object | undefined } = {
+  proto: null,
+  framework: undefined,
+};
+
+/** `frameworkResponsePrototype`, remembered for the response prototype seen last. */
+function frameworkResponsePrototypeOf(res: ServerResponse): object | undefined {
+  const proto: object | null = Object.getPrototypeOf(res);
+  if (proto === lastSeen.proto) return lastSeen.framework;
+  const framework = frameworkResponsePrototype(res);
+  if (framework !== undefined && !Object.hasOwn(framework, KEEPS_VARY)) keepVaryOn(framework);
+  lastSeen = { proto, framework };
+  return framework;
 }
 
 /** The prototype right above `ServerResponse.prototype` in the response's chain, if it has one. */
@@ -156,9 +171,9 @@ function keepVaryOn(proto: object): void {
   const writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
     const next = own ?? parent.writeHead;
     const waiting = waitingForHead.get(this);
+    // A head already written: the call fails as node's own does (the entry goes with the response).
     // biome-ignore lint/complexity/noArguments: passes the call on exactly as the application made it
-    if (waiting === undefined) return Reflect.apply(next, this, arguments);
-    waitingForHead.delete(this);
+    if (waiting === undefined || this.headersSent) return Reflect.apply(next, this, arguments);
     return writeHeadKeepingVary(this, next, waiting.tokens, waiting.set, status, a, b);
   };
   Object.defineProperty(proto, 'writeHead', { value: writeHead, writable: true, configurable: true });
