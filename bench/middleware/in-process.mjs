@@ -16,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildListener, FRAMEWORKS, KINDS, ORIGINS, PEER } from './servers.mjs';
@@ -44,21 +45,40 @@ function requestOf(kind) {
   };
 }
 
+/**
+ * Connections that take what is written and drop it: node gives each response its socket before the
+ * application runs (`assignSocket`), and the head and body are written to it, as on a real server.
+ */
+const connections = Array.from(
+  { length: BATCH },
+  () => new Writable({ write: (_chunk, _encoding, done) => done() }),
+);
+
+/** A response as node:http builds one for a keep-alive HTTP/1.1 request, its connection assigned. */
+function responseTo(req, connection) {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = true; // as node:http's parser sets it for wrk's HTTP/1.1 requests
+  res.assignSocket(connection);
+  return res;
+}
+
 /** Runs `count` requests through the listener and waits until each has written its head; ns taken. */
 async function batch(listener, newRequest, count) {
   const responses = new Array(count);
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     const req = newRequest();
-    const res = new ServerResponse(req);
-    res.shouldKeepAlive = true; // as node:http's parser sets it for wrk's HTTP/1.1 requests
+    const res = responseTo(req, connections[i]);
     responses[i] = res;
     listener(req, res);
   }
   // Koa, Hono and Fastify finish in promise continuations: wait for the turn to end.
   while (!responses[count - 1].headersSent) await nextTurn();
   const taken = Number(process.hrtime.bigint() - started);
-  for (const res of responses) if (!res.headersSent) throw new Error('a response never wrote its head');
+  for (let i = 0; i < count; i++) {
+    if (!responses[i].headersSent) throw new Error('a response never wrote its head');
+    responses[i].detachSocket(connections[i]);
+  }
   return taken;
 }
 
@@ -76,10 +96,10 @@ function headOf(res) {
 /** Each CORS variant answers each request as the load runs expect before it is timed. */
 async function checkAnswers(framework, variant, kind, listener, newRequest) {
   const req = newRequest();
-  const res = new ServerResponse(req);
-  res.shouldKeepAlive = true;
+  const res = responseTo(req, connections[0]);
   listener(req, res);
   while (!res.headersSent) await nextTurn();
+  res.detachSocket(connections[0]);
   const { status, headers } = headOf(res);
   const allowOrigin = headers['access-control-allow-origin'];
   const ok =

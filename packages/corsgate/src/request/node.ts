@@ -99,20 +99,29 @@ export function keepVaryInHeadObject(
   } as ServerResponse['writeHead'];
 }
 
-/** Responses waiting for their head, with the tokens to keep and the `Vary` corsgate set. */
-const waitingForHead = new WeakMap<ServerResponse, { tokens: readonly string[]; set: string | undefined }>();
-/** Marks a response prototype whose `writeHead` already consults `waitingForHead`. */
+/** The response waiting for its head on a connection, the tokens to keep and the `Vary` corsgate set. */
+interface WaitingForHead {
+  readonly res: ServerResponse;
+  tokens: readonly string[];
+  set: string | undefined;
+}
+/** The slot on a connection's socket for the response it is serving (`WaitingForHead`). */
+const WAITING = Symbol('corsgate.waitingForHead');
+type SocketWithSlot = { [WAITING]?: WaitingForHead | undefined };
+/** Marks a response prototype whose `writeHead` already consults the socket's slot. */
 const KEEPS_VARY = Symbol.for('corsgate.keepsVaryAtHead');
 
 /**
  * `keepVaryAtHead` for frameworks that re-parent every response: Express gives each `res` its app's
  * prototype (`Object.setPrototypeOf`), which leaves each response with a hidden class of its own, so
- * adding any property to one builds a new class (about 3 µs a request on this project's benchmark
- * machine, more than the rest of the CORS layer; bench/middleware/RESULTS.md). Instead the framework's
- * response prototype (the one right above node's `ServerResponse.prototype`, shared by every app and
- * sub-app of that Express copy, so re-parenting into a sub-app keeps it) gets, once, a `writeHead` that
- * looks the response up in a WeakMap: responses corsgate did not see pass straight through. A response
- * whose chain has no such prototype gets the own-property wrapper.
+ * adding any property to one builds a new class, and even a WeakMap entry for it is slow (2-3 µs and
+ * about 0.5 µs a request; bench/middleware/RESULTS.md, "Express"). Instead the framework's response
+ * prototype (the one right above node's `ServerResponse.prototype`, shared by every app and sub-app of
+ * that Express copy, so re-parenting into a sub-app keeps it) gets, once, a `writeHead` that finds the
+ * response in a slot on its socket, an ordinary object: node gives a socket to one response at a time
+ * (a pipelined request's response gets it only once the one before has finished), so the slot holds
+ * the response being served, and a response the slot does not name passes straight through. A response
+ * without a socket yet (a pipelined one) or without such a prototype gets the own-property wrapper.
  */
 export function keepVaryThroughPrototype(
   res: ServerResponse,
@@ -121,14 +130,19 @@ export function keepVaryThroughPrototype(
 ): void {
   if (tokens.length === 0) return;
   const proto = frameworkResponsePrototypeOf(res);
-  if (proto === undefined) {
+  const socket = res.socket as SocketWithSlot | null;
+  if (proto === undefined || socket === null) {
     keepVaryAtHead(res, tokens, set);
     return;
   }
-  const earlier = waitingForHead.get(res);
-  // A second corsgate middleware on one response (an app-wide one and a router's): keep both's tokens.
-  const all = earlier === undefined ? tokens : mergeTokens(earlier.tokens, tokens);
-  waitingForHead.set(res, { tokens: all, set });
+  const earlier = socket[WAITING];
+  if (earlier !== undefined && earlier.res === res) {
+    // A second corsgate middleware on one response (an app-wide one and a router's): keep both's tokens.
+    earlier.tokens = mergeTokens(earlier.tokens, tokens);
+    earlier.set = set;
+    return;
+  }
+  socket[WAITING] = { res, tokens, set };
 }
 
 /** The last response prototype seen and its framework prototype: one app serves most requests. */
@@ -160,8 +174,8 @@ function frameworkResponsePrototype(res: ServerResponse): object | undefined {
 }
 
 /**
- * Gives the framework's response prototype a `writeHead` that keeps the tokens of the responses in
- * `waitingForHead`. The head write it passes on to is looked up at each call (the prototype's own one
+ * Gives the framework's response prototype a `writeHead` that keeps the tokens of the response in its
+ * socket's slot. The head write it passes on to is looked up at each call (the prototype's own one
  * if it had one, else the one it inherits), so an agent that instruments `ServerResponse.prototype`
  * later still sees every head.
  */
@@ -170,10 +184,12 @@ function keepVaryOn(proto: object): void {
   const parent = Object.getPrototypeOf(proto) as ServerResponse;
   const writeHead = function (this: ServerResponse, status: number, a?: unknown, b?: unknown) {
     const next = own ?? parent.writeHead;
-    const waiting = waitingForHead.get(this);
-    // A head already written: the call fails as node's own does (the entry goes with the response).
+    const socket = this.socket as SocketWithSlot | null;
+    const waiting = socket?.[WAITING];
+    // Emptied at the first head: a second head write fails as node's own does.
     // biome-ignore lint/complexity/noArguments: passes the call on exactly as the application made it
-    if (waiting === undefined || this.headersSent) return Reflect.apply(next, this, arguments);
+    if (waiting === undefined || waiting.res !== this) return Reflect.apply(next, this, arguments);
+    socket![WAITING] = undefined;
     return writeHeadKeepingVary(this, next, waiting.tokens, waiting.set, status, a, b);
   };
   Object.defineProperty(proto, 'writeHead', { value: writeHead, writable: true, configurable: true });

@@ -6,7 +6,9 @@
  * `ServerResponse.prototype` afterwards, a second head write, and responses corsgate never saw
  * (docs/middleware.md "Vary"). Real Express 5 and 4 on loopback.
  */
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +50,9 @@ describe.each(MAJORS)(
       });
       app.get('/write-head-message', (_req: Request, res: Response) => {
         res.writeHead(200, 'Fine', ['Vary', 'Accept-Encoding']).end();
+      });
+      app.get('/slow', (_req: Request, res: Response) => {
+        setTimeout(() => res.set('Vary', 'Accept-Language').send('slow'), 50);
       });
       app.get('/twice', (_req: Request, res: Response) => {
         res.set('Vary', 'Cookie');
@@ -92,6 +97,23 @@ describe.each(MAJORS)(
       expect(response.status).toBe(200);
       expect(headerValues(response, 'access-control-allow-origin')).toEqual([APP]);
       expect(headerValues(response, 'vary')).toEqual([expected]);
+    });
+
+    it('pipelined requests on one connection each keep Origin, the slow first one included', async () => {
+      const { port } = new URL(running.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${APP}\r\n\r\n`;
+      socket.write(request('/slow') + request('/set') + request('/write-head-object'));
+      let text = '';
+      socket.setEncoding('latin1');
+      for await (const chunk of socket) {
+        text += chunk;
+        if (text.split('HTTP/1.1 200').length === 4 && text.endsWith('ok')) break;
+      }
+      socket.destroy();
+      const varies = [...text.matchAll(/^vary: (.*)$/gim)].map((m) => m[1]!.trim());
+      expect(varies).toEqual(['Accept-Language, Origin', 'Accept-Encoding, Origin', 'Cookie, Origin']);
     });
 
     it('a refused origin’s response still gains Origin, with no CORS header', async () => {
