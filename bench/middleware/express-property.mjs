@@ -2,7 +2,8 @@
 // every response its app's prototype, which leaves each with a hidden class of its own, so V8 builds
 // a new class for any property added to one. Three middlewares before the same route, interleaved
 // batch by batch as in in-process.mjs: one that sets the CORS headers, the same plus one property on
-// `res`, and the same plus a `writeHead` wrapper on `res` (how corsgate kept `Vary` on Express before).
+// `res`, the same plus a WeakMap entry for `res`, and the same plus a `writeHead` wrapper on `res` (how
+// corsgate kept `Vary` on Express before).
 //   NODE_ENV=production taskset -c 0 node bench/middleware/express-property.mjs
 // Environment: MODULE (express; express4), ROUNDS (9), CALLS (20000), BATCH (200).
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ const setHeaders = (req, res) => {
   res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Vary', 'Origin');
 };
+const entries = new WeakMap();
 const MIDDLEWARES = {
   headers: (req, res, next) => {
     setHeaders(req, res);
@@ -29,6 +31,11 @@ const MIDDLEWARES = {
   'headers + a property': (req, res, next) => {
     setHeaders(req, res);
     res.corsgateProbe = true;
+    next();
+  },
+  'headers + a WeakMap entry': (req, res, next) => {
+    setHeaders(req, res);
+    entries.set(res, true);
     next();
   },
   'headers + writeHead wrapper': (req, res, next) => {
