@@ -23,7 +23,8 @@ export type DecisionKind = 'preflight' | 'actual' | 'same-origin' | 'not-cors';
 /** Why a decision came out as it did. Closed set; `REASONS` explains each. */
 export const REASONS = {
   'not-cors': 'The request has no Origin header, so it is not a CORS request; nothing to add.',
-  'same-origin': 'The Origin is the server’s own origin (Host and scheme, or Sec-Fetch-Site: same-origin).',
+  'same-origin':
+    'The Origin is the server’s own origin: one of publicOrigins when set (or Sec-Fetch-Site: same-origin about a public host), else Host and scheme, or Sec-Fetch-Site: same-origin.',
   'origin-allowed': 'The origin is on the allowlist.',
   'any-origin': 'The policy allows every origin (*) without credentials.',
   'origin-not-allowed': 'The origin is well formed but not on the allowlist.',

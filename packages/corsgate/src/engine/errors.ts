@@ -103,6 +103,12 @@ export const ISSUE_CODES = {
   CG_MAX_AGE_RANGE: { severity: 'error', summary: 'maxAge outside 0..86400 or not an integer' },
   CG_PREFLIGHT_STATUS: { severity: 'error', summary: 'preflightStatus other than 200 or 204' },
 
+  // The application's own origins
+  CG_PUBLIC_ORIGIN_INVALID: {
+    severity: 'error',
+    summary: 'a publicOrigins entry that is not one http(s) origin exactly as a browser sends it',
+  },
+
   // The allowlist file (corsgate/allowlist): problems with the file itself, not one entry
   CG_ALLOWLIST_MISSING: { severity: 'error', summary: 'the allowlist file does not exist' },
   CG_ALLOWLIST_UNREADABLE: {

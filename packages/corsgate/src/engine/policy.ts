@@ -157,6 +157,10 @@ export class Policy {
   private readonly maxAgeValue: string | undefined;
   private readonly preflightStatus: number;
   private readonly acrhCache = new Map<string, AcrhVerdict>();
+  /** `publicOrigins`, when set: same-origin is then decided on these, never on `Host`. */
+  private readonly publicOrigins: ReadonlySet<string> | undefined;
+  /** The `Host` values of the public origins (lower case), for `Sec-Fetch-Site: same-origin`. */
+  private readonly publicHosts: ReadonlySet<string> | undefined;
 
   /** @internal Use `createPolicy`. */
   constructor(compiled: Compiled, issues: readonly ConfigIssue[]) {
@@ -170,6 +174,8 @@ export class Policy {
     this.maxAgeValue =
       compiled.normalised.maxAge === undefined ? undefined : String(compiled.normalised.maxAge);
     this.preflightStatus = compiled.normalised.preflightStatus;
+    this.publicOrigins = compiled.publicOrigins.origins;
+    this.publicHosts = compiled.publicOrigins.hosts;
   }
 
   /** The normalised configuration in force: a fresh, JSON-serialisable object. */
@@ -183,6 +189,7 @@ export class Policy {
       methods: n.methods.slice(),
       requestHeaders: n.requestHeaders.slice(),
       exposeHeaders: n.exposeHeaders.slice(),
+      ...(n.publicOrigins === undefined ? {} : { publicOrigins: n.publicOrigins.slice() }),
     };
   }
 
@@ -386,6 +393,7 @@ export class Policy {
   }
 
   private isSameOrigin(origin: string, request: RequestFacts): boolean {
+    if (this.publicOrigins !== undefined) return this.isPublicOrigin(origin, request);
     if (request.secFetchSite === 'same-origin') return true;
     const { host, scheme } = request;
     if (host === undefined || scheme === undefined || host.length === 0) return false;
@@ -409,6 +417,21 @@ export class Policy {
     // building `scheme://host`.
     if (origin.length !== scheme.length + 3 + bareLength) return false;
     return origin === `${scheme}://${lowerHost.slice(0, bareLength)}`;
+  }
+
+  /**
+   * Same-origin with `publicOrigins` set: never by `Host` alone. A rebinding page's `Host` and
+   * `Origin` name the attacker's host and its browser says `Sec-Fetch-Site: same-origin` (no script
+   * can set that header), so the header is believed only about a request sent to a public host
+   * (docs/middleware.md "Same-origin requests").
+   */
+  private isPublicOrigin(origin: string, request: RequestFacts): boolean {
+    if (this.publicOrigins!.has(origin)) return true;
+    if (request.secFetchSite !== 'same-origin') return false;
+    const host = request.host;
+    if (host === undefined) return false;
+    const hosts = this.publicHosts!;
+    return hosts.has(host) || hosts.has(host.toLowerCase());
   }
 }
 

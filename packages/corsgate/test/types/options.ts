@@ -22,6 +22,8 @@ expressCors({ policy, blockDisallowedUnsafeRequests: true });
 expressCors({ allowlist: '/etc/corsgate/allowed_origins.list', credentials: true, watchOptions: {} });
 withCors(handler, { policy });
 nodeCors({ origins: [APP] });
+expressCors({ origins: [APP], publicOrigins: [APP], blockDisallowedUnsafeRequests: true });
+expressCors({ allowlist: '/etc/corsgate/allowed_origins.list', publicOrigins: [APP] });
 
 // A compiled policy already holds the whole configuration: nothing of it may come beside it.
 // @ts-expect-error credentials beside a compiled policy
@@ -30,6 +32,8 @@ expressCors({ policy, credentials: true });
 nodeCors({ policy, origins: [APP] });
 // @ts-expect-error maxAge beside a compiled policy
 withCors(handler, { policy, maxAge: 600 });
+// @ts-expect-error publicOrigins beside a compiled policy (it goes into createPolicy)
+expressCors({ policy, publicOrigins: [APP] });
 // @ts-expect-error an allowlist file beside a compiled policy
 expressCors({ policy, allowlist: '/etc/corsgate/allowed_origins.list' });
 

@@ -15,10 +15,11 @@ import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
 import { keepVaryInHeadObject, nodeFacts } from '../../request/node.js';
 import { isDevelopment } from '../_denied.js';
-import { type CorsOptions, type MiddlewareOptions, type PolicySource, policySource } from '../_shared.js';
+import { type CorsOptions, type PolicySource, policySource } from '../_shared.js';
 import {
   addPreflightRoutes,
   compileRouteSetting,
+  type InheritedOptions,
   PREFLIGHT_FOR,
   ROUTE_SETTING,
   type RouteConfig,
@@ -101,6 +102,8 @@ interface RouteCoverage {
   readonly everyRoute: boolean;
   /** The sources compiled for routes, closed with the plugin. */
   readonly sources: PolicySource[];
+  /** The plugin's `publicOrigins`, which a route's own configuration inherits (routes.ts). */
+  readonly publicOrigins: readonly string[] | undefined;
 }
 
 /**
@@ -121,7 +124,8 @@ function coverRoute(
   if (config?.[PREFLIGHT_FOR] !== undefined) return;
   let setting: RouteSetting | undefined = config?.[ROUTE_SETTING];
   if (setting === undefined) {
-    const inherited: MiddlewareOptions = {
+    const inherited: InheritedOptions = {
+      ...(routes.publicOrigins === undefined ? {} : { publicOrigins: routes.publicOrigins }),
       ...(options.blockDisallowedUnsafeRequests === undefined
         ? {}
         : { blockDisallowedUnsafeRequests: options.blockDisallowedUnsafeRequests }),
@@ -212,6 +216,8 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
     readConfig: Number.parseInt(fastify.version, 10) >= 5 || isDevelopment(),
     everyRoute: isEncapsulatedWithoutPrefix(fastify),
     sources: [],
+    // Read once from the compiled policy: the option may have come inside `{ policy }`.
+    publicOrigins: source.current().config().publicOrigins,
   };
   fastify.addHook('onRequest', corsHook(source, routes));
   fastify.addHook('onRoute', function (this: FastifyInstance, route: RouteOptions) {

@@ -65,15 +65,23 @@ type ConstraintStrategy = Parameters<FastifyInstance['addConstraintStrategy']>[0
 const covered = new WeakMap<object, Map<string, PreflightTarget>>();
 
 /**
+ * What a route's own setting inherits from the plugin unless it sets it: the middleware's options,
+ * and `publicOrigins`: where the application is served from is no per-route matter, and a route
+ * without it would take same-origin from `Host` again (docs/middleware.md "Same-origin requests").
+ */
+export type InheritedOptions = MiddlewareOptions & { readonly publicOrigins?: readonly string[] };
+
+/**
  * Compiles a route's `config.cors` once, when the route is added. `false` turns CORS off; an object
  * is a whole configuration of its own (nothing of the plugin's CORS configuration is merged into
- * it), which inherits the plugin's `blockDisallowedUnsafeRequests` and `onDenied` unless it sets
- * them. Undefined when the route has no setting.
+ * it), which inherits the plugin's `blockDisallowedUnsafeRequests`, `onDenied` and `publicOrigins`
+ * unless it sets them (a compiled `{ policy }` carries its own `publicOrigins`). Undefined when the
+ * route has no setting.
  * @throws CorsConfigError when the setting is neither `false` nor valid options.
  */
 export function compileRouteSetting(
   route: RouteOptions,
-  inherited: MiddlewareOptions,
+  inherited: InheritedOptions,
 ): RouteSetting | undefined {
   const value = (route.config as RouteConfig | undefined)?.cors;
   if (value === undefined || value === false) return value;
@@ -86,8 +94,13 @@ export function compileRouteSetting(
         `"config.cors" of route ${String(route.method)} ${route.url} must be false or corsgate options`,
       ),
     ]);
+  let base: InheritedOptions = inherited;
+  if ('policy' in value && inherited.publicOrigins !== undefined) {
+    const { publicOrigins: _compiledHasItsOwn, ...rest } = inherited;
+    base = rest;
+  }
   try {
-    return policySource({ ...inherited, ...(value as object) } as CorsOptions);
+    return policySource({ ...base, ...(value as object) } as CorsOptions);
   } catch (error) {
     if (!(error instanceof CorsConfigError)) throw error;
     // Says which route: the error may surface from `ready`, far from the route's declaration.

@@ -1,8 +1,9 @@
 /**
  * The compile of a configuration, one concern a module (the way jub0bs/cors splits its
  * configuration): fields and types (`fields.ts`), origins, methods, request headers, exposed
- * headers, numbers and flags. This module only runs them in order, so the issues come out in the
- * order of the configuration, and assembles what `Policy` evaluates with.
+ * headers, numbers and flags, and the application's own origins (`public-origins.ts`). This module
+ * only runs them in order, so the issues come out in the order of the configuration, and assembles
+ * what `Policy` evaluates with.
  */
 import type { AllowedRequestHeaders } from '../acrh.js';
 import { type ConfigIssue, issue } from '../errors.js';
@@ -12,6 +13,7 @@ import { ConfigReader } from './fields.js';
 import { compileMaxAge, compilePreflightStatus, readFlags } from './flags.js';
 import { compileMethods } from './methods.js';
 import { compileOrigins } from './origins.js';
+import { type CompiledPublicOrigins, compilePublicOrigins } from './public-origins.js';
 import { compileRequestHeaders } from './request-headers.js';
 import type { NormalisedCorsConfig } from './types.js';
 
@@ -23,6 +25,8 @@ export interface Compiled {
   readonly methods: Set<string>;
   readonly anyMethod: boolean;
   readonly requestHeaders: AllowedRequestHeaders;
+  /** The application's own origins and hosts; unset: same-origin is taken from `Host`. */
+  readonly publicOrigins: CompiledPublicOrigins;
 }
 
 export type CompileResult = { compiled?: Compiled; issues: ConfigIssue[] };
@@ -65,6 +69,11 @@ export function* compileSteps(input: unknown): Generator<void, CompileResult, vo
   const exposeHeaders = compileExposeHeaders(reader.list('exposeHeaders'), flags.credentials, issues);
   const maxAge = compileMaxAge(reader.value('maxAge'), issues);
   const preflightStatus = compilePreflightStatus(reader.value('preflightStatus'), issues);
+  const publicOrigins = compilePublicOrigins(
+    reader.value('publicOrigins') !== undefined,
+    reader.list('publicOrigins'),
+    issues,
+  );
 
   const normalised: NormalisedCorsConfig = {
     origins: origins.texts,
@@ -80,6 +89,7 @@ export function* compileSteps(input: unknown): Generator<void, CompileResult, vo
     dangerouslyAllowPublicSuffixWildcards: flags.allowPublicSuffix,
   };
   if (maxAge !== undefined) normalised.maxAge = maxAge;
+  if (publicOrigins.texts !== undefined) normalised.publicOrigins = publicOrigins.texts;
   return {
     compiled: {
       normalised,
@@ -87,6 +97,7 @@ export function* compileSteps(input: unknown): Generator<void, CompileResult, vo
       methods: methods.methods,
       anyMethod: methods.any,
       requestHeaders: requestHeaders.allowed,
+      publicOrigins,
     },
     issues,
   };

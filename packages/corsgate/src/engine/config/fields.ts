@@ -14,7 +14,13 @@ export const BOOLEAN_FIELDS = [
   'dangerouslyAllowInsecureOrigins',
   'dangerouslyAllowPublicSuffixWildcards',
 ] as const;
-export const LIST_FIELDS = ['origins', 'methods', 'requestHeaders', 'exposeHeaders'] as const;
+export const LIST_FIELDS = [
+  'origins',
+  'methods',
+  'requestHeaders',
+  'exposeHeaders',
+  'publicOrigins',
+] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
   ...BOOLEAN_FIELDS,
   ...LIST_FIELDS,
@@ -108,8 +114,8 @@ export class ConfigReader {
     return out;
   }
 
-  /** A field as given (numbers: checked by their own compile). */
-  value(key: 'maxAge' | 'preflightStatus'): unknown {
+  /** A field as given (numbers: checked by their own compile; `publicOrigins`: whether it is set). */
+  value(key: 'maxAge' | 'preflightStatus' | 'publicOrigins'): unknown {
     return this.config[key];
   }
 }

@@ -29,6 +29,14 @@ export interface CorsConfig {
   readonly dangerouslyAllowInsecureOrigins?: boolean;
   /** Allow `*.` directly over a public suffix or a single label together with credentials. Default false. */
   readonly dangerouslyAllowPublicSuffixWildcards?: boolean;
+  /**
+   * The origins the application is served from (`https://app.example.com`), exactly as browsers
+   * send them. When set, same-origin is decided on these, never on `Host` (DNS rebinding): an
+   * origin is the application's own when it is listed, or when the browser says
+   * `Sec-Fetch-Site: same-origin` about a request to a listed origin's host. Default: not set,
+   * same-origin is `Origin` equal to the request's scheme and `Host`, or `Sec-Fetch-Site: same-origin`.
+   */
+  readonly publicOrigins?: readonly string[];
 }
 
 /** The configuration in force, with every field explicit. `createPolicy(policy.config())` behaves identically. */
@@ -45,4 +53,6 @@ export interface NormalisedCorsConfig {
   dangerouslyAllowNullOrigin: boolean;
   dangerouslyAllowInsecureOrigins: boolean;
   dangerouslyAllowPublicSuffixWildcards: boolean;
+  /** Present only when set. */
+  publicOrigins?: string[];
 }
