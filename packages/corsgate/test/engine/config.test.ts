@@ -359,6 +359,12 @@ const rows: Row[] = [
     config: { preflightStatus: 201 },
     issues: [{ code: 'CG_PREFLIGHT_STATUS', path: ['preflightStatus'] }],
   },
+  {
+    description:
+      '§3.1: a public origin with a trailing slash (publicOrigins are compared as browsers send them)',
+    config: { publicOrigins: ['https://app.example.com', 'https://app.example.com/'] },
+    issues: [{ code: 'CG_PUBLIC_ORIGIN_INVALID', path: ['publicOrigins', 1] }],
+  },
 ];
 
 function shape(issues: readonly ConfigIssue[]) {
@@ -536,6 +542,7 @@ describe('validateConfig: redundant entries', () => {
 /** Codes the engine owns; other modules (the allowlist file, the CLI) add their own prefixes. */
 const ENGINE_PREFIXES = [
   'CG_CONFIG_',
+  'CG_PUBLIC_ORIGIN_',
   'CG_ORIGIN_',
   'CG_PRIVATE_NETWORK_',
   'CG_METHOD_',

@@ -80,6 +80,8 @@ const NOT_FROM_A_FILE: readonly IssueCode[] = [
   'CG_EXPOSE_HEADER_DUPLICATE',
   'CG_MAX_AGE_RANGE',
   'CG_PREFLIGHT_STATUS',
+  // The configuration's publicOrigins, not a file's line: packages/corsgate/test/engine/public-origins.test.ts.
+  'CG_PUBLIC_ORIGIN_INVALID',
   // Codes of sources and writes, not of a file's content: packages/gateway/test/redis-fleet.test.ts,
   // packages/redis/test and packages/corsgate/test/allowlist/store.test.ts prove them.
   'CG_ALLOWLIST_SOURCE_INVALID',
