@@ -114,14 +114,15 @@ const KEEPS_VARY = Symbol.for('corsgate.keepsVaryAtHead');
 /**
  * `keepVaryAtHead` for frameworks that re-parent every response: Express gives each `res` its app's
  * prototype (`Object.setPrototypeOf`), which leaves each response with a hidden class of its own, so
- * adding any property to one builds a new class, and even a WeakMap entry for it is slow (2-3 µs and
- * about 0.5 µs a request; bench/middleware/RESULTS.md, "Express"). Instead the framework's response
- * prototype (the one right above node's `ServerResponse.prototype`, shared by every app and sub-app of
- * that Express copy, so re-parenting into a sub-app keeps it) gets, once, a `writeHead` that finds the
- * response in a slot on its socket, an ordinary object: node gives a socket to one response at a time
- * (a pipelined request's response gets it only once the one before has finished), so the slot holds
- * the response being served, and a response the slot does not name passes straight through. A response
- * without a socket yet (a pipelined one) or without such a prototype gets the own-property wrapper.
+ * adding any property to one builds a new class, and even a WeakMap entry for it is slow (2-5 µs and
+ * about 0.6 µs a request; bench/middleware/RESULTS.md, "What was wrong on Express"). Instead the
+ * framework's response prototype (the one right above node's `ServerResponse.prototype`, shared by
+ * every app and sub-app of that Express copy, so re-parenting into a sub-app keeps it) gets, once, a
+ * `writeHead` that finds the response in a slot on its socket, an ordinary object: node gives a
+ * socket to one response at a time (a pipelined request's response gets it only once the one before
+ * has finished), so the slot holds the response being served, and a response the slot does not name
+ * passes straight through. A response without a socket yet (a pipelined one) or without such a
+ * prototype gets the own-property wrapper.
  */
 export function keepVaryThroughPrototype(
   res: ServerResponse,
