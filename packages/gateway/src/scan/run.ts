@@ -3,13 +3,18 @@
  * it proves, judged by the same browser model `corsgate check` uses (`corsCheck`: would a browser
  * hand this origin the response, with or without credentials?).
  */
-import { corsCheck, getHeader, type HeaderLines, parseTokenList } from '../browser-model/index.js';
-import type { ConnectOptions } from '../check/http.js';
-import { varyCoversOrigin } from '../check/mistakes.js';
-import type { ExchangeTrace } from '../check/trace.js';
+import {
+  corsCheck,
+  getHeader,
+  type HeaderLines,
+  parseTokenList,
+  varyCoversOrigin,
+} from '../browser-model/index.js';
+import type { ConnectOptions } from '../probe/http.js';
+import { Prober, type Reply } from '../probe/prober.js';
+import type { ExchangeTrace } from '../probe/trace.js';
 import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
 import { isInternalHost } from './internal-host.js';
-import { Prober, type Reply } from './prober.js';
 import {
   IP_HOST,
   type OriginProbe,

@@ -17,6 +17,7 @@ import { FileListStore, RedisListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
+import { allowlistView, reloadView } from '../views/allowlist.js';
 import { WebSocketProxy } from '../websocket/proxy.js';
 import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
@@ -27,7 +28,6 @@ import { createLogger } from './log.js';
 import { Metrics, register } from './metrics.js';
 import { GatewayProxy } from './proxy.js';
 import { SeenOrigins } from './seen.js';
-import { allowlistView, reloadView } from './views.js';
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
