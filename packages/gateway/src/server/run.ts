@@ -341,7 +341,14 @@ export async function runWorker(
       config.adminHost,
       ...config.adminAllowedHosts,
     ]);
-    adminUrl = urlOf('http', await listen(admin, config.adminPort, config.adminHost));
+    // A busy admin port is the operator's to fix (exit 2): the traffic listener must not outlive it.
+    adminUrl = urlOf(
+      'http',
+      await listen(admin, config.adminPort, config.adminHost).catch((error: unknown) => {
+        traffic.server.close();
+        throw error;
+      }),
+    );
   }
   logger.info(
     {
