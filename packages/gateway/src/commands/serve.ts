@@ -200,7 +200,7 @@ export const serve: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
 
-  const { runPrimary, runWorker } = await import('../server/run.js');
+  const { runPrimary, runWorker } = await import('../run/index.js');
   if (cluster.isWorker) {
     // A worker: the primary already validated everything; start serving.
     const watcher = await openAllowlist(config.allowlist, config.policy, config);
