@@ -20,7 +20,7 @@ export interface CheckOptions {
   readonly credentials?: boolean;
   /** Default chromium. */
   readonly browser?: Browser;
-  /** Per exchange. Default 10000 ms. */
+  /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   /**
    * Probe a GET/HEAD again without Origin and with another origin to see whether the answer

@@ -30,7 +30,7 @@ export interface ScanOptions {
   readonly trusted?: readonly string[];
   /** Milliseconds to wait between two requests. Default 0. */
   readonly delayMs?: number;
-  /** Per exchange. Default 10000 ms. */
+  /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   readonly connect?: ConnectOptions;
 }
