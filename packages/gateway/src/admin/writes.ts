@@ -13,7 +13,7 @@ import {
   editAllowlistText,
   parseAllowlist,
 } from 'corsgate/allowlist';
-import { issueJson } from '../server/views.js';
+import { issueJson } from '../views/allowlist.js';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 
