@@ -54,6 +54,8 @@ export interface FlagValues {
   upstreamQueueTimeout?: string;
   requestTimeout?: string;
   bodyIdleTimeout?: string;
+  requestBufferSize?: string;
+  requestBufferMemory?: string;
   /** `--public-origin`, repeatable. */
   publicOrigins?: string[];
   /** `--admin-allowed-host`, repeatable. */

@@ -16,8 +16,8 @@ import { connect as connectTls } from 'node:tls';
 import type { Decision } from 'corsgate';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
+import { connectionTokens, isHopByHop } from '../forward/headers.js';
 import type { AccessLog } from '../server/access-log.js';
-import { connectionTokens, isHopByHop } from '../server/headers.js';
 import type { Metrics } from '../server/metrics.js';
 import { closeFrame, FrameCursor } from './frames.js';
 
