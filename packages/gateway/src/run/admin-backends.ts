@@ -15,7 +15,7 @@ import type { Candidate } from '../server/candidate.js';
 import { type DeniedTable, type DeniedView, mergeDenied, viewDenied } from '../server/denied.js';
 import { register } from '../server/metrics.js';
 import type { SeenOrigins } from '../server/seen.js';
-import { allowlistView, reloadView } from '../server/views.js';
+import { allowlistView, reloadView } from '../views/allowlist.js';
 import type { WorkerChannel } from './channel.js';
 
 /** The admin backend of one process: its own watcher, denied table and the file's writer. */

@@ -30,7 +30,13 @@ export async function runWorker(
   const traffic = createTrafficListener(config, proxy.handle, websockets.handle);
   const address = await listen(traffic.server, config.port, config.host);
   const url = urlOf(config.tls === undefined ? 'http' : 'https', address);
-  const admin = options.admin ? await startAdmin(config, parts.local) : undefined;
+  // A busy admin port is the operator's to fix (exit 2): the traffic listener must not outlive it.
+  const admin = options.admin
+    ? await startAdmin(config, parts.local).catch((error: unknown) => {
+        traffic.server.close();
+        throw error;
+      })
+    : undefined;
   logger.info(
     {
       event: cluster.isWorker ? 'worker-listening' : 'listening',
