@@ -155,6 +155,8 @@ interface HeldUpgrade {
   head: Buffer;
   /** Bytes the upstream read on this connection after the handshake, while holding it. */
   extra: number;
+  /** Resolves when the gateway has closed its side of the connection (node:http's sockets stay half-open). */
+  gone: Promise<void>;
 }
 
 interface HoldingUpstream {
@@ -172,7 +174,11 @@ async function startHoldingUpstream(): Promise<HoldingUpstream> {
   const server = createServer((_req, res) => res.end('plain'));
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    const entry: HeldUpgrade = { req, socket, head, extra: head.length };
+    const gone = new Promise<void>((resolve) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+    });
+    const entry: HeldUpgrade = { req, socket, head, extra: head.length, gone };
     socket.on('data', (c: Buffer) => (entry.extra += c.length));
     held.push(entry);
   });
@@ -235,18 +241,32 @@ describe('the wait for the 101', () => {
     socket.destroy();
   });
 
-  it('closes a client that sends more than the held-bytes limit before the 101; the upstream reads none of it', async () => {
+  it('closes a client that sends more than the held-bytes limit while it waits; the upstream reads none of it', async () => {
     const count = upstream.held.length + 1;
-    const r = rawExchange(gw.port, [HANDSHAKE, Buffer.alloc(64 * 1024, 0x41)]);
+    const socket = connect(gw.port, '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.setEncoding('latin1').on('data', (c: string) => (text += c));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => undefined);
+    });
+    socket.write(HANDSHAKE);
     const held = await heldHandshake(count);
-    const answer = await r;
-    expect(answer.closed).toBe(true);
-    expect(answer.text.startsWith('HTTP/1.1 400 ')).toBe(true);
-    expect(answer.text).toContain('before the upgrade');
-    await new Promise<void>((resolve) =>
-      held.socket.destroyed ? resolve() : held.socket.once('close', () => resolve()),
-    );
+    socket.write(Buffer.alloc(64 * 1024, 0x41));
+    const text = await answer;
+    expect(text.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(text).toContain('before the upgrade was answered');
+    await held.gone;
     expect(held.extra).toBe(0);
+  });
+
+  it('refuses with 400 a handshake whose own packet carries more than the limit; the upstream never sees it', async () => {
+    const before = upstream.held.length;
+    const r = await rawExchange(gw.port, [Buffer.concat([Buffer.from(HANDSHAKE), Buffer.alloc(9 * 1024)])]);
+    expect(r.closed).toBe(true);
+    expect(r.text.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(r.text).toContain('before the upgrade was answered');
+    expect(upstream.held.length).toBe(before);
   });
 
   it('a handshake allowed before a list change that gets its 101 after it never opens (403)', async () => {
