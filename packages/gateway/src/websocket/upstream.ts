@@ -4,7 +4,7 @@
  * upstream's answer: a 101 hands over the socket, anything else is an ordinary response.
  */
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
-import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { connectionTokens, isHopByHop } from '../server/headers.js';
 import type { UpgradeDecision } from './types.js';
@@ -60,10 +60,16 @@ export function handshakeHeaders(req: IncomingMessage, decided: UpgradeDecision,
 function connectUpstream(upstream: URL): Socket {
   const port = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
   const host = upstream.hostname.replace(/^\[|\]$/g, '');
-  // Half-open allowed over TCP: once a WebSocket, one side's FIN is passed on while the other keeps sending.
+  // Half-open allowed over TCP: once a WebSocket, one side's FIN is passed on while the other keeps
+  // sending. SNI names a host, never an address (RFC 6066 §3); the certificate is checked either way.
   const socket =
     upstream.protocol === 'https:'
-      ? connectTls({ host, port, servername: host, ALPNProtocols: ['http/1.1'] })
+      ? connectTls({
+          host,
+          port,
+          ALPNProtocols: ['http/1.1'],
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+        })
       : connectTcp({ host, port, allowHalfOpen: true });
   socket.setNoDelay(true);
   return socket;
