@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
 import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
-import { issueJson } from '../server/views.js';
+import { issueJson } from '../views/allowlist.js';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 
