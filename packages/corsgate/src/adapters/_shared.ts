@@ -6,7 +6,7 @@
 import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
 import { type CorsConfig, type CorsConfigWithoutOrigins, createPolicy, Policy } from '../engine/policy.js';
-import { type DeniedEvent, type DeniedReporter, deniedReporter } from './_denied.js';
+import { type DeniedEvent, type DeniedReporter, deniedReporter } from '../request/denied.js';
 
 /** A compiled policy, built once and shared between middleware instances or with the gateway. */
 export interface CompiledPolicyOptions {
@@ -147,19 +147,11 @@ function watchedSource(
     ]);
   const closed = createPolicy({ ...config, origins: [] });
   let watcher: AllowlistWatcher | undefined;
-  const source: PolicySource = {
-    current: () => closed,
-    ready: RESOLVED,
-    block,
-    report,
-    close: async () => {
-      // Waits for a start in progress, so a watcher is never left running behind a close.
-      await source.ready.catch(() => undefined);
-      // A watcher passed in is the caller's to close.
-      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
-    },
-  };
-  const started: Promise<AllowlistWatcher> =
+  let closing = false;
+  /** Why the list is not in force yet (the first start failed), for the refusals' fix. */
+  let unloaded: string | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const open = (): Promise<AllowlistWatcher> =>
     typeof allowlist !== 'string'
       ? Promise.resolve(allowlist)
       : REDIS_URL.test(allowlist)
@@ -167,16 +159,64 @@ function watchedSource(
         : import('../allowlist/watch.js').then((m) =>
             m.watchAllowlist(allowlist, { ...watchOptions, config }),
           );
-  const ready = started.then((w) => {
+  const use = (w: AllowlistWatcher): void => {
     watcher = w;
+    unloaded = undefined;
     // One read of `current` per request: each request sees one whole snapshot (docs/allowlist.md, reload scenarios row 22).
     source.current = () => w.current.policy;
+  };
+  // `ready` exists before the source does, so the source is built whole and never written
+  // through a cast; only `current` changes, when the first version is in.
+  const ready = open().then(use);
+  // A file that cannot be loaded at start is said at once, loudly, and looked for again until it
+  // can be: creating (or fixing) it later puts it in force (docs/middleware.md "Hot reload").
+  ready.catch((error: unknown) => {
+    if (typeof allowlist !== 'string' || REDIS_URL.test(allowlist)) return;
+    const { code, message } = describe(error);
+    unloaded = `the allowlist ${allowlist} is not loaded (${code}): create or fix it; every origin is refused until it loads`;
+    console.error(
+      `corsgate: ${message}; every origin is refused until the file loads (it is picked up when it appears)`,
+    );
+    const again = (): void => {
+      retry = setTimeout(() => {
+        if (closing) return;
+        open().then(
+          (w) => {
+            if (closing) void w.close();
+            else use(w);
+          },
+          () => again(),
+        );
+      }, watchOptions?.pollIntervalMs ?? 1_000);
+      (retry as { unref?: () => void }).unref?.();
+    };
+    again();
   });
-  // The rejection stays observable through `ready`; this only keeps an unawaited one from being
-  // reported as unhandled, since the middleware itself keeps serving (closed).
-  ready.catch(() => undefined);
-  (source as { ready: Promise<void> }).ready = ready;
+  const source: PolicySource = {
+    current: () => closed,
+    ready,
+    block,
+    report:
+      report === undefined ? undefined : (decision, facts, url) => report(decision, facts, url, unloaded),
+    close: async () => {
+      closing = true;
+      if (retry !== undefined) clearTimeout(retry);
+      // Waits for a start in progress, so a watcher is never left running behind a close.
+      await ready.catch(() => undefined);
+      // A watcher passed in is the caller's to close.
+      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
+    },
+  };
   return source;
+}
+
+/** The code and the message (without its `corsgate: `) of an AllowlistError, or of anything else. */
+function describe(error: unknown): { code: string; message: string } {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    code: typeof code === 'string' ? code : 'error',
+    message: typeof message === 'string' ? message.replace(/^corsgate: /, '') : String(error),
+  };
 }
 
 const REDIS_URL = /^rediss?:\/\//i;

@@ -4,11 +4,16 @@
  * only a text without errors goes to the source, as one new version, through its compare-and-set.
  * Every applied change is recorded in the audit log.
  */
-import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
-import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
-import { issueJson } from '../server/views.js';
+import {
+  AllowlistError,
+  type AllowlistIssue,
+  allowlistHash,
+  editAllowlistText,
+  parseAllowlist,
+} from 'corsgate/allowlist';
+import { issueJson } from '../views/allowlist.js';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 
@@ -168,7 +173,7 @@ export class ListWrites {
       action: change.action,
       fromVersion: base.version,
       toVersion: version,
-      hash: createHash('sha256').update(preview.text).digest('hex'),
+      hash: allowlistHash(preview.text),
       diff: preview.diff,
     });
     return {
