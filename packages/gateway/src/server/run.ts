@@ -20,14 +20,14 @@ import type { GatewayConfig } from '../config/types.js';
 import { WebSocketProxy } from '../websocket/proxy.js';
 import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
-import { Candidate } from './candidate.js';
+import { Candidate, type RecordedTraffic } from './candidate.js';
 import { DeniedTable, type DeniedView, mergeDenied, viewDenied } from './denied.js';
 import { createTrafficListener } from './listener.js';
 import { createLogger } from './log.js';
 import { Metrics, register } from './metrics.js';
 import { GatewayProxy } from './proxy.js';
 import { SeenOrigins } from './seen.js';
-import { allowlistView, reloadView } from './views.js';
+import { allowlistStatusView, allowlistView, reloadView } from './views.js';
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -102,8 +102,12 @@ function watchEvents(
 }
 
 /** The candidate list of `--candidate-allowlist FILE`; one that cannot be opened is logged and left out. */
-async function openCandidate(config: GatewayConfig, logger: Logger): Promise<Candidate> {
-  const candidate = new Candidate(config.policy);
+async function openCandidate(
+  config: GatewayConfig,
+  logger: Logger,
+  recorded: RecordedTraffic,
+): Promise<Candidate> {
+  const candidate = new Candidate(config.policy, recorded);
   if (config.candidateAllowlist === undefined) return candidate;
   try {
     await candidate.watchFile(config.candidateAllowlist);
@@ -144,6 +148,7 @@ export function localAdminBackend(
     ready: async () => readiness(watcher),
     reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
     allowlist: async () => allowlistView(watcher),
+    status: async () => allowlistStatusView(watcher),
     denied: async (limit) => ({
       evicted: denied.evicted,
       capacity: denied.capacity,
@@ -235,7 +240,7 @@ async function assembleWorker(config: GatewayConfig, watcher: AllowlistWatcher):
   if (fleet !== undefined) denied.onRecord = (origin, reason) => fleet.count(origin, reason);
   const access = config.accessLog ? new AccessLog() : undefined;
   const seen = new SeenOrigins();
-  const candidate = await openCandidate(config, logger);
+  const candidate = await openCandidate(config, logger, { seen, inForce: () => watcher.current.policy });
   const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access, seen, candidate });
   proxy.routes.prepare(watcher.current);
   const websockets = new WebSocketProxy({
@@ -454,17 +459,28 @@ function primaryBackend(
       const ready = channel.listening.size === config.workers && sourced === config.workers;
       return {
         ready,
-        detail: { workers: config.workers, listening: channel.listening.size, ready: sourced },
+        detail: {
+          ...(watcher === undefined ? {} : { version: watcher.current.version }),
+          workers: config.workers,
+          listening: channel.listening.size,
+          ready: sourced,
+        },
       };
     },
-    reload: async () => ({ workers: await channel.askAll('reload') }),
-    // Every worker reads the same file; the first one's view stands for all (versions count per worker).
+    reload: async () => {
+      await watcher?.reload({ force: true });
+      return { workers: listVersions(await channel.askAll('reload'), watcher) };
+    },
+    // The primary's view is the list's: its version is the one writes and the audit log name
+    // (docs/console.md "Versions"); a worker's own counter is never shown.
     allowlist: async () => {
+      if (watcher !== undefined) return allowlistView(watcher);
       const all = channel.workers();
       return all.length === 0
         ? { error: 'no worker running' }
         : ((await channel.ask(all[0]!, 'allowlist')) as object);
     },
+    ...(watcher === undefined ? {} : { status: async () => allowlistStatusView(watcher) }),
     denied: async (limit) => {
       const lists = (await channel.askAll('denied', { limit })) as DeniedView[][];
       return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
@@ -477,6 +493,19 @@ function primaryBackend(
           snapshot: () => watcher.current,
         }),
   };
+}
+
+/**
+ * Each worker's reload answer with the list's version: the primary's number for the same text
+ * (the hash), or null with `applied: false` while the worker holds another one.
+ */
+function listVersions(answers: unknown[], watcher: AllowlistWatcher | undefined): unknown[] {
+  if (watcher === undefined) return answers;
+  const { version, hash } = watcher.current;
+  return answers.map((a) => {
+    const applied = (a as { hash?: unknown }).hash === hash;
+    return { ...(a as object), version: applied ? version : null, applied };
+  });
 }
 
 /**
