@@ -9,6 +9,7 @@ export { MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_LENGTH, MAX_ACRH_NAMES } from './engi
 export {
   type Decision,
   type DecisionKind,
+  type MissingItems,
   REASONS,
   type ReasonCode,
   type RequestFacts,

@@ -5,7 +5,7 @@
  * import it and never each other.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AllowlistIssue, AllowlistSnapshot } from '../server/allowlist.js';
+import type { AllowlistIssue, AllowlistSnapshot } from 'corsgate/allowlist';
 import type { AdminBodies } from './bodies.js';
 import type { CandidateView } from './console/candidate-view.js';
 import type { AdminAuth } from './guard.js';

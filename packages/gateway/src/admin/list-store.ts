@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { pullRedisAllowlist, pushRedisAllowlist } from '@corsgate/redis';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
+import type { AllowlistWatcher } from 'corsgate/allowlist';
 import { AllowlistError, decodeAllowlist, writeFileAtomic } from 'corsgate/allowlist';
-import type { AllowlistWatcher } from '../server/allowlist.js';
 
 export interface ListText {
   readonly text: string;

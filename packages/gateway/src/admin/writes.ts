@@ -16,7 +16,7 @@ import {
   parseAllowlistAsync,
 } from 'corsgate/allowlist';
 import { type AdminAnswerCode, httpStatusOf } from '../config/codes.js';
-import { issueJson } from '../server/views.js';
+import { issueJson } from '../views/allowlist.js';
 import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 

@@ -14,16 +14,17 @@ import {
   getHeader,
   type HeaderLines,
   type HeaderPair,
-  headerLinesFromRaw,
   type PreflightNeed,
   preflightCacheSeconds,
   preflightNeed,
   readableHeaders,
+  varyCoversOrigin,
 } from '../browser-model/index.js';
+import { exchange, UnreachableError } from '../probe/http.js';
+import { type ProbeResponse, responseLines } from '../probe/trace.js';
 import { probeOverTrust } from '../scan/over-trust.js';
-import { type Exchange, exchange, UnreachableError } from './http.js';
 import { readCheckInput } from './input.js';
-import { checkVary, findMistakes, varyCoversOrigin } from './mistakes.js';
+import { checkVary, findMistakes } from './mistakes.js';
 import {
   MAX_REDIRECTS,
   REDIRECT_STATUSES,
@@ -31,6 +32,7 @@ import {
   redirectTarget,
   taintedOrigin,
 } from './redirects.js';
+import { corsgateRefusal } from './refusal.js';
 import type {
   CheckInput,
   CheckOptions,
@@ -238,15 +240,15 @@ async function sendPreflight(flow: Flow, ctx: HopContext): Promise<CheckTrace | 
     if (ctx.record === undefined) flow.firstPreflight = t;
     else ctx.record.preflight = t;
   };
-  let answer: Exchange;
+  let answer: ProbeResponse;
   try {
     answer = await exchange(ctx.url, 'OPTIONS', request, flow.timeoutMs);
   } catch (e) {
     keep(trace);
     return unreachable(flow, e, ctx.url);
   }
-  keep({ ...trace, response: { status: answer.status, headers: answer.headers } });
-  const lines = headerLinesFromRaw(answer.raw);
+  keep({ ...trace, response: answer });
+  const lines = responseLines(answer);
   findMistakes(lines, answer.status, ctx.origin, credentials, 'preflight', flow.mistakes);
   const results = checkPreflight({
     status: answer.status,
@@ -276,7 +278,11 @@ async function sendPreflight(flow: Flow, ctx: HopContext): Promise<CheckTrace | 
         fix: 'add Authorization to Access-Control-Allow-Headers',
       });
   }
-  if (results.some((r) => !r.ok)) return finish(flow, 'blocked');
+  if (results.some((r) => !r.ok)) {
+    const named = answer.status === 403 ? corsgateRefusal(lines, ctx.origin) : undefined;
+    if (named !== undefined) flow.steps.push(named);
+    return finish(flow, 'blocked');
+  }
   const cache = preflightCacheSeconds(lines, browser);
   if (ctx.hop === 0) flow.cacheSeconds = cache.seconds;
   if (cache.seconds > 0) flow.preflighted.add(ctx.url.href);
@@ -297,15 +303,15 @@ async function sendActual(
     if (ctx.record === undefined) flow.firstActual = t;
     else ctx.record.actual = t;
   };
-  let answer: Exchange;
+  let answer: ProbeResponse;
   try {
     answer = await exchange(ctx.url, ctx.method, actualHeaders, flow.timeoutMs);
   } catch (e) {
     keep(trace);
     return unreachable(flow, e, ctx.url);
   }
-  keep({ ...trace, response: { status: answer.status, headers: answer.headers } });
-  const lines = headerLinesFromRaw(answer.raw);
+  keep({ ...trace, response: answer });
+  const lines = responseLines(answer);
   findMistakes(lines, answer.status, ctx.origin, flow.input.credentials, 'actual', flow.mistakes);
   // R11: the CORS check runs on whatever comes back, redirects included, before they are followed.
   const cors = corsCheck(lines, ctx.origin, flow.input.credentials);

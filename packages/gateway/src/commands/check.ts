@@ -2,12 +2,13 @@
  * `corsgate check URL --origin ORIGIN …`: what a browser would do for this request, step by step.
  * Argument parsing and printing only; the logic is `checkRequest` (browser model + HTTP).
  */
+import { escapeControlCharacters, jsonForTerminal } from 'corsgate/internal';
 import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.js';
 import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { type Command, useColour } from '../cli/io.js';
-import { style } from '../cli/style.js';
+import { type CliIo, type Command, useColour } from '../cli/io.js';
+import { printable, style } from '../cli/style.js';
 
 export const CHECK_HELP = `Usage: corsgate check URL --origin ORIGIN [options]
 
@@ -20,12 +21,15 @@ Options:
   --header 'Name: value' string, repeatable, default none. A header the script sets
   --credentials          boolean, default false. credentials: 'include' (cookies, HTTP auth)
   --browser NAME         chromium | firefox | safari, default chromium
-  --timeout MS           integer, default 10000. Per HTTP exchange
+  --timeout MS           integer, default 10000. A deadline for each whole HTTP exchange
   --no-probe             boolean, default false. Send nothing but the request itself: no re-sent
                          GET/HEAD to detect a missing Vary, no reflection and null probes after
                          an allowed credentialed request
   --json                 boolean, default false. Print the whole trace as JSON
   -h, --help
+
+A method other than GET or HEAD is sent for real once the preflight passes, as the browser
+would send it: check warns on stderr first; point it at a test server or a harmless URL.
 
 Exit codes: 0 the browser would allow it, 1 it would block it, 2 bad input or unreachable.
 `;
@@ -68,6 +72,7 @@ export const check: Command = async (argv, io) => {
     io.stderr.write(`corsgate check: ${problems.join('; ')}\n\n${CHECK_HELP}`);
     return EXIT.INVALID;
   }
+  warnIfUnsafe(io, values.method ?? 'GET', positionals[0]!);
   const trace = await checkRequest({
     url: positionals[0]!,
     origin: values.origin!,
@@ -79,12 +84,25 @@ export const check: Command = async (argv, io) => {
     probeVary: values['no-probe'] !== true,
     probeOverTrust: values['no-probe'] !== true,
   });
-  if (values.json === true) io.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+  if (values.json === true) io.stdout.write(`${jsonForTerminal(trace)}\n`);
   else if (trace.verdict === 'error' && trace.error?.code === 'bad-input')
-    io.stderr.write(`corsgate check: ${trace.error.message}\n`);
-  else io.stdout.write(renderTrace(trace, useColour(io)));
+    io.stderr.write(`corsgate check: ${escapeControlCharacters(trace.error.message)}\n`);
+  else io.stdout.write(renderTrace(printable(trace), useColour(io)));
   return exitCodeOf(trace);
 };
+
+/**
+ * `check` acts as the browser would: once a preflight passes, the real request follows, and a PUT,
+ * PATCH, DELETE or POST may change data on the server. Said on stderr before anything is sent
+ * (docs/cli.md "Unsafe methods are sent for real").
+ */
+function warnIfUnsafe(io: CliIo, method: string, url: string): void {
+  const upper = method.toUpperCase();
+  if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS') return;
+  io.stderr.write(
+    `corsgate check: warning: ${upper} is sent for real to ${url} when the browser would send it (after a passing preflight); the server may act on it: point check at a test server or a harmless URL\n`,
+  );
+}
 
 export function exitCodeOf(trace: CheckTrace): number {
   return trace.verdict === 'allowed' ? EXIT.OK : trace.verdict === 'blocked' ? EXIT.BLOCKED : EXIT.INVALID;

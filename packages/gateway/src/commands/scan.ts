@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { escapeControlCharacters, jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
+import { printable } from '../cli/style.js';
 import { atLeast, SEVERITIES, type Severity } from '../scan/findings.js';
 import { renderScan, toSarif } from '../scan/report.js';
 import { MAX_TRUSTED_ORIGINS, runScan } from '../scan/run.js';
@@ -26,7 +28,7 @@ Options:
                        exactly as browsers send it, or scheme://*.domain for its subdomains; the
                        look-alikes are built from these (without any, from the URL's own origin)
   --delay MS           integer, default 0. Milliseconds between two requests
-  --timeout MS         integer, default 10000. Per request
+  --timeout MS         integer, default 10000. A deadline for each whole request
   --fail-on SEVERITY   low | medium | high | critical, default medium. Exit 1 at or above it
   --ca FILE            path, default none. Trust this CA (PEM) for an https URL
   --resolve HOST:ADDR  string, default none. Connect to ADDR for HOST (as curl --resolve)
@@ -101,10 +103,24 @@ export const scan: Command = async (argv, io) => {
     timeoutMs,
     connect: { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) },
   });
-  if (values.sarif === true) io.stdout.write(`${JSON.stringify(toSarif(report), null, 2)}\n`);
-  else if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (report.error?.code === 'bad-input') io.stderr.write(`corsgate scan: ${report.error.message}\n`);
-  else io.stdout.write(renderScan(report, failOn, useColour(io)));
-  if (report.error !== undefined) return EXIT.INVALID;
+  const { error } = report;
+  // A scan that could not finish says so in one line on stderr, whatever the format; a JSON or
+  // SARIF document still goes where one was asked for (stdout redirected to a file or a pipe: a
+  // code-scanning upload records the failed run), never onto a terminal (docs/cli.md "scan").
+  if (error !== undefined)
+    io.stderr.write(`corsgate scan: ${escapeControlCharacters(error.message)}
+`);
+  const document = error === undefined || io.stdout.isTTY !== true;
+  if (values.sarif === true) {
+    if (document)
+      io.stdout.write(`${jsonForTerminal(toSarif(report))}
+`);
+  } else if (values.json === true) {
+    if (document)
+      io.stdout.write(`${jsonForTerminal(report)}
+`);
+  } else if (error === undefined || report.findings.length > 0)
+    io.stdout.write(renderScan(printable(report), failOn, useColour(io)));
+  if (error !== undefined) return EXIT.INVALID;
   return report.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.FINDINGS : EXIT.OK;
 };

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { isRedisSource } from '@corsgate/redis';
 import { DEFAULTS } from './defaults.js';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { FileConfig } from './schema.js';
 import type { ConfigProblem } from './types.js';
 

@@ -7,7 +7,7 @@ import {
   type Problem,
 } from 'corsgate';
 import { formatPath } from 'corsgate/internal';
-import type { AdminToken } from '../admin/tokens.js';
+import type { AdminToken } from './admin-tokens.js';
 import type { GatewayCode } from './codes.js';
 
 export interface RouteConfig {

@@ -166,7 +166,17 @@ export class GatewayProxy implements ExchangeOwner {
     if (decision.kind === 'preflight') {
       // R2/R14: the gateway answers every preflight itself; it never reaches the upstream.
       if (!decision.allowed) this.deny(req, path, decision);
-      answerNode(res, decision);
+      // A refused preflight says why in its body: the reason code and the requested items the
+      // policy lacks, nothing about what it allows (docs/gateway.md "Refused preflights").
+      if (!decision.allowed && decision.status === 403) {
+        // The same facts as a header, for tools (`corsgate check`) that read no body.
+        res.setHeader('Corsgate-Refused', refusedHeader(decision));
+        this.json(res, 403, decision, {
+          error: 'CORS preflight refused',
+          reason: decision.reason,
+          ...(decision.missing === undefined ? {} : { missing: decision.missing }),
+        });
+      } else answerNode(res, decision);
       return;
     }
     if (!decision.allowed) {
@@ -488,4 +498,17 @@ export class GatewayProxy implements ExchangeOwner {
   async close(): Promise<void> {
     await this.pool.close();
   }
+}
+
+/**
+ * `Corsgate-Refused: reason=method-not-allowed; method=PUT; headers=content-type,x-id`: why a
+ * preflight was refused, only the reason code and the requested items the policy lacks (tokens,
+ * never the origin or what the policy allows; docs/gateway.md "Refused preflights").
+ */
+export function refusedHeader(decision: Decision): string {
+  const parts = [`reason=${decision.reason}`];
+  const missing = decision.missing;
+  if (missing?.method !== undefined) parts.push(`method=${missing.method}`);
+  if (missing !== undefined && missing.headers.length > 0) parts.push(`headers=${missing.headers.join(',')}`);
+  return parts.join('; ');
 }

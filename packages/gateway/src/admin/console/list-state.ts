@@ -5,8 +5,7 @@
  * slices that give the event loop a turn every few milliseconds, and only one page of lines is
  * rendered.
  */
-import type { AllowlistIssue } from 'corsgate/allowlist';
-import type { AllowlistSnapshot } from '../../server/allowlist.js';
+import type { AllowlistIssue, AllowlistSnapshot } from 'corsgate/allowlist';
 import type { ListWrites } from '../writes.js';
 import type { ListState } from './page.js';
 

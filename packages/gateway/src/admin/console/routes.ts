@@ -4,7 +4,7 @@
  * the same write path as the JSON API, then redirects back (303) or shows the page with the error.
  */
 import type { AllowlistIssue } from 'corsgate/allowlist';
-import type { DeniedView } from '../../server/denied.js';
+import type { DeniedView } from '../../views/denied.js';
 import { closeAfter, refuseBody } from '../bodies.js';
 import type { AdminContext } from '../context.js';
 import { explainRequest, matchingEntry } from '../explain.js';

@@ -6,7 +6,7 @@
  * Runtime-neutral: `process` is read only if the runtime has one.
  * @internal
  */
-import type { Decision, ReasonCode, RequestFacts } from '../engine/decision.js';
+import type { Decision, MissingItems, ReasonCode, RequestFacts } from '../engine/decision.js';
 import { denialFix } from '../engine/denial.js';
 
 /** One refused CORS request, as `onDenied` receives it. */
@@ -23,6 +23,8 @@ export interface DeniedEvent {
   readonly reason: ReasonCode;
   /** The refused value: the method, the header name or the origin, when there is one. */
   readonly detail?: string;
+  /** A refused preflight from an allowed origin: every item the policy lacks (the method, each header). */
+  readonly missing?: MissingItems;
   /** What to change so that it is allowed, if it should be. */
   readonly fix: string;
   /** The whole event as one line, the one the development warning prints. */
@@ -57,7 +59,9 @@ export function deniedReporter(
 
 /** True, and remembered, when this reason, method and origin have not been warned of in the last minute. */
 function firstInAMinute(warned: Map<string, number>, decision: Decision, facts: RequestFacts): boolean {
-  const key = `${decision.reason} ${facts.method} ${originText(facts)}`;
+  // The refused items belong to the key: a refused DELETE after a refused PUT is news, not a repeat.
+  const items = decision.missing === undefined ? '' : decision.missing.headers.join(',');
+  const key = `${decision.reason} ${facts.method} ${decision.detail ?? ''} ${items} ${originText(facts)}`;
   const now = Date.now();
   const last = warned.get(key);
   if (last !== undefined && now - last < WARN_EVERY_MS) return false;
@@ -91,6 +95,7 @@ function report(
     path,
     reason: decision.reason,
     ...(decision.detail === undefined ? {} : { detail: decision.detail }),
+    ...(decision.missing === undefined ? {} : { missing: decision.missing }),
     fix,
     message: `corsgate: refused ${what} ${facts.method} ${path} from ${origin}: ${decision.reason}${detail}; fix: ${fix}`,
   };
