@@ -5,12 +5,11 @@
  * one new version. The interface is a compare-and-set on the version, which Redis has natively
  * (`RedisListStore` below).
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { pullRedisAllowlist, pushRedisAllowlist } from '@corsgate/redis';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import type { AllowlistWatcher } from 'corsgate/allowlist';
-import { AllowlistError, decodeAllowlist, writeFileAtomic } from 'corsgate/allowlist';
+import { AllowlistError, allowlistHash, decodeAllowlist, writeFileAtomic } from 'corsgate/allowlist';
 
 export interface ListText {
   readonly text: string;
@@ -42,7 +41,8 @@ export interface ListStore {
   compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number>;
 }
 
-const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+/** The repository's one content hash (corsgate/allowlist). */
+const sha256 = allowlistHash;
 
 /** Waits until the watcher's version in force has `hash`, at most `ms`. */
 function appliedWithin(watcher: AllowlistWatcher, hash: string, ms: number): Promise<boolean> {

@@ -4,12 +4,12 @@
  * only a text without errors goes to the source, as one new version, through its compare-and-set.
  * Every applied change is recorded in the audit log.
  */
-import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
 import {
   AllowlistError,
   type AllowlistIssue,
+  allowlistHash,
   editAllowlistText,
   type ParsedAllowlistResult,
   parseAllowlist,
@@ -198,7 +198,7 @@ export class ListWrites {
       action: change.action,
       fromVersion: base.version,
       toVersion: version,
-      hash: createHash('sha256').update(preview.text).digest('hex'),
+      hash: allowlistHash(preview.text),
       diff: preview.diff,
     });
     return {

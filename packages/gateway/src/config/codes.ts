@@ -92,6 +92,10 @@ export const GATEWAY_CODES = {
     status: 500,
     summary: 'an admin request failed inside the gateway (a bug: the message says where)',
   },
+  CG_GATEWAY_BUFFERS_FULL: {
+    severity: 'error',
+    summary: 'a request body refused 503: the bodies read whole already hold --request-buffer-memory bytes',
+  },
   CG_GATEWAY_ENV: {
     severity: 'error',
     summary: 'a CORSGATE_* variable for a boolean flag that is not true/false, 1/0, yes/no or on/off',
