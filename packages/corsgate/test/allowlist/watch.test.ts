@@ -834,3 +834,35 @@ describe('an in-place edit written in two pieces, the second after the quiet per
     expect(w.status().waiting).toBeUndefined();
   });
 });
+
+describe('a list that turns out to be a symlink to a secret file', () => {
+  it('reports at most 20 problems, each echoing at most 12 characters of a line, with no suggestion built from it', async () => {
+    const secrets = Array.from({ length: 60 }, (_, i) => `SECRET_${i}=sk_live_${i}_${'f00d'.repeat(8)}`);
+    writeFileSync(join(dir, 'v1.list'), `${A}\n`);
+    writeFileSync(join(dir, 'app.env'), `${secrets.join('\n')}\npassword: hunter2\n`);
+    symlinkSync('v1.list', file);
+    const w = await start(null, { watch: false, pollIntervalMs: 60_000 });
+    execFileSync('ln', ['-sfn', 'app.env', file]);
+    const event = await w.reload();
+    expect(event.type).toBe('rejected');
+    const shown = w.status().lastErrors;
+    expect(shown).toHaveLength(21);
+    expect(shown[20]).toMatchObject({ code: 'CG_ALLOWLIST_ERRORS_OMITTED', line: 0 });
+    expect(shown[20]!.message).toContain('41 more errors not shown');
+    const reported = JSON.stringify([shown, event]);
+    for (const secret of [...secrets, 'password: hunter2'])
+      expect(reported).not.toContain(secret.slice(0, 13));
+    for (const issue of shown.slice(0, 20)) {
+      expect(issue.text.length).toBeLessThanOrEqual(13);
+      expect(issue.suggestion).toBeUndefined();
+    }
+    // The last good version stays; a mistyped origin keeps its useful echo and suggestion.
+    expect(origins(w)).toEqual([A]);
+    writeFileSync(join(dir, 'v2.list'), `${A}\nhttps://b.example.com/path\n`);
+    execFileSync('ln', ['-sfn', 'v2.list', file]);
+    await w.reload();
+    expect(w.status().lastErrors).toMatchObject([
+      { text: 'https://b.example.com/path', suggestion: `did you mean ${B}?` },
+    ]);
+  });
+});
