@@ -143,12 +143,15 @@ export class WebSocketProxy implements TunnelOwner {
         settled = true;
         outcome(...args);
       };
-    upstream.on(
-      'upgrade',
-      first((res: IncomingMessage, socket: Socket, rest: Buffer) => {
-        this.upgraded(handshake, held, { res, socket, rest });
-      }),
-    );
+    upstream.on('upgrade', (res: IncomingMessage, socket: Socket, rest: Buffer) => {
+      // node:http hands the socket over with the 101: once settled otherwise, it is closed here.
+      if (settled) {
+        socket.destroy();
+        return;
+      }
+      settled = true;
+      this.upgraded(handshake, held, { res, socket, rest });
+    });
     upstream.on(
       'response',
       first((res: IncomingMessage) => this.answered(handshake, held, res)),
