@@ -32,7 +32,13 @@ export interface DeniedEvent {
 }
 
 /** Reports a decision: a no-op unless it refuses a CORS request. */
-export type DeniedReporter = (decision: Decision, facts: RequestFacts, url: string | undefined) => void;
+/** `unloaded`: why the allowlist is not in force (a missing file), said in the fix instead. */
+export type DeniedReporter = (
+  decision: Decision,
+  facts: RequestFacts,
+  url: string | undefined,
+  unloaded?: string,
+) => void;
 
 const WARN_EVERY_MS = 60_000;
 const WARN_KEYS_MAX = 1_000;
@@ -44,16 +50,17 @@ const WARN_KEYS_MAX = 1_000;
 export function deniedReporter(
   onDenied: ((event: DeniedEvent) => void) | undefined,
 ): DeniedReporter | undefined {
-  if (onDenied !== undefined) return (decision, facts, url) => report(decision, facts, url, onDenied);
+  if (onDenied !== undefined)
+    return (decision, facts, url, unloaded) => report(decision, facts, url, onDenied, unloaded);
   if (!isDevelopment()) return undefined;
   const warned = new Map<string, number>();
   const warn = (event: DeniedEvent): void => {
     console.warn(`${event.message} (onDenied receives these; NODE_ENV=production silences them)`);
   };
-  return (decision, facts, url) => {
+  return (decision, facts, url, unloaded) => {
     // The limit is checked before the event is built: a flood of refusals costs a map lookup each.
     if (decision.allowed || !firstInAMinute(warned, decision, facts)) return;
-    report(decision, facts, url, warn);
+    report(decision, facts, url, warn, unloaded);
   };
 }
 
@@ -80,10 +87,12 @@ function report(
   facts: RequestFacts,
   url: string | undefined,
   sink: (event: DeniedEvent) => void,
+  unloaded?: string,
 ): void {
   if (decision.kind !== 'preflight' && decision.kind !== 'actual') return;
   const origin = originText(facts);
-  const fix = denialFix(decision, origin);
+  // While the allowlist is not in force every origin is refused: the list is the thing to fix.
+  const fix = unloaded ?? denialFix(decision, origin);
   if (fix === undefined) return;
   const path = pathOf(url);
   const what = decision.kind === 'preflight' ? 'preflight' : 'request';

@@ -26,7 +26,7 @@ import {
 import { formatPath } from 'corsgate/internal';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatRouteIssue } from '../config/types.js';
-import { RouteTable } from '../server/routes.js';
+import { RouteTable } from '../decide/routes.js';
 
 export type Loaded =
   | { ok: true; policy: Policy; warnings: string[]; route?: string }
