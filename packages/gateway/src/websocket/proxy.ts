@@ -17,7 +17,6 @@ import type { Duplex } from 'node:stream';
 import type { Decision } from 'corsgate';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
-import { connectionTokens, isHopByHop } from '../forward/headers.js';
 import type { AccessLog } from '../server/access-log.js';
 import type { Metrics } from '../server/metrics.js';
 import { answerAndClose, endAndLinger, relayAnswer, upgradeHead } from './answer.js';
