@@ -90,7 +90,7 @@ class Session {
   async command(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await withTimeout(
       `WebDriver ${method} ${path}`,
-      30_000,
+      20_000,
       fetch(`${this.base}/session/${this.id}${path}`, {
         method,
         headers: { 'content-type': 'application/json' },
@@ -166,7 +166,7 @@ function webkitTarget(session: Session, handle: string, frameName?: string): Scr
       await inTarget(() =>
         session.command('POST', '/execute/sync', { script: startScript(String(fn)), args: [arg, id] }),
       );
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 20_000;
       for (let wait = 5; ; wait = Math.min(wait * 2, 40)) {
         await new Promise((r) => setTimeout(r, wait));
         const entry = (await inTarget(() =>
@@ -177,7 +177,7 @@ function webkitTarget(session: Session, handle: string, frameName?: string): Scr
           return entry.value as R;
         }
         if (Date.now() > deadline)
-          throw new Error('script gave no result within 30 s (the page navigated away?)');
+          throw new Error('script gave no result within 20 s (the page navigated away?)');
       }
     },
   };
