@@ -306,6 +306,8 @@ const figure = (name, kind, field, peer) =>
   );
 const fmt = (x, digits, unit = '') => (x === undefined ? '–' : `${x.toFixed(digits)}${unit}`);
 const FASTIFY = 'fastify-http-proxy + @fastify/cors';
+/** The bare node:http + undici proxy: what any Node proxy on undici costs before doing anything. */
+const BARE = 'node:http + undici proxy (ceiling)';
 const lines = [];
 lines.push(
   `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} round(s), node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
@@ -314,15 +316,15 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| target | kind | req/s | p99 ms | CPU µs/req | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | CPU/req vs nginx | non-2xx |',
+  '| target | kind | req/s | p99 ms | CPU µs/req | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | CPU/req vs nginx | non-2xx | req/s vs bare proxy | CPU/req vs bare proxy |',
 );
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
 for (const name of names) {
   const kinds = [...new Set(rounds.flatMap((r) => Object.keys(r[name] ?? {})))];
   for (const kind of kinds) {
     lines.push(
-      `| ${name} | ${kind} | ${fmt(figure(name, kind, 'rps'), 0)} | ${fmt(figure(name, kind, 'p99'), 2)} | ${fmt(figure(name, kind, 'cpuUs'), 1)} | ${fmt(figure(name, kind, 'rps', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'rps', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'p99', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'p99', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', 'nginx'), 2, 'x')} | ${figure(name, kind, 'non2xx')} |`,
+      `| ${name} | ${kind} | ${fmt(figure(name, kind, 'rps'), 0)} | ${fmt(figure(name, kind, 'p99'), 2)} | ${fmt(figure(name, kind, 'cpuUs'), 1)} | ${fmt(figure(name, kind, 'rps', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'rps', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'p99', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'p99', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', 'nginx'), 2, 'x')} | ${figure(name, kind, 'non2xx')} | ${fmt(figure(name, kind, 'rps', BARE), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', BARE), 2, 'x')} |`,
     );
   }
 }
