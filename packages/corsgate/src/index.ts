@@ -22,8 +22,18 @@ export {
   type IssueCode,
   type Severity,
 } from './engine/errors.js';
-export { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type SerializedOrigin } from './engine/origin.js';
-export { type OriginPattern, type PatternResult, parseOriginPattern } from './engine/pattern.js';
+export {
+  type HostKind,
+  MAX_ORIGIN_LENGTH,
+  parseSerializedOrigin,
+  type SerializedOrigin,
+} from './engine/origin.js';
+export {
+  type OriginPattern,
+  type PatternFinding,
+  type PatternResult,
+  parseOriginPattern,
+} from './engine/pattern.js';
 export {
   type CorsConfig,
   type CorsConfigWithoutOrigins,
