@@ -6,6 +6,7 @@
  * preflight, a refused preflight. Load: wrk (Debian), one thread, fixed connections and duration.
  *
  *   flock /tmp/corsgate-bench.lock node bench/gateway/run.mjs [--duration 5] [--connections 64]
+ *       [--warmup 1]
  *
  * Prints a Markdown table of req/s and p99 with ratios against the Fastify pair and nginx, and the
  * CPU time the server under test spent per request (user + system, all its processes): it does
@@ -30,6 +31,8 @@ const root = join(here, '../..');
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
+    /** Seconds of load before each measurement: on a loaded machine 1 s leaves Node's JIT cold. */
+    warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
     /** Comma-separated target names (or unique prefixes of them); all by default. */
@@ -274,7 +277,7 @@ try {
         if (round === 0) checks.push(await verify(t.port, target.name));
         results[target.name] = {};
         for (const kind of kinds) {
-          wrk(t.port, kind, 1); // warm-up
+          wrk(t.port, kind, Number(values.warmup)); // warm-up
           results[target.name][kind] = wrk(t.port, kind, DURATION, t.pid);
           console.error(round, target.name, kind, JSON.stringify(results[target.name][kind]));
         }
