@@ -137,7 +137,7 @@ async function candidate(ctx: AdminContext): Promise<void> {
     return;
   }
   if (req.method === 'GET') {
-    sendJson(res, 200, control.view() ?? { source: null, differences: [] });
+    sendJson(res, 200, (await control.view()) ?? { source: null, differences: [] });
     return;
   }
   if (who === undefined) {
@@ -147,14 +147,14 @@ async function candidate(ctx: AdminContext): Promise<void> {
   }
   if (req.method === 'DELETE') {
     req.resume();
-    control.drop();
+    await control.drop();
     sendJson(res, 200, { source: null, differences: [] });
     return;
   }
   if (req.method === 'PUT') {
-    const errors = control.stage(await ctx.bodies.read(req, true));
+    const errors = await control.stage(await ctx.bodies.read(req, true));
     sendJson(res, errors.length > 0 ? 422 : 200, {
-      ...control.view(),
+      ...(await control.view()),
       ...(errors.length > 0
         ? { error: 'the candidate has errors; it is kept but not evaluated', code: errors[0]!.code }
         : {}),
@@ -185,7 +185,7 @@ async function promote(
     token: who!,
     address: ctx.address,
   });
-  if (answer.status === 200) control.promoted();
+  if (answer.status === 200) await control.promoted();
   sendAnswer(ctx, answer);
 }
 
@@ -196,11 +196,7 @@ function sendAnswer(ctx: AdminContext, answer: WriteAnswer): void {
 
 function unavailable(ctx: AdminContext): true {
   ctx.req.resume();
-  sendProblem(
-    ctx.res,
-    'CG_GATEWAY_ADMIN_UNAVAILABLE',
-    'this process cannot serve this (with --workers, /origins and /candidate live in each worker)',
-  );
+  sendProblem(ctx.res, 'CG_GATEWAY_ADMIN_UNAVAILABLE', 'this process cannot serve this');
   return true;
 }
 

@@ -38,15 +38,19 @@ export interface AdminBackend {
   origins?(limit: number): Promise<object>;
 }
 
+/**
+ * The candidate list's controls. Each answers a promise: in the cluster primary every call goes to
+ * every worker over IPC and the answers are merged (docs/gateway.md "Workers").
+ */
 export interface CandidateControl {
-  view(): CandidateView | undefined;
+  view(): Promise<CandidateView | undefined>;
   /** The candidate's text, to promote. */
   text(): Promise<string | undefined>;
   /** Stages a text; returns its lint errors (a text with errors is kept, not evaluated). */
-  stage(text: string): readonly AllowlistIssue[];
-  drop(): void;
+  stage(text: string): Promise<readonly AllowlistIssue[]>;
+  drop(): Promise<void>;
   /** After a promotion: nothing differs any more. */
-  promoted(): void;
+  promoted(): Promise<void>;
 }
 
 /** One admin request, after the checks: who asked (a token name) and from where. */

@@ -4,9 +4,11 @@
  * merges their answers.
  */
 import { FleetDenied, isRedisSource } from '@corsgate/redis';
+import type { AllowlistIssue } from 'corsgate/allowlist';
 import { AggregatorRegistry } from 'prom-client';
 import type { AdminBackend } from '../admin/admin.js';
 import { AuditLog } from '../admin/audit.js';
+import type { CandidateControl } from '../admin/context.js';
 import { FileListStore, RedisListStore } from '../admin/list-store.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -17,6 +19,7 @@ import { register } from '../server/metrics.js';
 import type { SeenOrigins } from '../server/seen.js';
 import { allowlistStatusView, allowlistView, reloadView } from '../views/allowlist.js';
 import type { WorkerChannel } from './channel.js';
+import { mergeCandidate, mergeOrigins } from './merge.js';
 
 /** The admin backend of one process: its own watcher, denied table and the file's writer. */
 export function localAdminBackend(
@@ -50,11 +53,40 @@ export function localAdminBackend(
 
 function candidateBackend(candidate: Candidate): NonNullable<AdminBackend['candidate']> {
   return {
-    view: () => candidate.view(),
+    view: async () => candidate.view(),
     text: () => candidate.text(),
-    stage: (text: string) => candidate.stage(text),
-    drop: () => candidate.drop(),
-    promoted: () => candidate.promoted(),
+    stage: async (text: string) => candidate.stage(text),
+    drop: async () => candidate.drop(),
+    promoted: async () => candidate.promoted(),
+  };
+}
+
+/**
+ * The candidate in a cluster: staged, dropped and marked promoted in every worker (each evaluates
+ * it over its own traffic), its view their merged reports (docs/gateway.md "Workers").
+ */
+function clusterCandidate(channel: WorkerChannel): CandidateControl {
+  const first = async (op: string): Promise<unknown> => {
+    const all = channel.workers();
+    return all.length === 0 ? undefined : channel.ask(all[0]!, op);
+  };
+  return {
+    view: async () => mergeCandidate(await channel.askAll('candidate-view')),
+    text: async () => {
+      const text = await first('candidate-text');
+      return typeof text === 'string' ? text : undefined;
+    },
+    stage: async (text: string) => {
+      const answers = await channel.askAll('candidate-stage', { text });
+      const errors = answers.find(Array.isArray) as AllowlistIssue[] | undefined;
+      return errors ?? [];
+    },
+    drop: async () => {
+      await channel.askAll('candidate-drop');
+    },
+    promoted: async () => {
+      await channel.askAll('candidate-promoted');
+    },
   };
 }
 
@@ -72,6 +104,8 @@ export function primaryBackend(
   const aggregator = new AggregatorRegistry();
   return {
     ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
+    origins: async (limit: number) => mergeOrigins(await channel.askAll('origins', { limit }), limit),
+    candidate: clusterCandidate(channel),
     ready: async () => {
       // Ready when every worker listens and has a version of the allowlist in force.
       const answers = (await channel.askAll('ready')) as { ready?: boolean }[];

@@ -142,7 +142,7 @@ function primaryRequests(
   shutdown: (signal: string) => void,
 ): (message: unknown) => void {
   return (message) => {
-    const m = message as { cg?: string; id?: number; op?: string; limit?: number };
+    const m = message as { cg?: string; id?: number; op?: string; limit?: number; text?: string };
     if (m?.cg !== 'req' || process.send === undefined) return;
     const reply = (result: unknown): void => {
       process.send?.({ cg: 'res', id: m.id, result });
@@ -163,6 +163,32 @@ function primaryRequests(
       case 'ready':
         reply(readiness(watcher));
         return;
+      default:
+        void candidateRequest(parts, m).then(reply);
     }
   };
+}
+
+/** The primary's origins and candidate requests (docs/gateway.md "Workers"): this worker's share. */
+async function candidateRequest(
+  parts: WorkerParts,
+  m: { op?: string; limit?: number; text?: string },
+): Promise<unknown> {
+  const { local } = parts;
+  const candidate = local.candidate;
+  switch (m.op) {
+    case 'origins':
+      return local.origins?.(m.limit ?? 1000);
+    case 'candidate-view':
+      return (await candidate?.view()) ?? null;
+    case 'candidate-text':
+      return (await candidate?.text()) ?? null;
+    case 'candidate-stage':
+      return candidate?.stage(m.text ?? '');
+    case 'candidate-drop':
+      return candidate?.drop().then(() => true);
+    case 'candidate-promoted':
+      return candidate?.promoted().then(() => true);
+  }
+  return { error: `unknown request ${m.op ?? ''}` };
 }

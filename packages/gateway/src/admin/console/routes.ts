@@ -68,13 +68,14 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   };
   if (!canRead) return base;
   const notice = extra.notice ?? doneNotice(ctx);
-  const [view, denied, audit, list] = await Promise.all([
+  const [view, denied, audit, list, candidate] = await Promise.all([
     (backend.status?.() ?? backend.allowlist()) as Promise<StatusState & { path: string }>,
     backend.denied(100) as Promise<{ origins?: DeniedView[] }>,
     backend.writes?.audit.list(50) ?? Promise.resolve([]),
     backend.writes === undefined
       ? undefined
       : listState(backend.writes, backend.snapshot?.(), Number(url.searchParams.get('lines') ?? 1)),
+    backend.candidate?.view(),
   ]);
   const snapshot = backend.snapshot?.();
   const data: ConsoleData = {
@@ -86,7 +87,7 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
     })),
     audit,
     ...(notice === undefined ? {} : { notice }),
-    ...(backend.candidate?.view() === undefined ? {} : { candidate: backend.candidate.view()! }),
+    ...(candidate === undefined ? {} : { candidate }),
     ...(list === undefined ? {} : { list: { ...list, path: view.path } }),
   };
   const explainOrigin = url.searchParams.get('explain_origin');
@@ -163,7 +164,7 @@ async function applyForm(ctx: AdminContext, change: ListChange, form: URLSearchP
     page(ctx, answer.status, { notice: answerNotice(answer) });
     return;
   }
-  if (change.action === 'promote') ctx.backend.candidate?.promoted();
+  if (change.action === 'promote') await ctx.backend.candidate?.promoted();
   redirectWithNotice(ctx, { kind: 'ok', text: doneText(change, answer) });
 }
 
@@ -238,7 +239,7 @@ async function candidateAction(ctx: AdminContext, action: string, form: URLSearc
   if (candidate === undefined) return false;
   switch (action) {
     case 'candidate': {
-      const errors = candidate.stage(form.get('text') ?? '');
+      const errors = await candidate.stage(form.get('text') ?? '');
       if (errors.length > 0)
         page(ctx, 422, {
           notice: {
@@ -255,7 +256,7 @@ async function candidateAction(ctx: AdminContext, action: string, form: URLSearc
       return true;
     }
     case 'candidate/drop':
-      candidate.drop();
+      await candidate.drop();
       redirectWithNotice(ctx, { kind: 'ok', text: 'The candidate list is dropped.' });
       return true;
     case 'promote':
