@@ -4,13 +4,24 @@
  * only a text without errors goes to the source, as one new version, through its compare-and-set.
  * Every applied change is recorded in the audit log.
  */
-import { createHash } from 'node:crypto';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { parseOriginPattern } from 'corsgate';
-import { AllowlistError, type AllowlistIssue, editAllowlistText, parseAllowlist } from 'corsgate/allowlist';
+import {
+  AllowlistError,
+  type AllowlistIssue,
+  allowlistHash,
+  editAllowlistText,
+  parseAllowlist,
+} from 'corsgate/allowlist';
 import { issueJson } from '../server/views.js';
-import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
-import { type ListStore, type ListText, VersionConflict } from './list-store.js';
+import {
+  type AuditDiff,
+  type AuditSink,
+  type ListStore,
+  type ListText,
+  VersionConflict,
+} from '../sources/index.js';
+import { diffLines } from './audit.js';
 
 export type ListChange =
   | { readonly action: 'add' | 'remove'; readonly origin: string }
@@ -72,7 +83,7 @@ export class ListWrites {
 
   constructor(
     readonly store: ListStore,
-    readonly audit: AuditLog,
+    readonly audit: AuditSink,
     private readonly policy: CorsConfigWithoutOrigins,
     /** Awaited after a version is written, before the answer: the cluster primary makes every worker apply it. */
     private readonly afterWrite: () => Promise<unknown> = async () => undefined,
@@ -131,6 +142,7 @@ export class ListWrites {
   ): Promise<WriteAnswer> {
     const preview = await this.preview(change);
     const { base } = preview;
+    if (base.lost) return sourceLost(base.versionInForce);
     if (expected !== undefined && (expected !== base.version || !base.inForce))
       return conflict(expected, base.version);
     if (preview.errors.length > 0)
@@ -168,7 +180,7 @@ export class ListWrites {
       action: change.action,
       fromVersion: base.version,
       toVersion: version,
-      hash: createHash('sha256').update(preview.text).digest('hex'),
+      hash: allowlistHash(preview.text),
       diff: preview.diff,
     });
     return {
@@ -183,6 +195,23 @@ export class ListWrites {
       },
     };
   }
+}
+
+/**
+ * The source has lost its text while a version is in force (docs/console.md "When the source has
+ * lost its text"): the text the write would be computed from is empty, and the version in force
+ * is not held as text (only compiled), so any write would drop every other origin. Refused until
+ * the list is restored; the version in force stays and keeps deciding.
+ */
+function sourceLost(version: number): WriteAnswer {
+  return {
+    status: 503,
+    body: {
+      error: `the source no longer holds the list (deleted or wiped); version ${version} stays in force. Restore the list (corsgate allowlist push FILE --to SOURCE), then write again; nothing was written`,
+      code: 'CG_GATEWAY_ADMIN_SOURCE_LOST',
+      version,
+    },
+  };
 }
 
 function conflict(expected: number, current: number): WriteAnswer {

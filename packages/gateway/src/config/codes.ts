@@ -47,6 +47,10 @@ export const GATEWAY_CODES = {
     severity: 'error',
     summary: 'an admin write whose If-Match version is not the version in force (409)',
   },
+  CG_GATEWAY_ADMIN_SOURCE_LOST: {
+    severity: 'error',
+    summary: 'an admin write while the source has lost its text and a version is in force (503)',
+  },
   CG_GATEWAY_ADMIN_NOT_LISTED: { severity: 'error', summary: 'a removal of an origin no line lists (404)' },
   CG_GATEWAY_ADMIN_BAD_REQUEST: {
     severity: 'error',

@@ -6,17 +6,16 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FleetDenied, isRedisSource } from '@corsgate/redis';
+import type { FleetDenied } from '@corsgate/redis';
 import { formatAllowlistIssue } from 'corsgate/allowlist';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { type AdminBackend, createAdminServer } from '../admin/admin.js';
-import { AuditLog } from '../admin/audit.js';
 import { AdminAuth } from '../admin/guard.js';
-import { FileListStore, RedisListStore } from '../admin/list-store.js';
 import { isLoopbackHost } from '../admin/tokens.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
+import { sourceFor } from '../sources/index.js';
 import { WebSocketProxy } from '../websocket/proxy.js';
 import { AccessLog } from './access-log.js';
 import { type AllowlistEvent, type AllowlistWatcher, sourceReady } from './allowlist.js';
@@ -161,10 +160,9 @@ function listWrites(
   watcher: AllowlistWatcher,
   afterWrite?: () => Promise<unknown>,
 ): ListWrites {
-  const store = isRedisSource(config.allowlist)
-    ? new RedisListStore(config.allowlist, watcher, config.policy)
-    : new FileListStore(config.allowlist, watcher);
-  return new ListWrites(store, new AuditLog(config.auditFile), config.policy, afterWrite);
+  const source = sourceFor(config.allowlist);
+  const store = source.writer(watcher, config.policy);
+  return new ListWrites(store, source.audit(config.auditFile), config.policy, afterWrite);
 }
 
 /** `/denied?scope=fleet`: what every node sharing the Redis source refused (docs/sources.md "Fleet view"). */
@@ -180,7 +178,7 @@ async function fleetView(fleet: FleetDenied, limit: number): Promise<object> {
 
 /** With a Redis source, the nodes share their refused-origin counts through it. */
 function fleetDenied(config: GatewayConfig): FleetDenied | undefined {
-  return isRedisSource(config.allowlist) ? new FleetDenied(config.allowlist).start() : undefined;
+  return sourceFor(config.allowlist).fleetDenied();
 }
 
 /** `/ready`: a node is ready once its allowlist source has a version in force. */

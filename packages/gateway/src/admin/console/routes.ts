@@ -3,8 +3,9 @@
  * `GET /console.css` its stylesheet, and each `POST /console/...` form applies one change through
  * the same write path as the JSON API, then redirects back (303) or shows the page with the error.
  */
-import type { AllowlistIssue } from 'corsgate/allowlist';
+import { AllowlistError, type AllowlistIssue } from 'corsgate/allowlist';
 import type { DeniedView } from '../../server/denied.js';
+import type { ListText } from '../../sources/index.js';
 import type { AdminContext } from '../admin.js';
 import { MAX_WRITE_BYTES } from '../api.js';
 import { explainRequest, matchingEntry } from '../explain.js';
@@ -76,14 +77,17 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   };
   if (!canRead) return base;
   const notice = extra.notice ?? doneNotice(url);
-  const [view, denied, audit, list] = await Promise.all([
+  const [view, denied, audit, read] = await Promise.all([
     backend.allowlist() as Promise<StatusState & { path: string }>,
     backend.denied(100) as Promise<{ origins?: DeniedView[] }>,
     backend.writes?.audit.list(50) ?? Promise.resolve([]),
-    backend.writes?.store.read(),
+    readSource(ctx),
   ]);
+  const outage = read !== undefined && 'down' in read ? read.down : undefined;
+  const list = outage === undefined ? (read as ListText | undefined) : inForceText(ctx);
   const data: ConsoleData = {
     ...base,
+    ...(outage === undefined ? {} : { canWrite: false, notice: notice ?? outage }),
     status: view,
     denied: (denied.origins ?? []).map((d) => ({
       ...d,
@@ -114,6 +118,52 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   };
 }
 
+/**
+ * The text the source holds, or why the console cannot show it: the source cannot be read or
+ * reached (Redis down), or it has lost its text (the file deleted, Redis wiped). Either way the
+ * version in force keeps deciding and writes are refused (docs/console.md "During an outage").
+ */
+async function readSource(ctx: AdminContext): Promise<ListText | { down: Notice } | undefined> {
+  const writes = ctx.backend.writes;
+  if (writes === undefined) return undefined;
+  let text: ListText;
+  try {
+    text = await writes.store.read();
+  } catch (error) {
+    if (!(error instanceof AllowlistError)) throw error;
+    return { down: outageNotice(error.code, error.message) };
+  }
+  if (!text.lost) return text;
+  return {
+    down: outageNotice(
+      'CG_GATEWAY_ADMIN_SOURCE_LOST',
+      'the source no longer holds the list (deleted or wiped)',
+    ),
+  };
+}
+
+function outageNotice(code: string, why: string): Notice {
+  return {
+    kind: 'warn',
+    text: `The source cannot be used (${code}: ${why.replace(/^corsgate: /, '')}). The version in force below keeps deciding every request; changes are refused until the source is back.`,
+  };
+}
+
+/** The version in force as the console shows it when the source cannot: one entry a line. */
+function inForceText(ctx: AdminContext): ListText | undefined {
+  const snapshot = ctx.backend.snapshot?.();
+  if (snapshot === undefined) return undefined;
+  const text = snapshot.entries.map((e) => `${e.origin}\n`).join('');
+  return {
+    text,
+    version: snapshot.version,
+    hash: snapshot.hash,
+    inForce: true,
+    versionInForce: snapshot.version,
+    lost: false,
+  };
+}
+
 function explainOf(ctx: AdminContext, origin: string): NonNullable<ConsoleData['explain']> {
   const method = ctx.url.searchParams.get('explain_method') || 'GET';
   const headers = ctx.url.searchParams.get('explain_headers') ?? '';
@@ -141,7 +191,8 @@ function page(
 
 function answerNotice(answer: WriteAnswer): Notice {
   const issues = (answer.body['issues'] as AllowlistIssue[] | undefined) ?? [];
-  return { kind: 'bad', text: `${answer.status}: ${String(answer.body['error'])}`, issues };
+  const code = typeof answer.body['code'] === 'string' ? ` ${answer.body['code']}` : '';
+  return { kind: 'bad', text: `${answer.status}${code}: ${String(answer.body['error'])}`, issues };
 }
 
 /** A form's change → applied, then back to the page (303), or the page with the error. */
@@ -273,7 +324,13 @@ export function consoleRoute(ctx: AdminContext): boolean {
     return true;
   }
   post(ctx, url.pathname.slice('/console/'.length)).catch((error: unknown) => {
-    if (!res.headersSent) sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`);
+    if (res.headersSent) return;
+    // The source cannot be read or reached: nothing was written; the page says so with the code.
+    if (error instanceof AllowlistError)
+      page(ctx, 503, {
+        notice: { kind: 'bad', text: `503: ${error.code}: nothing was written. ${error.message}` },
+      });
+    else sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`);
   });
   return true;
 }
