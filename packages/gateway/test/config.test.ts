@@ -181,10 +181,11 @@ describe('corsgate serve: invalid configuration exits 2 and names every problem'
     expect(r.stderr).toContain('star2.list:1:1: error CG_ORIGIN_ANY_WITH_CREDENTIALS');
   });
 
-  it('rejects an unknown flag with usage', async () => {
+  it('rejects an unknown flag with the nearest known one and where the options are listed', async () => {
     const r = await runCorsgate(['serve', '--upstrem', 'http://x']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Usage: corsgate serve');
+    expect(r.stderr).toContain('unknown option --upstrem; did you mean --upstream?');
+    expect(r.stderr).toContain('corsgate serve --help');
   });
 
   it('prints help with every flag and exits 0', async () => {

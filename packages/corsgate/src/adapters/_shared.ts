@@ -6,7 +6,7 @@
 import type { AllowlistWatcher, WatchAllowlistOptions } from '../allowlist/types.js';
 import { CorsConfigError, issue } from '../engine/errors.js';
 import { type CorsConfig, type CorsConfigWithoutOrigins, createPolicy, Policy } from '../engine/policy.js';
-import { type DeniedEvent, type DeniedReporter, deniedReporter } from './_denied.js';
+import { type DeniedEvent, type DeniedReporter, deniedReporter } from '../request/denied.js';
 
 /** A compiled policy, built once and shared between middleware instances or with the gateway. */
 export interface CompiledPolicyOptions {
@@ -147,18 +147,6 @@ function watchedSource(
     ]);
   const closed = createPolicy({ ...config, origins: [] });
   let watcher: AllowlistWatcher | undefined;
-  const source: PolicySource = {
-    current: () => closed,
-    ready: RESOLVED,
-    block,
-    report,
-    close: async () => {
-      // Waits for a start in progress, so a watcher is never left running behind a close.
-      await source.ready.catch(() => undefined);
-      // A watcher passed in is the caller's to close.
-      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
-    },
-  };
   const started: Promise<AllowlistWatcher> =
     typeof allowlist !== 'string'
       ? Promise.resolve(allowlist)
@@ -167,6 +155,8 @@ function watchedSource(
         : import('../allowlist/watch.js').then((m) =>
             m.watchAllowlist(allowlist, { ...watchOptions, config }),
           );
+  // `ready` exists before the source does, so the source is built whole and never written
+  // through a cast; only `current` changes, once, when the first version is in.
   const ready = started.then((w) => {
     watcher = w;
     // One read of `current` per request: each request sees one whole snapshot (docs/allowlist.md, reload scenarios row 22).
@@ -175,7 +165,18 @@ function watchedSource(
   // The rejection stays observable through `ready`; this only keeps an unawaited one from being
   // reported as unhandled, since the middleware itself keeps serving (closed).
   ready.catch(() => undefined);
-  (source as { ready: Promise<void> }).ready = ready;
+  const source: PolicySource = {
+    current: () => closed,
+    ready,
+    block,
+    report,
+    close: async () => {
+      // Waits for a start in progress, so a watcher is never left running behind a close.
+      await ready.catch(() => undefined);
+      // A watcher passed in is the caller's to close.
+      if (watcher !== undefined && typeof allowlist === 'string') await watcher.close();
+    },
+  };
   return source;
 }
 

@@ -6,7 +6,9 @@
  * Severity is part of the code: an `error` stops a configuration (or an allowlist version) from
  * being applied; a `warning` is reported and the configuration still applies.
  */
-import { formatProblem } from './problem.js';
+import { formatProblem, type Severity } from './problem.js';
+
+export type { Severity } from './problem.js';
 
 export const ISSUE_CODES = {
   // Configuration shape
@@ -152,7 +154,6 @@ export const ISSUE_CODES = {
 } as const satisfies Record<string, { severity: 'error' | 'warning'; summary: string }>;
 
 export type IssueCode = keyof typeof ISSUE_CODES;
-export type Severity = 'error' | 'warning';
 
 /** One problem found in a configuration or an allowlist. Plain data: safe to log or serialise. */
 export interface ConfigIssue {

@@ -8,7 +8,13 @@
  * flag, a config path, a whole file) the place stands alone: `--max-age: error CG_MAX_AGE_RANGE …`.
  * Every part is escaped: the text comes from files and requests, and must never drive a terminal.
  */
-import type { Severity } from './errors.js';
+
+/**
+ * An `error` stops a configuration (or an allowlist version) from being applied; a `warning` is
+ * reported and the configuration still applies. Defined here, below the code registry
+ * (`errors.ts`), which formats its issues with `formatProblem`.
+ */
+export type Severity = 'error' | 'warning';
 
 /** One problem, located. */
 export interface Problem {

@@ -4,11 +4,11 @@
  * @internal
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import type { DeniedReporter } from '../adapters/_denied.js';
 import type { Decision, RequestFacts } from '../engine/decision.js';
 import type { Policy } from '../engine/policy.js';
 import { appendVary } from '../engine/vary.js';
 import { answerStatus, answersItself } from './answer.js';
+import type { DeniedReporter } from './denied.js';
 import { type HeaderView, requestFacts } from './facts.js';
 
 /**

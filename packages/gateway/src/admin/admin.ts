@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AllowlistIssue, AllowlistSnapshot } from '../server/allowlist.js';
+import type { AllowlistIssue, AllowlistSnapshot } from 'corsgate/allowlist';
 import { apiRoute } from './api.js';
 import type { CandidateView } from './console/candidate-view.js';
 import { consoleRoute } from './console/routes.js';

@@ -10,8 +10,8 @@ import {
   REASONS,
   type RequestFacts,
 } from 'corsgate';
+import type { AllowlistSnapshot } from 'corsgate/allowlist';
 import { parseScriptRequest, scriptRequestFacts } from '../browser-model/index.js';
-import type { AllowlistSnapshot } from '../server/allowlist.js';
 
 export interface Explained {
   readonly request: RequestFacts;

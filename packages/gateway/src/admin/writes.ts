@@ -13,7 +13,6 @@ import {
   editAllowlistText,
   parseAllowlist,
 } from 'corsgate/allowlist';
-import { issueJson } from '../server/views.js';
 import {
   type AuditDiff,
   type AuditSink,
@@ -21,6 +20,7 @@ import {
   type ListText,
   VersionConflict,
 } from '../sources/index.js';
+import { issueJson } from '../views/allowlist.js';
 import { diffLines } from './audit.js';
 
 export type ListChange =

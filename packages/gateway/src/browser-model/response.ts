@@ -414,3 +414,16 @@ export function readableHeaders(headers: HeaderLines, credentials: boolean): str
   }
   return readable.sort();
 }
+
+/**
+ * R24: does `Vary` name `Origin` (or `*`)? A cache, the browser's own included, keys an answer by
+ * the request headers `Vary` names; without `Origin` one origin's answer is replayed to another.
+ */
+export function varyCoversOrigin(lines: HeaderLines): boolean {
+  const vary = getHeader(lines, 'vary');
+  if (vary === null) return false;
+  return vary.split(',').some((t) => {
+    const token = t.trim().toLowerCase();
+    return token === 'origin' || token === '*';
+  });
+}

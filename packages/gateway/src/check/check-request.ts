@@ -14,16 +14,17 @@ import {
   getHeader,
   type HeaderLines,
   type HeaderPair,
-  headerLinesFromRaw,
   type PreflightNeed,
   preflightCacheSeconds,
   preflightNeed,
   readableHeaders,
+  varyCoversOrigin,
 } from '../browser-model/index.js';
+import { exchange, UnreachableError } from '../probe/http.js';
+import { type ProbeResponse, responseLines } from '../probe/trace.js';
 import { probeOverTrust } from '../scan/over-trust.js';
-import { type Exchange, exchange, UnreachableError } from './http.js';
 import { readCheckInput } from './input.js';
-import { checkVary, findMistakes, varyCoversOrigin } from './mistakes.js';
+import { checkVary, findMistakes } from './mistakes.js';
 import {
   MAX_REDIRECTS,
   REDIRECT_STATUSES,
@@ -238,15 +239,15 @@ async function sendPreflight(flow: Flow, ctx: HopContext): Promise<CheckTrace | 
     if (ctx.record === undefined) flow.firstPreflight = t;
     else ctx.record.preflight = t;
   };
-  let answer: Exchange;
+  let answer: ProbeResponse;
   try {
     answer = await exchange(ctx.url, 'OPTIONS', request, flow.timeoutMs);
   } catch (e) {
     keep(trace);
     return unreachable(flow, e, ctx.url);
   }
-  keep({ ...trace, response: { status: answer.status, headers: answer.headers } });
-  const lines = headerLinesFromRaw(answer.raw);
+  keep({ ...trace, response: answer });
+  const lines = responseLines(answer);
   findMistakes(lines, answer.status, ctx.origin, credentials, 'preflight', flow.mistakes);
   const results = checkPreflight({
     status: answer.status,
@@ -297,15 +298,15 @@ async function sendActual(
     if (ctx.record === undefined) flow.firstActual = t;
     else ctx.record.actual = t;
   };
-  let answer: Exchange;
+  let answer: ProbeResponse;
   try {
     answer = await exchange(ctx.url, ctx.method, actualHeaders, flow.timeoutMs);
   } catch (e) {
     keep(trace);
     return unreachable(flow, e, ctx.url);
   }
-  keep({ ...trace, response: { status: answer.status, headers: answer.headers } });
-  const lines = headerLinesFromRaw(answer.raw);
+  keep({ ...trace, response: answer });
+  const lines = responseLines(answer);
   findMistakes(lines, answer.status, ctx.origin, flow.input.credentials, 'actual', flow.mistakes);
   // R11: the CORS check runs on whatever comes back, redirects included, before they are followed.
   const cors = corsCheck(lines, ctx.origin, flow.input.credentials);

@@ -3,21 +3,13 @@
  * request itself passes: duplicate or slash-ended ACAO, ACAC with `*`, a preflight stopped by an
  * authentication layer or redirected, and an origin-dependent answer without `Vary: Origin` (R24).
  */
-import { getHeader, type HeaderLines, type HeaderPair, headerLinesFromRaw } from '../browser-model/index.js';
-import { exchange } from './http.js';
+import { getHeader, type HeaderLines, type HeaderPair } from '../browser-model/index.js';
+import { exchange } from '../probe/http.js';
+import { responseLines } from '../probe/trace.js';
 import type { Mistake } from './trace.js';
 
 /** A different origin for the Vary probe; `.invalid` can never be a real site (RFC 2606). */
 export const PROBE_ORIGIN = 'https://vary-probe.corsgate.invalid';
-
-export function varyCoversOrigin(lines: HeaderLines): boolean {
-  const vary = getHeader(lines, 'vary');
-  if (vary === null) return false;
-  return vary.split(',').some((t) => {
-    const token = t.trim().toLowerCase();
-    return token === 'origin' || token === '*';
-  });
-}
 
 export function findMistakes(
   lines: HeaderLines,
@@ -118,7 +110,7 @@ export async function checkVary(
     ];
     for (const [label, probeHeaders] of probes) {
       try {
-        const other = headerLinesFromRaw((await exchange(url, method, probeHeaders, timeoutMs)).raw);
+        const other = responseLines(await exchange(url, method, probeHeaders, timeoutMs));
         if (signature(other) !== mine) {
           evidence = `the CORS headers differ when the same request is sent ${label} (Access-Control-Allow-Origin: ${getHeader(other, 'access-control-allow-origin') ?? '(absent)'})`;
           break;

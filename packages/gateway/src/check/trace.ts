@@ -3,7 +3,10 @@
  * request, as plain data (printed by `corsgate check`, serialised by `--json`).
  */
 import type { Browser, HeaderPair } from '../browser-model/index.js';
+import type { ExchangeTrace } from '../probe/trace.js';
 import type { Finding } from '../scan/run.js';
+
+export type { ExchangeTrace } from '../probe/trace.js';
 
 export interface CheckOptions {
   readonly url: string;
@@ -17,7 +20,7 @@ export interface CheckOptions {
   readonly credentials?: boolean;
   /** Default chromium. */
   readonly browser?: Browser;
-  /** Per exchange. Default 10000 ms. */
+  /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   /**
    * Probe a GET/HEAD again without Origin and with another origin to see whether the answer
@@ -64,15 +67,6 @@ export interface Mistake {
   readonly value?: string | null;
   readonly message: string;
   readonly fix: string;
-}
-
-export interface ExchangeTrace {
-  readonly request: {
-    readonly method: string;
-    readonly url: string;
-    readonly headers: readonly HeaderPair[];
-  };
-  readonly response?: { readonly status: number; readonly headers: readonly HeaderPair[] };
 }
 
 /** One redirect hop after the first request: where it went, with which Origin, what came back. */

@@ -6,8 +6,39 @@ export interface CliIo {
   readonly cwd: string;
 }
 
+/** Streams whose reader went away (EPIPE): writes to them are dropped from then on. */
+const readerGone = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * `corsgate demo | head -3`: when the reader closes the pipe, node reports EPIPE as an 'error'
+ * event, which unhandled kills the process with a stack trace. The one place every command's
+ * output goes through: the rest of the output is dropped quietly, and the command ends with its
+ * own exit code (docs/cli.md "Exit codes").
+ */
+function quietWhenReaderLeaves(stream: NodeJS.WriteStream): CliIo['stdout'] {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || readerGone.has(stream)) {
+      readerGone.add(stream);
+      return;
+    }
+    throw error;
+  });
+  return {
+    write: (chunk: string) => (readerGone.has(stream) ? false : stream.write(chunk)),
+    get isTTY() {
+      return stream.isTTY;
+    },
+  };
+}
+
+let processStreams: Pick<CliIo, 'stdout' | 'stderr'> | undefined;
+
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  processStreams ??= {
+    stdout: quietWhenReaderLeaves(process.stdout),
+    stderr: quietWhenReaderLeaves(process.stderr),
+  };
+  return { ...processStreams, env: process.env, cwd: process.cwd() };
 }
 
 /** Colour only on a terminal, and never under NO_COLOR (https://no-color.org). */

@@ -2,12 +2,13 @@
  * `corsgate check URL --origin ORIGIN …`: what a browser would do for this request, step by step.
  * Argument parsing and printing only; the logic is `checkRequest` (browser model + HTTP).
  */
+import { escapeControlCharacters, jsonForTerminal } from 'corsgate/internal';
 import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.js';
 import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
-import { style } from '../cli/style.js';
+import { printable, style } from '../cli/style.js';
 
 export const CHECK_HELP = `Usage: corsgate check URL --origin ORIGIN [options]
 
@@ -20,7 +21,7 @@ Options:
   --header 'Name: value' string, repeatable, default none. A header the script sets
   --credentials          boolean, default false. credentials: 'include' (cookies, HTTP auth)
   --browser NAME         chromium | firefox | safari, default chromium
-  --timeout MS           integer, default 10000. Per HTTP exchange
+  --timeout MS           integer, default 10000. A deadline for each whole HTTP exchange
   --no-probe             boolean, default false. Send nothing but the request itself: no re-sent
                          GET/HEAD to detect a missing Vary, no reflection and null probes after
                          an allowed credentialed request
@@ -79,10 +80,10 @@ export const check: Command = async (argv, io) => {
     probeVary: values['no-probe'] !== true,
     probeOverTrust: values['no-probe'] !== true,
   });
-  if (values.json === true) io.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
+  if (values.json === true) io.stdout.write(`${jsonForTerminal(trace)}\n`);
   else if (trace.verdict === 'error' && trace.error?.code === 'bad-input')
-    io.stderr.write(`corsgate check: ${trace.error.message}\n`);
-  else io.stdout.write(renderTrace(trace, useColour(io)));
+    io.stderr.write(`corsgate check: ${escapeControlCharacters(trace.error.message)}\n`);
+  else io.stdout.write(renderTrace(printable(trace), useColour(io)));
   return exitCodeOf(trace);
 };
 

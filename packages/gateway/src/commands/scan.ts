@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { escapeControlCharacters, jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
+import { printable } from '../cli/style.js';
 import { atLeast, SEVERITIES, type Severity } from '../scan/findings.js';
 import { renderScan, toSarif } from '../scan/report.js';
 import { MAX_TRUSTED_ORIGINS, runScan } from '../scan/run.js';
@@ -26,7 +28,7 @@ Options:
                        exactly as browsers send it, or scheme://*.domain for its subdomains; the
                        look-alikes are built from these (without any, from the URL's own origin)
   --delay MS           integer, default 0. Milliseconds between two requests
-  --timeout MS         integer, default 10000. Per request
+  --timeout MS         integer, default 10000. A deadline for each whole request
   --fail-on SEVERITY   low | medium | high | critical, default medium. Exit 1 at or above it
   --ca FILE            path, default none. Trust this CA (PEM) for an https URL
   --resolve HOST:ADDR  string, default none. Connect to ADDR for HOST (as curl --resolve)
@@ -101,10 +103,11 @@ export const scan: Command = async (argv, io) => {
     timeoutMs,
     connect: { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) },
   });
-  if (values.sarif === true) io.stdout.write(`${JSON.stringify(toSarif(report), null, 2)}\n`);
-  else if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (report.error?.code === 'bad-input') io.stderr.write(`corsgate scan: ${report.error.message}\n`);
-  else io.stdout.write(renderScan(report, failOn, useColour(io)));
+  if (values.sarif === true) io.stdout.write(`${jsonForTerminal(toSarif(report))}\n`);
+  else if (values.json === true) io.stdout.write(`${jsonForTerminal(report)}\n`);
+  else if (report.error?.code === 'bad-input')
+    io.stderr.write(`corsgate scan: ${escapeControlCharacters(report.error.message)}\n`);
+  else io.stdout.write(renderScan(printable(report), failOn, useColour(io)));
   if (report.error !== undefined) return EXIT.INVALID;
   return report.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.FINDINGS : EXIT.OK;
 };

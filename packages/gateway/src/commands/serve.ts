@@ -202,7 +202,7 @@ export const serve: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
 
-  const { runPrimary, runWorker } = await import('../server/run.js');
+  const { runPrimary, runWorker } = await import('../run/index.js');
   if (cluster.isWorker) {
     // A worker: the primary already validated everything; start serving.
     const watcher = await openAllowlist(config.allowlist, config.policy, config);
@@ -212,9 +212,46 @@ export const serve: Command = async (argv, io) => {
   }
   const watcher = await openChecked(config, io);
   if (watcher === undefined) return EXIT.INVALID;
-  if (config.workers > 1) {
-    // Kept open: the primary's admin listener writes through it (docs/console.md "Writes").
-    return runPrimary(config, watcher);
+  try {
+    // Kept open with workers: the primary's admin listener writes through it (docs/console.md "Writes").
+    return config.workers > 1
+      ? await runPrimary(config, watcher)
+      : await runWorker(config, watcher, { admin: true });
+  } catch (error) {
+    const mistake = operatorMistake(error as NodeJS.ErrnoException, config);
+    if (mistake === undefined) throw error;
+    await watcher.close();
+    io.stderr.write(`corsgate serve: ${mistake}; not started\n`);
+    return EXIT.INVALID;
   }
-  return runWorker(config, watcher, { admin: true });
 };
+
+/**
+ * A start-up failure that is the operator's to fix (a busy port, an unreadable or invalid TLS
+ * file), as one line naming the flag and the fix; undefined for anything else, which stays a bug
+ * (docs/cli.md "Exit codes": 2, not 70).
+ */
+export function operatorMistake(error: NodeJS.ErrnoException, config: GatewayConfig): string | undefined {
+  const { code, syscall } = error;
+  const { port, address } = error as { port?: number; address?: string };
+  if (syscall === 'listen' || syscall === 'bind') {
+    const admin = port === config.adminPort && address === config.adminHost && port !== config.port;
+    const flag = admin ? '--admin-port' : '--port';
+    const hostFlag = admin ? '--admin-host' : '--host';
+    if (code === 'EADDRINUSE')
+      return `${flag} ${port}: ${address}:${port} is already in use by another process; stop it, or give a free port${admin ? '' : ' (--port 0 picks one)'}`;
+    if (code === 'EACCES')
+      return `${flag} ${port}: permission denied to listen on ${address}:${port} (ports below 1024 need privileges); give a port from 1024 up`;
+    if (code === 'EADDRNOTAVAIL')
+      return `${hostFlag} ${address}: not an address of this machine; give one of its addresses (127.0.0.1 for this machine only, 0.0.0.0 for all)`;
+  }
+  const tls = config.tls;
+  if (tls === undefined) return undefined;
+  if (syscall === 'open' && (error.path === tls.cert || error.path === tls.key)) {
+    const flag = error.path === tls.cert ? '--tls-cert' : '--tls-key';
+    return `${flag} ${error.path}: cannot be read (${code}); give the path of a readable PEM ${flag === '--tls-cert' ? 'certificate' : 'private key'} file`;
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_OSSL'))
+    return `--tls-cert ${tls.cert} and --tls-key ${tls.key}: not a usable PEM certificate and private key pair (${error.message}); give the certificate and its own key, both PEM`;
+  return undefined;
+}

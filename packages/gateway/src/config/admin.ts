@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type AdminToken, isLoopbackHost, parseTokens } from '../admin/tokens.js';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { ConfigProblem } from './types.js';
 
 /**

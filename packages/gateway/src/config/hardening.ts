@@ -5,8 +5,8 @@
  */
 import { DEFAULTS } from './defaults.js';
 import type { Path } from './file.js';
+import type { FlagValues } from './flags.js';
 import { wholeNumberFlag } from './listen.js';
-import type { FlagValues } from './load.js';
 import type { FileConfig } from './schema.js';
 import type { ConfigProblem, GatewayConfig } from './types.js';
 

@@ -3,7 +3,7 @@
  * the log level, and the TLS certificate and key (both or neither).
  */
 import { resolve } from 'node:path';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { FileConfig } from './schema.js';
 import type { ConfigProblem } from './types.js';
 

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { adminTokensFor } from './admin.js';
 import { DEFAULTS } from './defaults.js';
 import { type Located, type Path, readConfigFile } from './file.js';
+import type { FlagValues } from './flags.js';
 import { hardeningOptions } from './hardening.js';
 import { logLevelOf, tlsFiles, wholeNumberFlag } from './listen.js';
 import { basePolicy } from './policy.js';
@@ -20,47 +21,8 @@ import type { ConfigProblem, GatewayConfig } from './types.js';
 import { parseUpstream } from './upstream.js';
 
 export { DEFAULTS } from './defaults.js';
+export type { FlagValues } from './flags.js';
 export { policyFromFlags, policyFromFlagsOnly } from './policy.js';
-
-/** What the command line gave, already typed; `undefined` means "not given". */
-export interface FlagValues {
-  upstream?: string;
-  allowlist?: string;
-  allowlistCache?: string;
-  host?: string;
-  port?: string;
-  adminHost?: string;
-  adminPort?: string;
-  credentials?: boolean;
-  methods?: string;
-  requestHeaders?: string;
-  exposeHeaders?: string;
-  maxAge?: string;
-  preflightStatus?: string;
-  workers?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  logLevel?: string;
-  upstreamTimeout?: string;
-  config?: string;
-  adminTokenFile?: string;
-  auditFile?: string;
-  accessLog?: boolean;
-  websocketIdleTimeout?: string;
-  reportOnly?: boolean;
-  candidateAllowlist?: string;
-  noHttp2?: boolean;
-  upstreamConnections?: string;
-  upstreamQueueTimeout?: string;
-  requestTimeout?: string;
-  bodyIdleTimeout?: string;
-  /** `--public-origin`, repeatable. */
-  publicOrigins?: string[];
-  /** `--admin-allowed-host`, repeatable. */
-  adminAllowedHosts?: string[];
-  escapedPaths?: string;
-  dangerouslyCaseSensitiveRoutes?: boolean;
-}
 
 /**
  * Resolves the configuration. Returns every problem; `config` is present only when there is no

@@ -4,7 +4,7 @@
  */
 import { type ConfigIssue, type CorsConfigWithoutOrigins, validateConfig } from 'corsgate';
 import type { Path } from './file.js';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { FileConfig, PolicyFields } from './schema.js';
 import type { ConfigProblem } from './types.js';
 

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { sourceFor } from '../sources/index.js';
 import { DEFAULTS } from './defaults.js';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { FileConfig } from './schema.js';
 import type { ConfigProblem } from './types.js';
 

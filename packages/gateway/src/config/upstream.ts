@@ -3,7 +3,7 @@
  * base path every request is forwarded under), no query, fragment or user name.
  */
 import type { Path } from './file.js';
-import type { FlagValues } from './load.js';
+import type { FlagValues } from './flags.js';
 import type { FileConfig } from './schema.js';
 import type { ConfigProblem } from './types.js';
 

@@ -3,8 +3,8 @@
  * credentials, does the server also allow an arbitrary origin, or `null`? Safe to send for any
  * method: a preflight when the checked request needs one, a GET otherwise.
  */
-import type { ConnectOptions } from '../check/http.js';
-import { Prober } from './prober.js';
+import type { ConnectOptions } from '../probe/http.js';
+import { Prober } from '../probe/prober.js';
 import { type OriginProbe, REFLECTION_PROBE } from './probes.js';
 import { type Finding, originFinding } from './run.js';
 

@@ -3,13 +3,18 @@
  * it proves, judged by the same browser model `corsgate check` uses (`corsCheck`: would a browser
  * hand this origin the response, with or without credentials?).
  */
-import { corsCheck, getHeader, type HeaderLines, parseTokenList } from '../browser-model/index.js';
-import type { ConnectOptions } from '../check/http.js';
-import { varyCoversOrigin } from '../check/mistakes.js';
-import type { ExchangeTrace } from '../check/trace.js';
+import {
+  corsCheck,
+  getHeader,
+  type HeaderLines,
+  parseTokenList,
+  varyCoversOrigin,
+} from '../browser-model/index.js';
+import type { ConnectOptions } from '../probe/http.js';
+import { Prober, type Reply } from '../probe/prober.js';
+import type { ExchangeTrace } from '../probe/trace.js';
 import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
 import { isInternalHost } from './internal-host.js';
-import { Prober, type Reply } from './prober.js';
 import {
   IP_HOST,
   type OriginProbe,
@@ -25,7 +30,7 @@ export interface ScanOptions {
   readonly trusted?: readonly string[];
   /** Milliseconds to wait between two requests. Default 0. */
   readonly delayMs?: number;
-  /** Per exchange. Default 10000 ms. */
+  /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   readonly connect?: ConnectOptions;
 }

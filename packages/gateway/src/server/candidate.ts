@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CorsConfigWithoutOrigins, Decision, Policy, RequestFacts } from 'corsgate';
 import { type AllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
-import type { CandidateDifference, CandidateView } from '../admin/console/candidate-view.js';
+import type { CandidateDifference, CandidateView } from '../views/candidate.js';
 import { type AllowlistWatcher, openAllowlist } from './allowlist.js';
 
 const CAPACITY = 1000;

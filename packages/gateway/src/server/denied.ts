@@ -5,6 +5,9 @@
  * entry past capacity evicts the first). A flood of distinct origins can push out older ones,
  * never grow the table. Values are clipped so one entry is small.
  */
+import type { DeniedView } from '../views/denied.js';
+
+export type { DeniedView } from '../views/denied.js';
 
 export interface DeniedEntry {
   origin: string;
@@ -76,16 +79,6 @@ export class DeniedTable {
     all.reverse();
     return all.slice(0, limit);
   }
-}
-
-export interface DeniedView {
-  origin: string;
-  reason: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  sampleMethod: string;
-  samplePath: string;
 }
 
 export function viewDenied(entries: readonly DeniedEntry[]): DeniedView[] {

@@ -13,8 +13,8 @@ import { AdminAuth } from '../../src/admin/guard.js';
 import { isLoopbackHost, parseTokens, verifyBearer } from '../../src/admin/tokens.js';
 import { DEFAULTS } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/types.js';
+import { localAdminBackend } from '../../src/run/admin-backends.js';
 import { DeniedTable } from '../../src/server/denied.js';
-import { localAdminBackend } from '../../src/server/run.js';
 import { type TempDir, tempDir } from '../helpers.js';
 
 const TOKEN = 'reader-secret-0123456789';

@@ -7,7 +7,7 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { MAX_REQUESTS } from '../../src/scan/prober.js';
+import { MAX_REQUESTS } from '../../src/probe/prober.js';
 import type { ScanReport } from '../../src/scan/run.js';
 import { capture, runBin, serve, type TestServer } from '../tools/_helpers.js';
 import { APP, CHECKS, handwritten, httpsHandwritten, type ZooServer } from './_zoo.js';

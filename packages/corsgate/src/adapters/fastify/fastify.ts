@@ -13,8 +13,8 @@ import { ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA, type Decision } from '../../
 import { CorsConfigError, issue } from '../../engine/errors.js';
 import { appendVary } from '../../engine/vary.js';
 import { answerStatus, answersItself } from '../../request/answer.js';
+import { isDevelopment } from '../../request/denied.js';
 import { keepVaryInHeadObject, nodeFacts } from '../../request/node.js';
-import { isDevelopment } from '../_denied.js';
 import { type CorsOptions, type PolicySource, policySource } from '../_shared.js';
 import {
   addPreflightRoutes,

@@ -1,25 +1,8 @@
 /** The candidate section of the console: stage a list, see whose decision it would change, promote it. */
-import type { AllowlistIssue } from 'corsgate/allowlist';
+import type { CandidateView } from '../../views/candidate.js';
 import { esc, postButton, scrollBox, time } from './html.js';
 
-export interface CandidateDifference {
-  readonly origin: string;
-  readonly inForce: 'allowed' | 'refused';
-  readonly candidate: 'allowed' | 'refused';
-  readonly count: number;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly sampleMethod: string;
-  readonly samplePath: string;
-}
-
-export interface CandidateView {
-  /** `staged` (through the API) or the file given with --candidate-allowlist. */
-  readonly source: string;
-  readonly entries: number;
-  readonly errors: readonly AllowlistIssue[];
-  readonly differences: readonly CandidateDifference[];
-}
+export type { CandidateDifference, CandidateView } from '../../views/candidate.js';
 
 export function candidateSection(c: CandidateView | undefined, canWrite: boolean): string {
   const stage = canWrite

@@ -4,7 +4,7 @@
  * Content-Security-Policy that allows no script at all.
  */
 import type { AllowlistIssue } from 'corsgate/allowlist';
-import type { DeniedView } from '../../server/denied.js';
+import type { DeniedView } from '../../views/denied.js';
 import type { AuditRecord } from '../audit.js';
 import type { Explained } from '../explain.js';
 import type { ChangePreview, ListChange } from '../writes.js';

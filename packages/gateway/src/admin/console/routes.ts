@@ -4,8 +4,8 @@
  * the same write path as the JSON API, then redirects back (303) or shows the page with the error.
  */
 import { AllowlistError, type AllowlistIssue } from 'corsgate/allowlist';
-import type { DeniedView } from '../../server/denied.js';
 import type { ListText } from '../../sources/index.js';
+import type { DeniedView } from '../../views/denied.js';
 import type { AdminContext } from '../admin.js';
 import { MAX_WRITE_BYTES } from '../api.js';
 import { explainRequest, matchingEntry } from '../explain.js';

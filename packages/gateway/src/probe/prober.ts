@@ -1,12 +1,13 @@
 /**
- * Sends the scan's requests one at a time, with the operator's delay between them and a hard cap
- * on their number, and keeps each exchange as the evidence a finding shows.
+ * The probe client of `scan` and of `check`'s over-trust probes: sends requests one at a time,
+ * with the operator's delay between them and a hard cap on their number, and keeps each exchange
+ * as the evidence a finding shows.
  */
-import { type HeaderLines, type HeaderPair, headerLinesFromRaw } from '../browser-model/index.js';
-import { type ConnectOptions, exchange, UnreachableError } from '../check/http.js';
-import type { ExchangeTrace } from '../check/trace.js';
+import type { HeaderLines, HeaderPair } from '../browser-model/index.js';
+import { type ConnectOptions, exchange, UnreachableError } from './http.js';
+import { type ExchangeTrace, responseLines } from './trace.js';
 
-/** The most requests one scan sends, whatever the options: a few dozen, never a flood. */
+/** The most requests one prober (one scan) sends, whatever the options: a few dozen, never a flood. */
 export const MAX_REQUESTS = 64;
 
 /** An answer the server gave: its status, header lines and the exchange as evidence. */
@@ -50,11 +51,7 @@ export class Prober {
     const request = { method, url: url.href, headers };
     try {
       const answer = await exchange(url, method, headers, this.timeoutMs, this.connect);
-      return {
-        status: answer.status,
-        lines: headerLinesFromRaw(answer.raw),
-        trace: { request, response: { status: answer.status, headers: answer.headers } },
-      };
+      return { status: answer.status, lines: responseLines(answer), trace: { request, response: answer } };
     } catch (e) {
       const message = e instanceof UnreachableError ? `${e.code}: ${e.message}` : String(e);
       return { error: `${url.host} did not answer: ${message}` };

@@ -1,6 +1,13 @@
-/** JSON views of the allowlist state, for GET /allowlist and POST /reload. */
-import { formatAllowlistIssue } from 'corsgate/allowlist';
-import type { AllowlistEvent, AllowlistIssue, AllowlistWatcher } from './allowlist.js';
+/**
+ * JSON views of the allowlist state, for GET /allowlist and POST /reload and the admin writes'
+ * answers. Below both `server/` and `admin/`, which show them (imports only look down).
+ */
+import {
+  type AllowlistEvent,
+  type AllowlistIssue,
+  type AllowlistWatcher,
+  formatAllowlistIssue,
+} from 'corsgate/allowlist';
 
 /**
  * One issue as the admin API shows it: its fields, and as `message` the one problem line the CLI

@@ -1,0 +1,145 @@
+/**
+ * The two admin backends (docs/gateway.md "Admin listener"): a process's own (its watcher, denied
+ * table, seen origins, candidate) and the cluster primary's, which asks every worker over IPC and
+ * merges their answers.
+ */
+import type { FleetDenied } from '@corsgate/redis';
+import { AggregatorRegistry } from 'prom-client';
+import type { AdminBackend } from '../admin/admin.js';
+import { ListWrites } from '../admin/writes.js';
+import type { GatewayConfig } from '../config/types.js';
+import { type AllowlistWatcher, sourceReady } from '../server/allowlist.js';
+import type { Candidate } from '../server/candidate.js';
+import { type DeniedTable, type DeniedView, mergeDenied, viewDenied } from '../server/denied.js';
+import { register } from '../server/metrics.js';
+import type { SeenOrigins } from '../server/seen.js';
+import { sourceFor } from '../sources/index.js';
+import { allowlistView, reloadView } from '../views/allowlist.js';
+import type { WorkerChannel } from './channel.js';
+
+/** The admin backend of one process: its own watcher, denied table and the file's writer. */
+export function localAdminBackend(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  denied: DeniedTable,
+  fleet?: FleetDenied,
+  extra: { seen?: SeenOrigins; candidate?: Candidate } = {},
+): AdminBackend {
+  const { seen, candidate } = extra;
+  return {
+    ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
+    ...(seen === undefined
+      ? {}
+      : { origins: async (limit: number) => ({ evicted: seen.evicted, origins: seen.list(limit) }) }),
+    ...(candidate === undefined ? {} : { candidate: candidateBackend(candidate) }),
+    ready: async () => readiness(watcher),
+    reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
+    allowlist: async () => allowlistView(watcher),
+    denied: async (limit) => ({
+      evicted: denied.evicted,
+      capacity: denied.capacity,
+      origins: viewDenied(denied.list(limit)),
+    }),
+    metrics: async () => ({ contentType: register.contentType, body: await register.metrics() }),
+    writes: listWrites(config, watcher),
+    snapshot: () => watcher.current,
+  };
+}
+
+function candidateBackend(candidate: Candidate): NonNullable<AdminBackend['candidate']> {
+  return {
+    view: () => candidate.view(),
+    text: () => candidate.text(),
+    stage: (text: string) => candidate.stage(text),
+    drop: () => candidate.drop(),
+    promoted: () => candidate.promoted(),
+  };
+}
+
+/**
+ * The admin views of a cluster: each one asks the workers and merges their answers. `watcher`,
+ * when given, is the primary's own view of the list: admin writes go through it (then every worker
+ * re-reads before the answer), and explain reads it.
+ */
+export function primaryBackend(
+  config: GatewayConfig,
+  channel: WorkerChannel,
+  fleet: FleetDenied | undefined,
+  watcher?: AllowlistWatcher,
+): AdminBackend {
+  const aggregator = new AggregatorRegistry();
+  return {
+    ...(fleet === undefined ? {} : { fleetDenied: (limit: number) => fleetView(fleet, limit) }),
+    ready: async () => {
+      // Ready when every worker listens and has a version of the allowlist in force.
+      const answers = (await channel.askAll('ready')) as { ready?: boolean }[];
+      const sourced = answers.filter((a) => a.ready === true).length;
+      const ready = channel.listening.size === config.workers && sourced === config.workers;
+      return {
+        ready,
+        detail: { workers: config.workers, listening: channel.listening.size, ready: sourced },
+      };
+    },
+    reload: async () => ({ workers: await channel.askAll('reload') }),
+    // Every worker reads the same file; the first one's view stands for all (versions count per worker).
+    allowlist: async () => {
+      const all = channel.workers();
+      return all.length === 0
+        ? { error: 'no worker running' }
+        : ((await channel.ask(all[0]!, 'allowlist')) as object);
+    },
+    denied: async (limit) => {
+      const lists = (await channel.askAll('denied', { limit })) as DeniedView[][];
+      return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
+    },
+    metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+    ...(watcher === undefined
+      ? {}
+      : {
+          writes: listWrites(config, watcher, () => channel.askAll('reload')),
+          snapshot: () => watcher.current,
+        }),
+  };
+}
+
+/** Admin writes to the source in force (docs/console.md "Writes"), audited. */
+function listWrites(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  afterWrite?: () => Promise<unknown>,
+): ListWrites {
+  const source = sourceFor(config.allowlist);
+  const store = source.writer(watcher, config.policy);
+  return new ListWrites(store, source.audit(config.auditFile), config.policy, afterWrite);
+}
+
+/** `/denied?scope=fleet`: what every node sharing the Redis source refused (docs/sources.md "Fleet view"). */
+async function fleetView(fleet: FleetDenied, limit: number): Promise<object> {
+  await fleet.flush();
+  return {
+    scope: 'fleet',
+    capacity: fleet.capacity,
+    dropped: fleet.dropped,
+    origins: await fleet.read(limit),
+  };
+}
+
+/** With a Redis source, the nodes share their refused-origin counts through it. */
+export function fleetDenied(config: GatewayConfig): FleetDenied | undefined {
+  return sourceFor(config.allowlist).fleetDenied();
+}
+
+/** `/ready`: a node is ready once its allowlist source has a version in force. */
+export function readiness(watcher: AllowlistWatcher): { ready: boolean; detail: object } {
+  const status = watcher.status();
+  return {
+    ready: sourceReady(watcher),
+    detail: {
+      version: watcher.current.version,
+      ...(status.staleSince === undefined ? {} : { staleSince: new Date(status.staleSince).toISOString() }),
+      ...(sourceReady(watcher)
+        ? {}
+        : { reason: status.lastReadError?.message ?? 'no version of the allowlist yet' }),
+    },
+  };
+}
