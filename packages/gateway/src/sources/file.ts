@@ -160,6 +160,7 @@ class FileListStore implements ListStore {
       version: current.version,
       hash,
       inForce: hash === current.hash,
+      versionInForce: current.version,
       lost: false,
     };
   }
