@@ -3,7 +3,10 @@
 // configured by examples/corsgate.yaml and examples/allowed_origins.list. Prints the URLs and
 // three curl commands; Ctrl-C stops both. Ports: PORT (gateway, default 8080), ADMIN_PORT (9901),
 // UPSTREAM_PORT (3000); a busy port falls back to a free one. Run after scripts/ensure.mjs.
+// The demo gets an admin token of its own, made here and printed, so the console's Allow works;
+// it is given to this gateway process only (CORSGATE_ADMIN_TOKENS), never a default anywhere else.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +32,14 @@ async function choose(wanted) {
 }
 
 /** Starts a process and resolves with the first JSON stdout line for which `pick` returns a value. */
-function start(args, pick, label) {
+function start(args, pick, label, env = process.env) {
   return new Promise((resolve, reject) => {
     // A stop that arrived while an earlier process was starting: starting this one would orphan it.
     if (stopping) {
       reject(new Error(`${label} not started: stopping`));
       return;
     }
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let buffer = '';
     let found = false;
@@ -87,6 +90,9 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+// 128 random bits, new on every start: the demo's only admin token.
+const demoToken = randomBytes(16).toString('hex');
+
 try {
   const upstreamUrl = await start(
     [
@@ -111,11 +117,14 @@ try {
     ],
     (e) => (e.event === 'listening' ? { url: e.url, admin: e.admin } : undefined),
     'corsgate',
+    { ...process.env, CORSGATE_ADMIN_TOKENS: `demo:${demoToken}` },
   );
   console.log(`
 corsgate is running.
 
   gateway    ${url}   (in front of the demo API at ${upstreamUrl})
+  console    ${admin}/   (open it in a browser: who is refused, Allow with one click)
+  token      ${demoToken}   (this demo's admin token: sign in with it to Allow; made for this run only)
   admin      ${admin}   (/health /ready /metrics /allowlist /denied, POST /reload)
   allowlist  examples/allowed_origins.list   (edit it: changes apply at once)
   config     examples/corsgate.yaml
@@ -123,7 +132,7 @@ corsgate is running.
 An allowed preflight (204 with the CORS headers):
   curl -i -X OPTIONS ${url}/api/items -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: content-type'
 
-A refused preflight (403, no CORS headers, never reaches the API):
+A refused preflight (403 with a body saying why, no CORS headers, never reaches the API):
   curl -i -X OPTIONS ${url}/api/items -H 'Origin: https://evil.example' -H 'Access-Control-Request-Method: PUT'
 
 A blocked cross-site POST (403 before the API acts on it):

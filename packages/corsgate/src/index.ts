@@ -9,6 +9,7 @@ export { MAX_ACRH_EMPTY_ELEMENTS, MAX_ACRH_LENGTH, MAX_ACRH_NAMES } from './engi
 export {
   type Decision,
   type DecisionKind,
+  type MissingItems,
   REASONS,
   type ReasonCode,
   type RequestFacts,
@@ -21,8 +22,18 @@ export {
   type IssueCode,
   type Severity,
 } from './engine/errors.js';
-export { MAX_ORIGIN_LENGTH, parseSerializedOrigin, type SerializedOrigin } from './engine/origin.js';
-export { type OriginPattern, type PatternResult, parseOriginPattern } from './engine/pattern.js';
+export {
+  type HostKind,
+  MAX_ORIGIN_LENGTH,
+  parseSerializedOrigin,
+  type SerializedOrigin,
+} from './engine/origin.js';
+export {
+  type OriginPattern,
+  type PatternFinding,
+  type PatternResult,
+  parseOriginPattern,
+} from './engine/pattern.js';
 export {
   type CorsConfig,
   type CorsConfigWithoutOrigins,

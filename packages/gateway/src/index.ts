@@ -1,15 +1,24 @@
 /** @corsgate/gateway: the `corsgate` command and the gateway server. */
 
+export type { Browser, HeaderPair } from './browser-model/index.js';
 export * as browserModel from './browser-model/index.js';
-export { originOfUrl } from './browser-model/origin.js';
+export { type OriginAnswer, originOfUrl } from './browser-model/origin.js';
 export {
+  type CheckInput,
   type CheckOptions,
   type CheckTrace,
   checkRequest,
+  type ExchangeTrace,
   MISTAKES,
   type Mistake,
   type MistakeCode,
+  type RedirectHop,
+  type StepStatus,
   type TraceStep,
 } from './check/check-request.js';
 export { EXIT } from './cli/exit-codes.js';
+export type { CliIo } from './cli/io.js';
 export { main } from './cli/main.js';
+export type { ProbeRequest, ProbeResponse } from './probe/trace.js';
+export type { FindingId, Severity } from './scan/findings.js';
+export type { Finding } from './scan/run.js';

@@ -1,8 +1,8 @@
 import { createPolicy } from 'corsgate';
 import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '../src/config/types.js';
+import { RouteTable } from '../src/decide/routes.js';
 import type { AllowlistSnapshot } from '../src/server/allowlist.js';
-import { RouteTable } from '../src/server/routes.js';
 
 const api: RouteConfig = {
   path: '/api/*',

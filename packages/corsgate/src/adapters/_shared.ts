@@ -147,7 +147,11 @@ function watchedSource(
     ]);
   const closed = createPolicy({ ...config, origins: [] });
   let watcher: AllowlistWatcher | undefined;
-  const started: Promise<AllowlistWatcher> =
+  let closing = false;
+  /** Why the list is not in force yet (the first start failed), for the refusals' fix. */
+  let unloaded: string | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const open = (): Promise<AllowlistWatcher> =>
     typeof allowlist !== 'string'
       ? Promise.resolve(allowlist)
       : REDIS_URL.test(allowlist)
@@ -155,22 +159,48 @@ function watchedSource(
         : import('../allowlist/watch.js').then((m) =>
             m.watchAllowlist(allowlist, { ...watchOptions, config }),
           );
-  // `ready` exists before the source does, so the source is built whole and never written
-  // through a cast; only `current` changes, once, when the first version is in.
-  const ready = started.then((w) => {
+  const use = (w: AllowlistWatcher): void => {
     watcher = w;
+    unloaded = undefined;
     // One read of `current` per request: each request sees one whole snapshot (docs/allowlist.md, reload scenarios row 22).
     source.current = () => w.current.policy;
+  };
+  // `ready` exists before the source does, so the source is built whole and never written
+  // through a cast; only `current` changes, when the first version is in.
+  const ready = open().then(use);
+  // A file that cannot be loaded at start is said at once, loudly, and looked for again until it
+  // can be: creating (or fixing) it later puts it in force (docs/middleware.md "Hot reload").
+  ready.catch((error: unknown) => {
+    if (typeof allowlist !== 'string' || REDIS_URL.test(allowlist)) return;
+    const { code, message } = describe(error);
+    unloaded = `the allowlist ${allowlist} is not loaded (${code}): create or fix it; every origin is refused until it loads`;
+    console.error(
+      `corsgate: ${message}; every origin is refused until the file loads (it is picked up when it appears)`,
+    );
+    const again = (): void => {
+      retry = setTimeout(() => {
+        if (closing) return;
+        open().then(
+          (w) => {
+            if (closing) void w.close();
+            else use(w);
+          },
+          () => again(),
+        );
+      }, watchOptions?.pollIntervalMs ?? 1_000);
+      (retry as { unref?: () => void }).unref?.();
+    };
+    again();
   });
-  // The rejection stays observable through `ready`; this only keeps an unawaited one from being
-  // reported as unhandled, since the middleware itself keeps serving (closed).
-  ready.catch(() => undefined);
   const source: PolicySource = {
     current: () => closed,
     ready,
     block,
-    report,
+    report:
+      report === undefined ? undefined : (decision, facts, url) => report(decision, facts, url, unloaded),
     close: async () => {
+      closing = true;
+      if (retry !== undefined) clearTimeout(retry);
       // Waits for a start in progress, so a watcher is never left running behind a close.
       await ready.catch(() => undefined);
       // A watcher passed in is the caller's to close.
@@ -178,6 +208,15 @@ function watchedSource(
     },
   };
   return source;
+}
+
+/** The code and the message (without its `corsgate: `) of an AllowlistError, or of anything else. */
+function describe(error: unknown): { code: string; message: string } {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    code: typeof code === 'string' ? code : 'error',
+    message: typeof message === 'string' ? message.replace(/^corsgate: /, '') : String(error),
+  };
 }
 
 const REDIS_URL = /^rediss?:\/\//i;

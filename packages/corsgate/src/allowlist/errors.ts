@@ -3,7 +3,7 @@
  * at start) and when a write is refused. Its message and its `issues` print in the one problem
  * format (`FILE:LINE:COL: severity CODE message`), like every other problem corsgate reports.
  */
-import type { IssueCode } from '../index.js';
+import type { IssueCode } from '../engine/errors.js';
 import { formatAllowlistIssue } from './parse.js';
 import type { AllowlistIssue } from './types.js';
 

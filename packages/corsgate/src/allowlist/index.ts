@@ -5,6 +5,7 @@
  * @module
  */
 export { AllowlistError, formatAllowlistError } from './errors.js';
+export { allowlistHash } from './hash.js';
 export {
   decodeAllowlist,
   formatAllowlistIssue,
@@ -17,10 +18,10 @@ export {
   splitAllowlist,
 } from './parse.js';
 export {
+  type AllowlistApplySteps,
   AllowlistSourceBase,
   type AllowlistSourceOptions,
   type AllowlistVersion,
-  allowlistHash,
 } from './source.js';
 export { type AllowlistStore, type AllowlistStoreOptions, createAllowlistStore } from './store.js';
 export type * from './types.js';

@@ -12,21 +12,18 @@
  * Pure: no `node:*` imports, so it runs wherever the engine runs.
  */
 
-import { excerpt, formatProblem, locationOf } from '../engine/problem.js';
+import { type ConfigIssue, CorsConfigError, ISSUE_CODES, type IssueCode } from '../engine/errors.js';
+import { parseOriginPattern } from '../engine/pattern.js';
 import {
-  type ConfigIssue,
   type CorsConfig,
-  CorsConfigError,
   type CorsConfigWithoutOrigins,
   type CreatePolicyAsyncOptions,
   createPolicy,
   createPolicyAsync,
   DEFAULT_SLICE_BUDGET_MS,
-  ISSUE_CODES,
-  type IssueCode,
   type Policy,
-  parseOriginPattern,
-} from '../index.js';
+} from '../engine/policy.js';
+import { excerpt, formatProblem, locationOf } from '../engine/problem.js';
 import type { AllowlistEntry, AllowlistIssue, ParsedAllowlist } from './types.js';
 
 /** What `parseAllowlist` returns: the contract's `ParsedAllowlist`, plus the compiled policy. */

@@ -35,26 +35,48 @@ export class ReloadRecord {
     };
   }
 
-  /** A version was applied: the errors of earlier versions no longer stand. */
-  applied(): void {
-    this.lastReloadResult = 'applied';
+  /**
+   * A version was applied: the errors of earlier versions no longer stand. The first version a
+   * source applies (its start) is not a reload and is not counted.
+   */
+  applied(first: boolean): void {
+    this.read('applied');
     this.cleared();
-    this.reloadsApplied++;
+    if (!first) this.reloadsApplied++;
   }
 
   /** The version in force came again: nothing changes but the errors of earlier versions are gone. */
   unchanged(): void {
-    this.lastReloadResult = 'unchanged';
+    this.read('unchanged');
     this.cleared();
   }
 
   /** A version was rejected whole; the last good version stays (fail closed, never half a list). */
   rejected(errors: readonly AllowlistIssue[], hash: string): AllowlistEvent {
-    this.lastReloadResult = 'rejected';
+    this.read('rejected');
     this.lastErrors = Object.freeze([...errors]);
     this.lastRejectedHash = hash;
     this.reloadsRejected++;
     return { type: 'rejected', errors: this.lastErrors };
+  }
+
+  /** The same rejected version came again: it is still rejected, and nothing new is recorded. */
+  rejectedAgain(hash: string): boolean {
+    return this.lastReloadResult === 'rejected' && hash === this.lastRejectedHash;
+  }
+
+  /** The version could not be read (missing, unreadable, unreachable): the last good one stays. */
+  failed(result: 'missing' | 'unreadable', code: string, message: string): void {
+    this.lastReloadAt = Date.now();
+    this.lastReloadResult = result;
+    this.lastReadError = { code, message };
+  }
+
+  /** A version was read: the read error of an earlier attempt no longer stands. */
+  private read(result: AllowlistStatus['lastReloadResult']): void {
+    this.lastReloadAt = Date.now();
+    this.lastReloadResult = result;
+    this.lastReadError = undefined;
   }
 
   private cleared(): void {

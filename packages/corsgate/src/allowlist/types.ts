@@ -3,7 +3,8 @@
  * what a live, watched allowlist offers. The gateway, the middleware adapters and the CLI all
  * program against these types.
  */
-import type { CorsConfigWithoutOrigins, IssueCode, Policy } from '../index.js';
+import type { IssueCode } from '../engine/errors.js';
+import type { CorsConfigWithoutOrigins, Policy } from '../engine/policy.js';
 
 /** A problem on one line of an allowlist file. `line` and `column` are 1-based. */
 export interface AllowlistIssue {
@@ -49,7 +50,7 @@ export type AllowlistSourceKind = 'file' | 'redis' | 'store';
 export interface AllowlistStatus {
   /** The file's path; for another source, where it reads (a Redis URL without its password). */
   readonly path: string;
-  /** Absent for the file watcher (a file); set by every other source. */
+  /** Which source this is; every source built on `AllowlistSourceBase` (the file watcher too) sets it. */
   readonly kind?: AllowlistSourceKind;
   /**
    * False while no version has been applied yet (a Redis source that started with Redis down
@@ -62,6 +63,11 @@ export interface AllowlistStatus {
    * absent while it is reachable.
    */
   readonly staleSince?: number;
+  /**
+   * Set while a version that was read is held back because it looks half-written (docs/allowlist.md
+   * "The partial-write rule"); absent otherwise.
+   */
+  readonly waiting?: AllowlistWaiting;
   readonly snapshot: AllowlistSnapshot;
   readonly lastReloadAt: number;
   readonly lastReloadResult:
@@ -83,6 +89,21 @@ export interface AllowlistStatus {
    * programmatic store: 'push' (the application sets each version).
    */
   readonly mode: 'watch+poll' | 'poll' | 'pubsub+poll' | 'push';
+}
+
+/** A version read but not applied yet, because it looks half-written. */
+export interface AllowlistWaiting {
+  /**
+   * `no-final-newline`: its last line has no line ending; `empty`: it has zero bytes. Both are the
+   * usual signs of a writer caught between two pieces of an in-place write.
+   */
+  readonly reason: 'no-final-newline' | 'empty';
+  /** Epoch ms when the version was read. */
+  readonly since: number;
+  /** Epoch ms when it is read again: applied then if it did not change meanwhile. */
+  readonly until: number;
+  /** One sentence for the admin, starting with "corsgate:". */
+  readonly message: string;
 }
 
 export interface WatchAllowlistOptions {

@@ -11,27 +11,26 @@
  * - poll `stat` (dev, inode, size, mtime, ctime) every `pollIntervalMs`, and hash the content
  *   every Nth tick: the fallback for filesystems without events (NFS, some Docker mounts) and for
  *   an fs.watch that failed;
- * - read via the path every time (never a cached fd), hash with sha256: identical content is a
- *   no-op;
- * - never apply a partial write (see `settleMs`); a version with any error is rejected whole and
- *   the last good version stays; a missing or unreadable file keeps the last good version;
- * - the snapshot is one frozen object, swapped by a single assignment: a request reads
- *   `watcher.current` once and sees one whole version.
+ * - read via the path every time (never a cached fd);
+ * - never deliver a partial write (see `settleMs`).
+ * It only detects changes and reads: validating, applying, keeping the last good version and
+ * reporting are `AllowlistSourceBase`'s, the same for every source (docs/sources.md "One state
+ * machine"): identical content is a no-op, a version with any error is rejected whole, a missing or
+ * unreadable file keeps the last good version, and the snapshot is one frozen object swapped by a
+ * single assignment.
  */
 
-import { createHash } from 'node:crypto';
 import { watch as fsWatch, type Stats, statSync } from 'node:fs';
 import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { CorsConfigWithoutOrigins } from '../index.js';
 import { ParseAhead } from './ahead.js';
 import { invalidAllowlistError, unusableAllowlistError, wholeFileProblem } from './errors.js';
-import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
-import { ReloadRecord } from './reloads.js';
+import { allowlistHash } from './hash.js';
+import { type AllowlistApplySteps, AllowlistSourceBase } from './source.js';
 import type {
   AllowlistEvent,
-  AllowlistSnapshot,
   AllowlistStatus,
+  AllowlistWaiting,
   AllowlistWatcher,
   AllowlistWatchFactory,
   WatchAllowlistOptions,
@@ -85,17 +84,21 @@ export async function watchAllowlist(
   options: WatchAllowlistOptions = {},
 ): Promise<AllowlistWatcher> {
   const watcher = new FileAllowlistWatcher(resolve(path), options);
-  await watcher.start();
+  try {
+    await watcher.start();
+  } catch (error) {
+    await watcher.close();
+    throw error;
+  }
   return watcher;
 }
 
-class FileAllowlistWatcher implements AllowlistWatcher {
+class FileAllowlistWatcher extends AllowlistSourceBase {
   private readonly path: string;
   private readonly dir: string;
   private readonly base: string;
   /** Event filenames that concern us: the file's, `..data`, and its symlink target's in the same directory. */
   private names: Set<string>;
-  private readonly config: CorsConfigWithoutOrigins;
   private readonly pollIntervalMs: number;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
@@ -103,16 +106,12 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private readonly hashEveryPolls: number;
   private readonly factory: AllowlistWatchFactory | undefined;
   private readonly rewatchMs: number;
-  private readonly sliceBudgetMs: number | undefined;
 
-  private snapshot!: AllowlistSnapshot;
   private lastSig = '';
   private trackedIno: number | undefined;
-  private readonly reloads = new ReloadRecord();
 
-  private closed = false;
-  private readonly listeners = new Set<(event: AllowlistEvent) => void>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Reads run one at a time (each read, then its apply); the base orders the applies. */
+  private reads: Promise<unknown> = Promise.resolve();
   private scheduledPending = false;
   private debounceTimer: NodeJS.Timeout | undefined;
   private firstEventAt: number | undefined;
@@ -127,9 +126,9 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       const bytes = await readFile(this.path);
       return looksPartial(bytes) ? undefined : bytes;
     },
-    hash: (bytes) => hashOf(bytes),
-    known: (hash) => hash === this.snapshot.hash || hash === this.reloads.lastRejectedHash,
-    parse: (bytes) => this.parse(bytes),
+    hash: allowlistHash,
+    known: (hash) => this.isKnown(hash),
+    parse: (bytes) => this.parseVersion(bytes),
   });
 
   private fsw: ReturnType<AllowlistWatchFactory> | undefined;
@@ -138,18 +137,18 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private watchFailures = 0;
 
   constructor(path: string, options: WatchAllowlistOptions) {
+    super('file', path, 'watch+poll', options);
     this.path = path;
     this.dir = dirname(path);
     this.base = basename(path);
     this.names = new Set([this.base, K8S_DATA]);
-    this.config = options.config ?? {};
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.maxWaitMs = Math.max(options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, this.debounceMs);
-    this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    // The partial-write guard waits at least one more quiet period (docs/allowlist.md).
+    this.settleMs = Math.max(options.settleMs ?? DEFAULT_SETTLE_MS, this.debounceMs);
     this.hashEveryPolls = Math.max(1, options.hashEveryPolls ?? DEFAULT_HASH_EVERY_POLLS);
     this.rewatchMs = options.rewatchMs ?? DEFAULT_REWATCH_MS;
-    this.sliceBudgetMs = options.sliceBudgetMs;
     const watch = options.watch ?? true;
     this.factory =
       watch === false
@@ -159,10 +158,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
           : watch;
   }
 
-  get current(): AllowlistSnapshot {
-    return this.snapshot;
-  }
-
+  /** Reads and applies the first version, then starts watching; throws when there is none to apply. */
   async start(): Promise<void> {
     const read = await this.read(false);
     if (read.kind === 'missing') {
@@ -178,42 +174,25 @@ class FileAllowlistWatcher implements AllowlistWatcher {
         'the file kept changing while it was read at start; try again',
       );
     }
-    const parsed = await this.parse(read.bytes);
-    if (parsed.policy === undefined)
-      throw invalidAllowlistError(`allowlist ${this.path} is invalid`, this.path, parsed.errors);
+    const first = await this.apply({ text: read.bytes });
+    if (first.type === 'rejected')
+      throw invalidAllowlistError(`allowlist ${this.path} is invalid`, this.path, first.errors);
     this.lastSig = read.sig;
-    this.snapshot = this.makeSnapshot(parsed, hashOf(read.bytes), 1);
-    this.reloads.lastReloadAt = this.snapshot.loadedAt;
     this.startWatch();
     this.armPoll();
   }
 
-  status(): AllowlistStatus {
-    return {
-      path: this.path,
-      snapshot: this.snapshot,
-      ...this.reloads.status(),
-      mode: this.fsw === undefined ? 'poll' : 'watch+poll',
-    };
+  protected override currentMode(): AllowlistStatus['mode'] {
+    return this.fsw === undefined ? 'poll' : 'watch+poll';
   }
 
-  reload(options: { force?: boolean } = {}): Promise<AllowlistEvent> {
-    const force = options.force === true;
-    const run = this.chain.then(() => this.doReload(force, false));
-    this.chain = run.catch(() => undefined);
+  protected refresh(force: boolean): Promise<AllowlistEvent> {
+    const run = this.reads.then(() => this.doReload(force, false));
+    this.reads = run.catch(() => undefined);
     return run;
   }
 
-  on(listener: (event: AllowlistEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async stop(): Promise<void> {
     this.ahead.stop();
     clearTimeout(this.debounceTimer);
     clearTimeout(this.pollTimer);
@@ -223,8 +202,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     }
     this.sleepers.clear();
     this.stopWatch();
-    await this.chain;
-    this.listeners.clear();
+    await this.reads;
   }
 
   // --- change detection -------------------------------------------------------------------
@@ -348,11 +326,11 @@ class FileAllowlistWatcher implements AllowlistWatcher {
   private triggerReload(): void {
     if (this.scheduledPending || this.closed) return;
     this.scheduledPending = true;
-    const run = this.chain.then(() => {
+    const run = this.reads.then(() => {
       this.scheduledPending = false;
       return this.doReload(false, true);
     });
-    this.chain = run.catch(() => undefined);
+    this.reads = run.catch(() => undefined);
   }
 
   /**
@@ -402,7 +380,7 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     return true;
   }
 
-  // --- reading and applying ---------------------------------------------------------------
+  // --- reading -----------------------------------------------------------------------------
 
   private sleep(ms: number): Promise<void> {
     return new Promise((done) => {
@@ -470,7 +448,11 @@ class FileAllowlistWatcher implements AllowlistWatcher {
       return this.readOnce();
     }
     if (first.kind !== 'ok' || !looksPartial(first.bytes)) return first;
+    // The usual sign of a half-written file: read it again once it has had time to finish, and
+    // say meanwhile that a version is waiting (status().waiting, docs/allowlist.md).
+    this.markWaiting(this.halfWritten(first.bytes));
     await this.sleep(this.settleMs);
+    this.markWaiting(undefined);
     if (this.closed) return { kind: 'in-progress' };
     const again = await this.readOnce();
     if (again.kind !== 'ok' || !looksPartial(again.bytes)) return again;
@@ -479,142 +461,56 @@ class FileAllowlistWatcher implements AllowlistWatcher {
     return { kind: 'in-progress' };
   }
 
+  private halfWritten(bytes: Buffer): AllowlistWaiting {
+    const since = Date.now();
+    const until = since + this.settleMs;
+    const empty = bytes.length === 0;
+    const sign = empty ? 'is empty' : 'ends without a line ending';
+    return {
+      reason: empty ? 'empty' : 'no-final-newline',
+      since,
+      until,
+      message: `corsgate: ${this.path} ${sign}, the usual sign of a half-written file: it is read again at ${new Date(until).toISOString()} and applied only if it has not changed; the version in force (${this.current.version}) stays until then`,
+    };
+  }
+
+  /**
+   * One reload: read, report a file that cannot be read, wait for the quiet period, and hand the
+   * bytes to the base, which validates and applies them (or keeps the last good version).
+   */
   private async doReload(force: boolean, afterEvent: boolean): Promise<AllowlistEvent> {
     if (this.closed) return { type: 'unchanged', forced: force };
     const read = await this.read(afterEvent);
-    if (this.closed) return { type: 'unchanged', forced: force };
-    const previous = this.reloads.lastReloadResult;
-    const wasDown = previous === 'missing' || previous === 'unreadable' || previous === 'rejected';
-
-    if (read.kind === 'in-progress') {
-      // The writer is still at it; its next write raises another event (or the next poll tick).
-      return { type: 'unchanged', forced: force };
-    }
-    const lastReloadAt = this.reloads.lastReloadAt;
-    this.reloads.lastReloadAt = Date.now();
+    // The writer is still at it: its next write raises another event (or the next poll tick).
+    if (this.closed || read.kind === 'in-progress') return { type: 'unchanged', forced: force };
+    const stays = `the last good version (${this.current.version}) stays in force`;
     if (read.kind === 'missing') {
       this.lastSig = 'missing';
-      this.reloads.lastReloadResult = 'missing';
-      this.reloads.lastReadError = {
-        code: 'CG_ALLOWLIST_MISSING',
-        message: wholeFileProblem('CG_ALLOWLIST_MISSING', this.path, read.message),
-      };
-      const event: AllowlistEvent = {
-        type: 'missing',
-        message: wholeFileProblem(
-          'CG_ALLOWLIST_MISSING',
-          this.path,
-          `${read.message}; the last good version (${this.snapshot.version}) stays in force`,
-        ),
-      };
-      if (previous !== 'missing' || force) this.emit(event);
-      return event;
+      const problem = (m: string) => wholeFileProblem('CG_ALLOWLIST_MISSING', this.path, m);
+      return this.markMissing(problem(read.message), problem(`${read.message}; ${stays}`), force);
     }
     if (read.kind === 'unreadable') {
       this.lastSig = read.sig;
-      this.reloads.lastReloadResult = 'unreadable';
-      this.reloads.lastReadError = {
-        code: 'CG_ALLOWLIST_UNREADABLE',
-        message: wholeFileProblem('CG_ALLOWLIST_UNREADABLE', this.path, read.message),
-      };
-      const event: AllowlistEvent = {
-        type: 'unreadable',
-        code: read.code,
-        message: wholeFileProblem(
-          'CG_ALLOWLIST_UNREADABLE',
-          this.path,
-          `cannot be read (${read.message}); the last good version (${this.snapshot.version}) stays in force`,
-        ),
-      };
-      if (previous !== 'unreadable' || force) this.emit(event);
-      return event;
+      const problem = (m: string) => wholeFileProblem('CG_ALLOWLIST_UNREADABLE', this.path, m);
+      return this.markUnreadable(
+        read.code,
+        problem(read.message),
+        problem(`cannot be read (${read.message}); ${stays}`),
+        force,
+      );
     }
-
     // Automatic reloads wait for the quiet period after the last write (explicit ones do not).
     const gated = afterEvent && !force;
-    if (gated && (await this.putOff(read.sig))) {
-      this.reloads.lastReloadAt = lastReloadAt; // put off: not a reload
-      return { type: 'unchanged', forced: force };
-    }
+    if (gated && (await this.putOff(read.sig))) return { type: 'unchanged', forced: force };
     this.lastSig = read.sig;
-    this.reloads.lastReadError = undefined;
-    const hash = hashOf(read.bytes);
-    if (hash === this.snapshot.hash || (hash === this.reloads.lastRejectedHash && !force)) {
-      // Identical content (touch, an identical rewrite, a file put back): no version bump. A
-      // silent no-op (a stray event, a periodic hash check) is not a reload worth recording;
-      // a forced one, or the file coming back as it was, is.
-      if (hash === this.snapshot.hash && (force || wasDown)) {
-        this.reloads.unchanged();
-      } else this.reloads.lastReloadAt = lastReloadAt;
-      const event: AllowlistEvent = { type: 'unchanged', forced: force };
-      if (force) this.emit(event);
-      if (wasDown && hash === this.snapshot.hash) this.emit({ type: 'recovered', snapshot: this.snapshot });
-      return event;
-    }
-
-    // Parsed and compiled in slices, so a large file does not stall the server; the snapshot in
-    // force meanwhile is the old one, whole, and the new one replaces it in one assignment below.
-    // The same bytes parsed ahead during the quiet period are not parsed twice (ahead.ts).
-    const parsed = await (this.ahead.take(hash) ?? this.parse(read.bytes));
-    if (this.closed) return { type: 'unchanged', forced: force };
-    // Re-check right before the swap: a write during the read or parse puts this version off.
-    if (gated && (await this.putOff(read.sig))) {
-      this.reloads.lastReloadAt = lastReloadAt;
-      return { type: 'unchanged', forced: force };
-    }
-    if (parsed.policy === undefined) {
-      // Rejected whole: the last good version stays (fail closed, never half a list).
-      const event = this.reloads.rejected(parsed.errors, hash);
-      this.emit(event);
-      return event;
-    }
-    const snapshot = this.makeSnapshot(parsed, hash, this.snapshot.version + 1);
-    // The swap: one reference assignment. A request that read `current` before keeps its whole
-    // old snapshot; every later read sees the whole new one (docs/allowlist.md, reload scenarios row 22).
-    this.snapshot = snapshot;
-    this.reloads.applied();
-    const event: AllowlistEvent = { type: 'reloaded', snapshot, forced: force };
-    this.emit(event);
-    if (wasDown) this.emit({ type: 'recovered', snapshot });
-    return event;
+    const hash = allowlistHash(read.bytes);
+    // The same bytes parsed ahead during the quiet period are not parsed twice (ahead.ts); a write
+    // during the read or the parse puts this version off, re-checked right before the swap.
+    const parsed = this.ahead.take(hash);
+    const steps: AllowlistApplySteps = {
+      ...(parsed === undefined ? {} : { parsed }),
+      ...(gated ? { putOff: () => this.putOff(read.sig) } : {}),
+    };
+    return this.apply({ text: read.bytes, hash }, force, steps);
   }
-
-  private async parse(bytes: Uint8Array): Promise<ParsedAllowlistResult> {
-    // The read and the sha256 just before (a few ms for a 100,000-line file) used this turn of
-    // the event loop: the parse's first slice starts in a turn of its own.
-    await new Promise((resolve) => setImmediate(resolve));
-    return parseAllowlistAsync(bytes, {
-      config: this.config,
-      ...(this.sliceBudgetMs === undefined ? {} : { sliceBudgetMs: this.sliceBudgetMs }),
-      // setImmediate runs right after I/O callbacks: the yield costs no timer granularity (≥ 1 ms
-      // for setTimeout(0)), and requests that arrived meanwhile are served first.
-      yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
-    });
-  }
-
-  private makeSnapshot(parsed: ParsedAllowlistResult, hash: string, version: number): AllowlistSnapshot {
-    return Object.freeze({
-      policy: parsed.policy!,
-      version,
-      hash,
-      // The parse's own fresh array, seen by nobody else: frozen in place, not copied (100,000 entries).
-      entries: Object.freeze(parsed.entries),
-      warnings: Object.freeze([...parsed.warnings]),
-      loadedAt: Date.now(),
-    });
-  }
-
-  private emit(event: AllowlistEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // A failing listener (a logger, a metrics hook) never stops the reload loop.
-      }
-    }
-  }
-}
-
-function hashOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

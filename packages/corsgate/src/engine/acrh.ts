@@ -115,17 +115,15 @@ export interface AllowedRequestHeaders {
   readonly any: boolean;
 }
 
-/** The first requested name that is not allowed, or undefined when all are. */
-export function firstDisallowedHeader(
-  names: readonly string[],
-  allowed: AllowedRequestHeaders,
-): string | undefined {
+/** Every requested name that is not allowed, in request order (empty when all are). */
+export function disallowedHeaders(names: readonly string[], allowed: AllowedRequestHeaders): string[] {
+  const refused: string[] = [];
   for (const name of names) {
     if (allowed.names.has(name)) continue;
     // R17: `*` never covers Authorization, per the spec; browsers differ (whatwg/fetch#1919), so
     // the engine neither relies on `*` to allow it nor lets `*` allow it.
     if (allowed.any && name !== NON_WILDCARD_REQUEST_HEADER) continue;
-    return name;
+    refused.push(name);
   }
-  return undefined;
+  return refused;
 }

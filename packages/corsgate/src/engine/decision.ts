@@ -55,6 +55,20 @@ export interface Decision {
   readonly reason: ReasonCode;
   /** The offending value for a refusal: the method, the header name, or the origin. */
   readonly detail?: string;
+  /**
+   * A refused preflight from an allowed origin: everything the policy lacks for it at once, the
+   * method (when not allowed) and every requested header not allowed (lower case, as requested),
+   * so one fix covers the request (docs/engine.md "Reason codes").
+   */
+  readonly missing?: MissingItems;
+}
+
+/** What a refused preflight asked for that the policy does not allow. */
+export interface MissingItems {
+  /** The requested method, when the policy does not allow it. */
+  readonly method?: string;
+  /** Each requested header the policy does not allow, in request order. */
+  readonly headers: readonly string[];
 }
 
 export const ACAO = 'Access-Control-Allow-Origin';

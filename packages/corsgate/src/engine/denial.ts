@@ -3,7 +3,7 @@
  * warning of the middleware (docs/middleware.md "Refusals you can see"). Pure: the decision and the
  * request's origin in, text out.
  */
-import type { Decision, ReasonCode } from './decision.js';
+import type { Decision, MissingItems, ReasonCode } from './decision.js';
 
 /** Reasons that are refusals a developer may want to fix; the others need no report. */
 const DENIALS: Partial<Record<ReasonCode, (detail: string, origin: string) => string>> = {
@@ -26,5 +26,19 @@ const DENIALS: Partial<Record<ReasonCode, (detail: string, origin: string) => st
 /** The fix for a refused decision, or undefined when the decision is not a refusal to report. */
 export function denialFix(decision: Decision, origin: string): string | undefined {
   if (decision.allowed) return undefined;
+  if (decision.missing !== undefined) return missingFix(decision.missing);
   return DENIALS[decision.reason]?.(decision.detail ?? '', origin);
+}
+
+/**
+ * Every missing item in one sentence: `add "PUT" to "methods" and "content-type", "x-id" to
+ * "requestHeaders"`, so a migration from `cors` (which allowed every method and echoed every
+ * header) is fixed in one edit, not one refusal at a time.
+ */
+export function missingFix(missing: MissingItems): string {
+  const parts: string[] = [];
+  if (missing.method !== undefined) parts.push(`"${missing.method}" to "methods"`);
+  if (missing.headers.length > 0)
+    parts.push(`${missing.headers.map((h) => `"${h}"`).join(', ')} to "requestHeaders"`);
+  return `add ${parts.join(' and ')}`;
 }

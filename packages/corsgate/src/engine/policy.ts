@@ -5,7 +5,7 @@
  * refer to docs/rules.md.
  */
 
-import { firstDisallowedHeader, parseAcrh } from './acrh.js';
+import { disallowedHeaders, parseAcrh } from './acrh.js';
 import { type Compiled, type CompileResult, compile, compileSteps } from './config/compile.js';
 import type { CorsConfig, NormalisedCorsConfig } from './config/types.js';
 import {
@@ -17,6 +17,7 @@ import {
   ACEH,
   ACMA,
   type Decision,
+  type MissingItems,
   type ReasonCode,
   type RequestFacts,
 } from './decision.js';
@@ -140,6 +141,8 @@ type AcrhVerdict =
       readonly reason: 'headers-malformed' | 'headers-too-large' | 'headers-not-allowed';
       readonly detail: string;
       readonly acah: undefined;
+      /** With headers-not-allowed: every name refused. */
+      readonly refused?: readonly string[];
     }
   | { readonly reason: undefined; readonly detail: undefined; readonly acah: string | undefined };
 const NO_HEADERS: AcrhVerdict = Object.freeze({ reason: undefined, detail: undefined, acah: undefined });
@@ -244,28 +247,37 @@ export class Policy {
     if (method === undefined || !isToken(method))
       return this.refusePreflight('method-malformed', String(acrm), origin);
     const safelisted = SAFELISTED_METHODS.has(method);
-    if (
-      !safelisted &&
-      !this.compiled.methods.has(method) &&
-      !(this.compiled.anyMethod && !FORBIDDEN_METHODS.has(method.toUpperCase()))
-    ) {
-      return this.refusePreflight('method-not-allowed', method, origin);
-    }
+    const methodAllowed =
+      safelisted ||
+      this.compiled.methods.has(method) ||
+      (this.compiled.anyMethod && !FORBIDDEN_METHODS.has(method.toUpperCase()));
     // R16: safelisted methods need no Access-Control-Allow-Methods; otherwise echo only the one
     // requested, disclosing nothing else (jub0bs/cors processACRM).
     const acam = safelisted ? undefined : method;
 
     let acah: string | undefined;
     const acrh = request.accessControlRequestHeaders;
-    if (acrh !== undefined && (typeof acrh !== 'string' || acrh.length > 0)) {
-      const verdict =
-        typeof acrh === 'string' && acrh.length <= ACRH_CACHE_MAX_KEY
+    const verdict =
+      acrh === undefined || (typeof acrh === 'string' && acrh.length === 0)
+        ? NO_HEADERS
+        : typeof acrh === 'string' && acrh.length <= ACRH_CACHE_MAX_KEY
           ? this.cachedAcrh(acrh)
           : this.checkAcrh(acrh);
-      if (verdict.reason !== undefined)
-        return this.refusePreflight(verdict.reason, verdict.detail, origin, acam);
-      acah = verdict.acah;
-    }
+    // Every missing item at once (the method and each header), so one fix covers the request.
+    if (!methodAllowed)
+      return this.refusePreflight('method-not-allowed', method, origin, undefined, {
+        method,
+        headers: verdict.reason === 'headers-not-allowed' ? (verdict.refused ?? []) : [],
+      });
+    if (verdict.reason !== undefined)
+      return this.refusePreflight(
+        verdict.reason,
+        verdict.detail,
+        origin,
+        acam,
+        verdict.refused === undefined ? undefined : { headers: verdict.refused },
+      );
+    acah = verdict.acah;
 
     const headers: Record<string, string> = { [ACAO]: this.anyAnonymous ? '*' : origin };
     if (this.credentials) headers[ACAC] = 'true';
@@ -308,8 +320,9 @@ export class Policy {
   private checkAcrh(acrh: string | readonly string[]): AcrhVerdict {
     const parsed = parseAcrh(acrh);
     if (!parsed.ok) return { reason: parsed.reason, detail: parsed.detail, acah: undefined };
-    const denied = firstDisallowedHeader(parsed.names, this.compiled.requestHeaders);
-    if (denied !== undefined) return { reason: 'headers-not-allowed', detail: denied, acah: undefined };
+    const denied = disallowedHeaders(parsed.names, this.compiled.requestHeaders);
+    if (denied.length > 0)
+      return { reason: 'headers-not-allowed', detail: denied[0]!, acah: undefined, refused: denied };
     if (parsed.names.length === 0) return NO_HEADERS;
     const acah = parsed.canonical ? (typeof acrh === 'string' ? acrh : acrh[0]!) : parsed.names.join(',');
     return { reason: undefined, detail: undefined, acah };
@@ -321,12 +334,14 @@ export class Policy {
    * the origin) instead of "does not have HTTP ok status" (jub0bs/cors debug mode).
    * @param passedOrigin the origin, when it passed the allowlist
    * @param acam the Access-Control-Allow-Methods value, when the method passed
+   * @param missing every item the policy lacks for this request (the method, each header)
    */
   private refusePreflight(
     reason: ReasonCode,
     detail: string | undefined,
     passedOrigin?: string,
     acam?: string,
+    missing?: MissingItems,
   ): Decision {
     const debug = this.compiled.normalised.debug;
     const headers: Record<string, string> = {};
@@ -343,6 +358,7 @@ export class Policy {
       vary: this.anyAnonymous ? [] : ['Origin'],
       reason,
       ...(detail === undefined ? {} : { detail: clip(detail) }),
+      ...(missing === undefined ? {} : { missing }),
     };
   }
 

@@ -6,7 +6,7 @@
  * Runtime-neutral: `process` is read only if the runtime has one.
  * @internal
  */
-import type { Decision, ReasonCode, RequestFacts } from '../engine/decision.js';
+import type { Decision, MissingItems, ReasonCode, RequestFacts } from '../engine/decision.js';
 import { denialFix } from '../engine/denial.js';
 
 /** One refused CORS request, as `onDenied` receives it. */
@@ -23,6 +23,8 @@ export interface DeniedEvent {
   readonly reason: ReasonCode;
   /** The refused value: the method, the header name or the origin, when there is one. */
   readonly detail?: string;
+  /** A refused preflight from an allowed origin: every item the policy lacks (the method, each header). */
+  readonly missing?: MissingItems;
   /** What to change so that it is allowed, if it should be. */
   readonly fix: string;
   /** The whole event as one line, the one the development warning prints. */
@@ -30,7 +32,13 @@ export interface DeniedEvent {
 }
 
 /** Reports a decision: a no-op unless it refuses a CORS request. */
-export type DeniedReporter = (decision: Decision, facts: RequestFacts, url: string | undefined) => void;
+/** `unloaded`: why the allowlist is not in force (a missing file), said in the fix instead. */
+export type DeniedReporter = (
+  decision: Decision,
+  facts: RequestFacts,
+  url: string | undefined,
+  unloaded?: string,
+) => void;
 
 const WARN_EVERY_MS = 60_000;
 const WARN_KEYS_MAX = 1_000;
@@ -42,22 +50,25 @@ const WARN_KEYS_MAX = 1_000;
 export function deniedReporter(
   onDenied: ((event: DeniedEvent) => void) | undefined,
 ): DeniedReporter | undefined {
-  if (onDenied !== undefined) return (decision, facts, url) => report(decision, facts, url, onDenied);
+  if (onDenied !== undefined)
+    return (decision, facts, url, unloaded) => report(decision, facts, url, onDenied, unloaded);
   if (!isDevelopment()) return undefined;
   const warned = new Map<string, number>();
   const warn = (event: DeniedEvent): void => {
     console.warn(`${event.message} (onDenied receives these; NODE_ENV=production silences them)`);
   };
-  return (decision, facts, url) => {
+  return (decision, facts, url, unloaded) => {
     // The limit is checked before the event is built: a flood of refusals costs a map lookup each.
     if (decision.allowed || !firstInAMinute(warned, decision, facts)) return;
-    report(decision, facts, url, warn);
+    report(decision, facts, url, warn, unloaded);
   };
 }
 
 /** True, and remembered, when this reason, method and origin have not been warned of in the last minute. */
 function firstInAMinute(warned: Map<string, number>, decision: Decision, facts: RequestFacts): boolean {
-  const key = `${decision.reason} ${facts.method} ${originText(facts)}`;
+  // The refused items belong to the key: a refused DELETE after a refused PUT is news, not a repeat.
+  const items = decision.missing === undefined ? '' : decision.missing.headers.join(',');
+  const key = `${decision.reason} ${facts.method} ${decision.detail ?? ''} ${items} ${originText(facts)}`;
   const now = Date.now();
   const last = warned.get(key);
   if (last !== undefined && now - last < WARN_EVERY_MS) return false;
@@ -76,10 +87,12 @@ function report(
   facts: RequestFacts,
   url: string | undefined,
   sink: (event: DeniedEvent) => void,
+  unloaded?: string,
 ): void {
   if (decision.kind !== 'preflight' && decision.kind !== 'actual') return;
   const origin = originText(facts);
-  const fix = denialFix(decision, origin);
+  // While the allowlist is not in force every origin is refused: the list is the thing to fix.
+  const fix = unloaded ?? denialFix(decision, origin);
   if (fix === undefined) return;
   const path = pathOf(url);
   const what = decision.kind === 'preflight' ? 'preflight' : 'request';
@@ -91,6 +104,7 @@ function report(
     path,
     reason: decision.reason,
     ...(decision.detail === undefined ? {} : { detail: decision.detail }),
+    ...(decision.missing === undefined ? {} : { missing: decision.missing }),
     fix,
     message: `corsgate: refused ${what} ${facts.method} ${path} from ${origin}: ${decision.reason}${detail}; fix: ${fix}`,
   };

@@ -47,7 +47,16 @@ const allowedPreflight = (headers: Record<string, string>, status = 204): Row['e
   vary: ['Origin'],
   reason: 'origin-allowed',
 });
-const refusedPreflight = (reason: Decision['reason'], detail?: string): Row['expected'] => ({
+/** A refused preflight; a method or header refusal names every missing item (by default only `detail`). */
+const refusedPreflight = (
+  reason: Decision['reason'],
+  detail?: string,
+  missing: Decision['missing'] = reason === 'method-not-allowed'
+    ? { method: detail!, headers: [] }
+    : reason === 'headers-not-allowed'
+      ? { headers: [detail!] }
+      : undefined,
+): Row['expected'] => ({
   kind: 'preflight',
   allowed: false,
   status: 403,
@@ -55,6 +64,7 @@ const refusedPreflight = (reason: Decision['reason'], detail?: string): Row['exp
   vary: ['Origin'],
   reason,
   ...(detail === undefined ? {} : { detail }),
+  ...(missing === undefined ? {} : { missing }),
 });
 const allowedActual = (origin: string): Row['expected'] => ({
   kind: 'actual',
@@ -571,6 +581,28 @@ const headerRows: Row[] = [
     expected: refusedPreflight('headers-not-allowed', 'x-c'),
   },
   {
+    description: 'R17(b): every requested header that is not listed is named at once, in request order',
+    config: STRICT,
+    request: preflight(APP, 'PUT', 'x-c,x-a,x-d'),
+    expected: refusedPreflight('headers-not-allowed', 'x-c', { headers: ['x-c', 'x-d'] }),
+  },
+  {
+    description:
+      'R16+R17: origins renamed from cors, a PUT with Content-Type and X-Id names the method and both headers at once',
+    config: { origins: [APP] },
+    request: preflight(APP, 'PUT', 'content-type,x-id'),
+    expected: refusedPreflight('method-not-allowed', 'PUT', {
+      method: 'PUT',
+      headers: ['content-type', 'x-id'],
+    }),
+  },
+  {
+    description: 'R16+R15: a refused method with a malformed header list names the method only',
+    config: STRICT,
+    request: preflight(APP, 'PROPFIND', 'x-a;x-b'),
+    expected: refusedPreflight('method-not-allowed', 'PROPFIND', { method: 'PROPFIND', headers: [] }),
+  },
+  {
     description: 'R17(a): Authorization listed explicitly is allowed',
     config: STRICT,
     request: preflight(APP, 'PUT', 'authorization,x-a'),
@@ -782,6 +814,7 @@ const debugRows: Row[] = [
       vary: ['Origin'],
       reason: 'method-not-allowed',
       detail: 'PATCH',
+      missing: { method: 'PATCH', headers: [] },
     },
   },
   {
@@ -800,6 +833,7 @@ const debugRows: Row[] = [
       vary: ['Origin'],
       reason: 'headers-not-allowed',
       detail: 'x-c',
+      missing: { headers: ['x-c'] },
     },
   },
   {
@@ -814,6 +848,7 @@ const debugRows: Row[] = [
       vary: ['Origin'],
       reason: 'headers-not-allowed',
       detail: 'x-c',
+      missing: { headers: ['x-c'] },
     },
   },
   {

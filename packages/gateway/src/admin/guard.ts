@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type AdminToken, verifyBearer, verifyToken } from '../config/admin-tokens.js';
 import { cookie } from './http.js';
-import { type AdminToken, verifyBearer, verifyToken } from './tokens.js';
 
 export const SESSION_COOKIE = 'corsgate_session';
 const SESSION_MS = 12 * 3600_000;

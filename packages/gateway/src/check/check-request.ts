@@ -32,6 +32,7 @@ import {
   redirectTarget,
   taintedOrigin,
 } from './redirects.js';
+import { corsgateRefusal } from './refusal.js';
 import type {
   CheckInput,
   CheckOptions,
@@ -277,7 +278,11 @@ async function sendPreflight(flow: Flow, ctx: HopContext): Promise<CheckTrace | 
         fix: 'add Authorization to Access-Control-Allow-Headers',
       });
   }
-  if (results.some((r) => !r.ok)) return finish(flow, 'blocked');
+  if (results.some((r) => !r.ok)) {
+    const named = answer.status === 403 ? corsgateRefusal(lines, ctx.origin) : undefined;
+    if (named !== undefined) flow.steps.push(named);
+    return finish(flow, 'blocked');
+  }
   const cache = preflightCacheSeconds(lines, browser);
   if (ctx.hop === 0) flow.cacheSeconds = cache.seconds;
   if (cache.seconds > 0) flow.preflighted.add(ctx.url.href);

@@ -25,7 +25,7 @@ import {
 import { formatPath } from 'corsgate/internal';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatRouteIssue } from '../config/types.js';
-import { RouteTable } from '../server/routes.js';
+import { RouteTable } from '../decide/routes.js';
 import { shownSource, sourceFor } from '../sources/index.js';
 
 export type Loaded =

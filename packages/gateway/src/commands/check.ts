@@ -7,7 +7,7 @@ import { BROWSERS, type Browser, type HeaderPair } from '../browser-model/index.
 import { type CheckTrace, checkRequest, MISTAKES, type TraceStep } from '../check/check-request.js';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { type Command, useColour } from '../cli/io.js';
+import { type CliIo, type Command, useColour } from '../cli/io.js';
 import { printable, style } from '../cli/style.js';
 
 export const CHECK_HELP = `Usage: corsgate check URL --origin ORIGIN [options]
@@ -27,6 +27,9 @@ Options:
                          an allowed credentialed request
   --json                 boolean, default false. Print the whole trace as JSON
   -h, --help
+
+A method other than GET or HEAD is sent for real once the preflight passes, as the browser
+would send it: check warns on stderr first; point it at a test server or a harmless URL.
 
 Exit codes: 0 the browser would allow it, 1 it would block it, 2 bad input or unreachable.
 `;
@@ -69,6 +72,7 @@ export const check: Command = async (argv, io) => {
     io.stderr.write(`corsgate check: ${problems.join('; ')}\n\n${CHECK_HELP}`);
     return EXIT.INVALID;
   }
+  warnIfUnsafe(io, values.method ?? 'GET', positionals[0]!);
   const trace = await checkRequest({
     url: positionals[0]!,
     origin: values.origin!,
@@ -86,6 +90,19 @@ export const check: Command = async (argv, io) => {
   else io.stdout.write(renderTrace(printable(trace), useColour(io)));
   return exitCodeOf(trace);
 };
+
+/**
+ * `check` acts as the browser would: once a preflight passes, the real request follows, and a PUT,
+ * PATCH, DELETE or POST may change data on the server. Said on stderr before anything is sent
+ * (docs/cli.md "Unsafe methods are sent for real").
+ */
+function warnIfUnsafe(io: CliIo, method: string, url: string): void {
+  const upper = method.toUpperCase();
+  if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS') return;
+  io.stderr.write(
+    `corsgate check: warning: ${upper} is sent for real to ${url} when the browser would send it (after a passing preflight); the server may act on it: point check at a test server or a harmless URL\n`,
+  );
+}
 
 export function exitCodeOf(trace: CheckTrace): number {
   return trace.verdict === 'allowed' ? EXIT.OK : trace.verdict === 'blocked' ? EXIT.BLOCKED : EXIT.INVALID;

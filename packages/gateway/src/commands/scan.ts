@@ -103,11 +103,24 @@ export const scan: Command = async (argv, io) => {
     timeoutMs,
     connect: { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) },
   });
-  if (values.sarif === true) io.stdout.write(`${jsonForTerminal(toSarif(report))}\n`);
-  else if (values.json === true) io.stdout.write(`${jsonForTerminal(report)}\n`);
-  else if (report.error?.code === 'bad-input')
-    io.stderr.write(`corsgate scan: ${escapeControlCharacters(report.error.message)}\n`);
-  else io.stdout.write(renderScan(printable(report), failOn, useColour(io)));
-  if (report.error !== undefined) return EXIT.INVALID;
+  const { error } = report;
+  // A scan that could not finish says so in one line on stderr, whatever the format; a JSON or
+  // SARIF document still goes where one was asked for (stdout redirected to a file or a pipe: a
+  // code-scanning upload records the failed run), never onto a terminal (docs/cli.md "scan").
+  if (error !== undefined)
+    io.stderr.write(`corsgate scan: ${escapeControlCharacters(error.message)}
+`);
+  const document = error === undefined || io.stdout.isTTY !== true;
+  if (values.sarif === true) {
+    if (document)
+      io.stdout.write(`${jsonForTerminal(toSarif(report))}
+`);
+  } else if (values.json === true) {
+    if (document)
+      io.stdout.write(`${jsonForTerminal(report)}
+`);
+  } else if (error === undefined || report.findings.length > 0)
+    io.stdout.write(renderScan(printable(report), failOn, useColour(io)));
+  if (error !== undefined) return EXIT.INVALID;
   return report.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.FINDINGS : EXIT.OK;
 };

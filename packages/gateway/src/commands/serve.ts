@@ -11,8 +11,8 @@ import type { CliIo, Command } from '../cli/io.js';
 import { layerEnvironment, type OptionShape, type OptionValue, relocate } from '../config/env.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatRouteIssue, type GatewayConfig } from '../config/types.js';
+import { RouteTable } from '../decide/routes.js';
 import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
-import { RouteTable } from '../server/routes.js';
 import { shownSource } from '../sources/index.js';
 
 export const SERVE_HELP = `Usage: corsgate serve --upstream URL [options]
@@ -54,6 +54,9 @@ take true/false, 1/0). See docs/deploy.md.
   --upstream-queue-timeout MS  longest wait for a free upstream connection (default 5000) → 503
   --request-timeout MS      a request body must arrive whole within this (default 60000) → 408
   --body-idle-timeout MS    longest pause inside a request body (default 10000) → 408
+  --request-buffer-size BYTES  bodies up to this are read whole before they take an upstream
+                            connection (default 65536; 0 streams every body)
+  --request-buffer-memory BYTES  bytes all such bodies may hold together (default 33554432) → 503
   --public-origin ORIGIN    the gateway's own origin as browsers see it (repeatable); the only
                             origins treated as same-origin
   --escaped-paths MODE      reject (default: 400 for %2F, %5C, %2E segments) or unescape
@@ -132,6 +135,8 @@ export const SERVE_OPTIONS = {
   'upstream-queue-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
   'body-idle-timeout': { type: 'string' },
+  'request-buffer-size': { type: 'string' },
+  'request-buffer-memory': { type: 'string' },
   'public-origin': { type: 'string', multiple: true },
   'escaped-paths': { type: 'string' },
   'dangerously-case-sensitive-routes': { type: 'boolean' },
@@ -170,6 +175,8 @@ const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   'upstream-queue-timeout': 'upstreamQueueTimeout',
   'request-timeout': 'requestTimeout',
   'body-idle-timeout': 'bodyIdleTimeout',
+  'request-buffer-size': 'requestBufferSize',
+  'request-buffer-memory': 'requestBufferMemory',
   'public-origin': 'publicOrigins',
   'escaped-paths': 'escapedPaths',
   'dangerously-case-sensitive-routes': 'dangerouslyCaseSensitiveRoutes',

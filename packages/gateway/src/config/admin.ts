@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type AdminToken, isLoopbackHost, parseTokens } from '../admin/tokens.js';
+import { type AdminToken, isLoopbackHost, parseTokens } from './admin-tokens.js';
 import type { FlagValues } from './flags.js';
 import type { ConfigProblem } from './types.js';
 

@@ -61,6 +61,10 @@ export const GATEWAY_CODES = {
     summary: 'an admin write or view this process cannot serve (501)',
   },
   CG_GATEWAY_ADMIN_NOT_FOUND: { severity: 'error', summary: 'no admin endpoint at this path (404)' },
+  CG_GATEWAY_BUFFERS_FULL: {
+    severity: 'error',
+    summary: 'a request body refused 503: the bodies read whole already hold --request-buffer-memory bytes',
+  },
   CG_GATEWAY_ENV: {
     severity: 'error',
     summary: 'a CORSGATE_* variable for a boolean flag that is not true/false, 1/0, yes/no or on/off',

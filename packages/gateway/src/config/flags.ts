@@ -36,6 +36,8 @@ export interface FlagValues {
   upstreamQueueTimeout?: string;
   requestTimeout?: string;
   bodyIdleTimeout?: string;
+  requestBufferSize?: string;
+  requestBufferMemory?: string;
   /** `--public-origin`, repeatable. */
   publicOrigins?: string[];
   /** `--admin-allowed-host`, repeatable. */

@@ -3,7 +3,7 @@
  * clients", "Paths"): the gateway's own origins, the admin listener's names, how escaped paths
  * are treated, route case, and the pool and client-side deadlines.
  */
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, MAX_REQUEST_BUFFER, MAX_REQUEST_BUFFER_MEMORY } from './defaults.js';
 import type { Path } from './file.js';
 import type { FlagValues } from './flags.js';
 import { wholeNumberFlag } from './listen.js';
@@ -16,6 +16,8 @@ type Hardening = Pick<
   | 'upstreamQueueTimeoutMs'
   | 'requestTimeoutMs'
   | 'bodyIdleTimeoutMs'
+  | 'requestBufferSize'
+  | 'requestBufferMemory'
   | 'publicOrigins'
   | 'adminAllowedHosts'
   | 'escapedPaths'
@@ -57,6 +59,14 @@ export function hardeningOptions(
       number('--body-idle-timeout', flags.bodyIdleTimeout, 1, DAY_MS) ??
       file.bodyIdleTimeoutMs ??
       DEFAULTS.bodyIdleTimeoutMs,
+    requestBufferSize:
+      number('--request-buffer-size', flags.requestBufferSize, 0, MAX_REQUEST_BUFFER) ??
+      file.requestBufferSize ??
+      DEFAULTS.requestBufferSize,
+    requestBufferMemory:
+      number('--request-buffer-memory', flags.requestBufferMemory, 1, MAX_REQUEST_BUFFER_MEMORY) ??
+      file.requestBufferMemory ??
+      DEFAULTS.requestBufferMemory,
     publicOrigins: checkPublicOrigins(
       flags.publicOrigins ?? file.publicOrigins ?? [],
       (i) => (flags.publicOrigins !== undefined ? '--public-origin' : fileAt(['publicOrigins', i])),

@@ -5,6 +5,7 @@
  * there is one source of truth for CORS rules. This schema checks only the gateway's own shape.
  */
 import { z } from 'zod';
+import { MAX_REQUEST_BUFFER, MAX_REQUEST_BUFFER_MEMORY } from './defaults.js';
 
 /** CORS fields, checked for shape here and for meaning by the engine (`validateConfig`). */
 const corsFields = {
@@ -82,6 +83,8 @@ export const fileSchema = z.strictObject({
   upstreamQueueTimeoutMs: z.number().int().min(1).optional(),
   requestTimeoutMs: z.number().int().min(1).optional(),
   bodyIdleTimeoutMs: z.number().int().min(1).optional(),
+  requestBufferSize: z.number().int().min(0).max(MAX_REQUEST_BUFFER).optional(),
+  requestBufferMemory: z.number().int().min(1).max(MAX_REQUEST_BUFFER_MEMORY).optional(),
   shutdownTimeoutMs: z.number().int().min(0).optional(),
   policy: policySchema.optional(),
   routes: z.array(routeSchema).optional(),

@@ -7,7 +7,7 @@ import {
   type Problem,
 } from 'corsgate';
 import { formatPath } from 'corsgate/internal';
-import type { AdminToken } from '../admin/tokens.js';
+import type { AdminToken } from './admin-tokens.js';
 import type { GatewayCode } from './codes.js';
 
 export interface RouteConfig {
@@ -56,6 +56,10 @@ export interface GatewayConfig {
   readonly requestTimeoutMs: number;
   /** Longest pause between two pieces of a request body, or 408. */
   readonly bodyIdleTimeoutMs: number;
+  /** Largest request body read whole before it takes an upstream connection; 0 streams every body. */
+  readonly requestBufferSize: number;
+  /** Bytes all bodies being read whole may hold together; past it a body is refused 503. */
+  readonly requestBufferMemory: number;
   /** The gateway's own serialized origins (`--public-origin`): the only same-origin callers by Origin. */
   readonly publicOrigins: readonly string[];
   /** Names the admin listener answers to besides its own address (`--admin-allowed-host`). */

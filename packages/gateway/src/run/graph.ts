@@ -39,13 +39,14 @@ export async function assembleWorker(config: GatewayConfig, watcher: AllowlistWa
   const seen = new SeenOrigins();
   const candidate = await openCandidate(config, logger);
   const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access, seen, candidate });
-  proxy.routes.prepare(watcher.current);
+  proxy.prepare(watcher.current);
+  // The upgrade is decided by the same step as every HTTP request, and refusals recorded alike.
   const websockets = new WebSocketProxy({
     config,
     metrics,
     logger,
     decide: (req) => proxy.decideUpgrade(req),
-    deny: (req, path, decision) => proxy.deny(req, path, decision),
+    deny: (req, path, decision) => proxy.denials.record(req, path, decision),
     access,
   });
   watchEvents(watcher, proxy, websockets, metrics, logger);

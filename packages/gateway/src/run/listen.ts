@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AdminBackend, createAdminServer } from '../admin/admin.js';
 import { AdminAuth } from '../admin/guard.js';
-import { isLoopbackHost } from '../admin/tokens.js';
+import { isLoopbackHost } from '../config/admin-tokens.js';
 import type { GatewayConfig } from '../config/types.js';
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -9,6 +9,16 @@ import type { AllowlistSnapshot, AllowlistStatus } from './allowlist.js';
 
 let defaultsStarted = false;
 
+/** Upper bounds (seconds) of `corsgate_upstream_response_seconds`. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** prom-client's one series of a histogram without labels, as its `collect` may update it. */
+interface HistogramSeries {
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
 export class Metrics {
   /**
    * Hot-path counts are plain numbers, folded into the prom-client counters at scrape time:
@@ -90,10 +100,33 @@ export class Metrics {
     help: 'Reloads that kept the previous version: rejected (errors in the file), missing or unreadable',
     labelNames: ['result'] as const,
   });
+  /** Upstream response times counted into plain buckets on the request path, folded in at scrape. */
+  private readonly latencyCounts = new Float64Array(LATENCY_BUCKETS.length);
+  private latencySum = 0;
+  private latencyCount = 0;
   readonly upstreamLatency = new Histogram({
     name: 'corsgate_upstream_response_seconds',
     help: 'Time from forwarding a request to the upstream’s response headers',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: [...LATENCY_BUCKETS],
+    collect: () => this.foldLatency(),
+  });
+  /** The request bodies being read whole (forward/body.ts), read at scrape time. */
+  private buffers: { readonly bytesHeld: number; readonly refused: number } | undefined;
+  readonly requestBufferBytes = new Gauge({
+    name: 'corsgate_request_buffer_bytes',
+    help: 'Bytes held now by request bodies read whole before they take an upstream connection',
+    aggregator: 'sum',
+    collect: () => {
+      this.requestBufferBytes.set(this.buffers?.bytesHeld ?? 0);
+    },
+  });
+  readonly requestBuffersFull = new Counter({
+    name: 'corsgate_request_buffers_full_total',
+    help: 'Request bodies refused 503 because buffered bodies held --request-buffer-memory bytes',
+    collect: () => {
+      this.requestBuffersFull.reset();
+      this.requestBuffersFull.inc(this.buffers?.refused ?? 0);
+    },
   });
   readonly clientTimeouts = new Counter({
     name: 'corsgate_client_timeouts_total',
@@ -159,6 +192,47 @@ export class Metrics {
     const entry = this.requestCounts.get(key);
     if (entry !== undefined) entry.n++;
     else this.requestCounts.set(key, { kind, decision: allowed ? 'allowed' : 'refused', n: 1 });
+  }
+
+  /** An upstream answered its head after `ms`: one comparison a bucket, no allocation. */
+  observeUpstream(ms: number): void {
+    const seconds = ms / 1000;
+    this.latencySum += seconds;
+    this.latencyCount++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++)
+      if (seconds <= LATENCY_BUCKETS[i]!) {
+        this.latencyCounts[i]!++;
+        return;
+      }
+  }
+
+  /**
+   * Writes the plain counts into the histogram's one series before each scrape. prom-client
+   * (pinned) has no bulk observe; its series for no labels is the entry under the empty hash.
+   */
+  private foldLatency(): void {
+    const series = (this.upstreamLatency as unknown as { hashMap: Record<string, HistogramSeries> }).hashMap[
+      ''
+    ];
+    if (series === undefined) return;
+    LATENCY_BUCKETS.forEach((bound, i) => {
+      series.bucketValues[bound] = this.latencyCounts[i]!;
+    });
+    series.sum = this.latencySum;
+    series.count = this.latencyCount;
+  }
+
+  upstreamError(type: 'saturated' | 'aborted' | 'reset' | 'timeout' | 'refused'): void {
+    this.upstreamErrors.labels(type).inc();
+  }
+
+  clientTimeout(type: string): void {
+    this.clientTimeouts.labels(type).inc();
+  }
+
+  /** Reads the bytes the request buffers hold at every scrape. */
+  followBuffers(buffers: { readonly bytesHeld: number; readonly refused: number }): void {
+    this.buffers = buffers;
   }
 
   countDenial(reason: string): void {

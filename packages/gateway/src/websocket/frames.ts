@@ -16,6 +16,21 @@ export function closeFrame(code: number, reason: string): Buffer {
 }
 
 /**
+ * The same close frame as a client sends it (gateway → upstream): masked with `mask`, 4 bytes
+ * (RFC 6455 §5.3: every client frame is masked, and a server closes on an unmasked one).
+ */
+export function maskedCloseFrame(code: number, reason: string, mask: Buffer): Buffer {
+  const plain = closeFrame(code, reason);
+  const payload = plain.subarray(2);
+  const frame = Buffer.alloc(6 + payload.length);
+  frame[0] = plain[0]!;
+  frame[1] = 0x80 | payload.length;
+  mask.copy(frame, 2, 0, 4);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i]! ^ mask[i % 4]!;
+  return frame;
+}
+
+/**
  * Follows the frame boundaries of one direction of a WebSocket stream, header by header; payload
  * bytes are skipped in bulk, never copied.
  */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminServer } from '../../src/admin/admin.js';
 import { AuditLog } from '../../src/admin/audit.js';
 import { AdminAuth } from '../../src/admin/guard.js';
-import { isLoopbackHost, parseTokens, verifyBearer } from '../../src/admin/tokens.js';
+import { isLoopbackHost, parseTokens, verifyBearer } from '../../src/config/admin-tokens.js';
 import { DEFAULTS } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import { localAdminBackend } from '../../src/run/admin-backends.js';

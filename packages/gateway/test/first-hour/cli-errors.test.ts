@@ -3,7 +3,8 @@
  * binary. An operator's mistake is exit 2 with one line naming the flag and the fix (docs/cli.md
  * "Exit codes"); a closed pipe ends a command quietly.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,4 +179,48 @@ describe('every command ends quietly when its reader goes away', () => {
       expect(r.code).toBe(code);
     },
   );
+});
+
+describe('scan --sarif against a host that does not resolve', () => {
+  const HOST = 'http://no-such-host.invalid/api/items';
+
+  it('on a terminal: one line on stderr, exit 2, and no SARIF printed on the screen', async () => {
+    const dir = tempDir();
+    try {
+      const errFile = resolve(dir.dir, 'stderr.txt');
+      // util-linux `script` gives the command a real terminal as stdout, as the newcomer had.
+      const screen = await new Promise<string>((done, fail) =>
+        execFile(
+          'script',
+          [
+            '-qec',
+            `"${process.execPath}" "${BIN}" scan ${HOST} --sarif 2>"${errFile}"; echo "exit=$?"`,
+            '/dev/null',
+          ],
+          { timeout: 20_000 },
+          (error, stdout) => (error === null ? done(stdout) : fail(error)),
+        ),
+      );
+      expect(screen.replace(/\r/g, '').trim()).toBe('exit=2');
+      const stderr = readFileSync(errFile, 'utf8');
+      expect(oneLine(stderr)).toMatch(/^corsgate scan: no-such-host\.invalid did not answer: ENOTFOUND/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('redirected to a file: the SARIF log records the failed run, and stderr still says why', async () => {
+    const r = await runCorsgate(['scan', HOST, '--sarif']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toContain('did not answer: ENOTFOUND');
+    const log = JSON.parse(r.stdout) as { runs: { invocations: { executionSuccessful: boolean }[] }[] };
+    expect(log.runs[0]!.invocations[0]!.executionSuccessful).toBe(false);
+  });
+
+  it('without --sarif: the same one line on stderr and nothing on stdout', async () => {
+    const r = await runCorsgate(['scan', HOST]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toContain('did not answer: ENOTFOUND');
+    expect(r.stdout).toBe('');
+  });
 });

@@ -121,6 +121,7 @@ describe('corsgate scan --sarif', () => {
     expect(validate(JSON.parse(clean.out)), JSON.stringify(validate.errors)).toBe(true);
     const down = await run(['http://127.0.0.1:9/api', '--sarif']);
     expect(down.code).toBe(2);
+    expect(down.err).toMatch(/^corsgate scan: 127\.0\.0\.1:9 did not answer: ECONNREFUSED[^\n]*\n$/);
     const log = JSON.parse(down.out);
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
     expect(log.runs[0].invocations[0].executionSuccessful).toBe(false);
@@ -181,7 +182,10 @@ describe('corsgate scan refuses bad input and says when the server is unreachabl
   it('exits 2 when nothing answers', async () => {
     const r = await run(['http://127.0.0.1:9/api', '--origin', APP]);
     expect(r.code).toBe(2);
-    expect(r.out).toContain('error: 127.0.0.1:9 did not answer: ECONNREFUSED');
+    expect(r.err).toBe(
+      'corsgate scan: 127.0.0.1:9 did not answer: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9\n',
+    );
+    expect(r.out).toBe('');
   });
 
   it('refuses a self-signed certificate unless --ca trusts it', async () => {
@@ -189,7 +193,7 @@ describe('corsgate scan refuses bad input and says when the server is unreachabl
     try {
       const untrusted = await run([tls.url, '--origin', APP]);
       expect(untrusted.code).toBe(2);
-      expect(untrusted.out).toContain('did not answer: DEPTH_ZERO_SELF_SIGNED_CERT');
+      expect(untrusted.err).toContain('did not answer: DEPTH_ZERO_SELF_SIGNED_CERT');
       const trusted = await run([tls.url, '--origin', APP, '--ca', tls.ca]);
       expect(trusted.code).toBe(0);
       expect(trusted.out).toContain('no findings');

@@ -4,6 +4,7 @@
  * separated by newlines or commas. A presented token is compared with every configured one in
  * constant time: both sides are hashed to equal-length SHA-256 digests first, because
  * `timingSafeEqual` needs equal lengths and a length check would itself leak the length.
+ * In `config/`, which parses them, below `admin/`, which verifies them: imports only look down.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 

@@ -39,6 +39,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   gaveUp = false;
   /** Armed while the pool has no free connection (docs/gateway.md "Slow clients"). */
   queueTimer: NodeJS.Timeout | undefined;
+  /** Set while the body is being read whole (body.ts): stops reading and frees what it held. */
+  stopReading: (() => void) | undefined;
+  /** Set once a body read whole is dispatched: frees its bytes when the exchange ends. */
+  releaseBody: (() => void) | undefined;
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private readonly started = performance.now();
@@ -77,6 +81,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   cancel(reason: string): void {
     this.gaveUp = true;
     clearTimeout(this.queueTimer);
+    this.stopReading?.();
+    this.releaseBody?.();
     this.abortUpstream?.(new Error(reason));
   }
 
@@ -142,6 +148,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
+    this.releaseBody?.();
     this.owner.exchangeSettled(this);
   }
 }

@@ -7,8 +7,8 @@
  * the old pair stays in force (a few milliseconds for a short list, ~100 ms for 100,000 lines).
  */
 import { type CorsConfig, CorsConfigError, createPolicy, createPolicyAsync, type Policy } from 'corsgate';
+import type { AllowlistSnapshot } from 'corsgate/allowlist';
 import type { RouteConfig } from '../config/types.js';
-import type { AllowlistSnapshot } from './allowlist.js';
 
 export interface ResolvedRoute {
   readonly route: RouteConfig | undefined;
