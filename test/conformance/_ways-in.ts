@@ -56,7 +56,8 @@ export type WayInName =
   | 'koa2'
   | 'hono'
   | 'fetch'
-  | 'gateway';
+  | 'gateway'
+  | `${'bun' | 'deno' | 'workerd'}-${'fetch' | 'hono'}`;
 
 /** A server started for one policy, able to say why corsgate decided as it did. */
 export interface Running extends Started {

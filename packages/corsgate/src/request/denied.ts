@@ -129,6 +129,13 @@ export function isDevelopment(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   // Workers and Deno deploy have no NODE_ENV to say "production": no process, no default warning.
   if (env === undefined) return false;
-  const mode = env['NODE_ENV'];
+  let mode: string | undefined;
+  try {
+    mode = env['NODE_ENV'];
+  } catch {
+    // Deno has `process` but throws on reading the environment without --allow-env: no answer
+    // is not "development" (test/conformance/runtimes.test.ts runs Deno without it).
+    return false;
+  }
   return mode === undefined || mode === 'development';
 }

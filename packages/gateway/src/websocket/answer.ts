@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { connectionTokens, isHopByHop } from '../server/headers.js';
+import { connectionTokens, isHopByHop } from '../forward/headers.js';
 
 /** After the answer, how long a client that does not close gets before the connection is cut. */
 const LINGER_MS = 1_000;

@@ -6,7 +6,7 @@
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { connectionTokens, isHopByHop } from '../server/headers.js';
+import { connectionTokens, isHopByHop } from '../forward/headers.js';
 import type { UpgradeDecision } from './types.js';
 
 /** The upstream's answer head may be no longer than this. */
