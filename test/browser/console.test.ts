@@ -247,6 +247,49 @@ describe('the console in Chromium', () => {
     await page.close();
   });
 
+  it('at 390 px shows every column of a denied row, and after Allow lands on the notice in view', async () => {
+    const phoneOrigin = `http://phone.test:${pagePort}`;
+    const app = await context.newPage();
+    await app.goto(`${phoneOrigin}/`);
+    expect((await observe(app, { url: apiUrl('/items/phone') })).outcome).toBe('rejected');
+    await app.close();
+
+    const page = await openConsole(390, 844);
+    const row = page.locator('#denied tbody tr', { hasText: phoneOrigin });
+    await expect.poll(() => row.count()).toBe(1);
+    const cells = row.locator('td');
+    expect(await cells.count()).toBe(6);
+    for (let i = 0; i < 6; i++) {
+      const cell = cells.nth(i);
+      await cell.scrollIntoViewIfNeeded();
+      const box = await cell.boundingBox();
+      expect(box, `column ${i + 1}`).not.toBeNull();
+      // Inside the 390 px viewport, not cut off by the table's scrolling box.
+      expect(box!.x, `column ${i + 1}`).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, `column ${i + 1}`).toBeLessThanOrEqual(390);
+      expect(box!.width, `column ${i + 1}`).toBeGreaterThan(0);
+      expect(await cell.isVisible()).toBe(true);
+    }
+    const scrolls = await row.evaluate((tr) => {
+      const box = tr.closest('.box') as HTMLElement;
+      return box.scrollWidth - box.clientWidth;
+    });
+    expect(scrolls).toBeLessThanOrEqual(0);
+    await shot(page, 'denied-390');
+
+    await page.getByRole('button', { name: `Allow ${phoneOrigin}` }).click();
+    await page.waitForURL(/notice=/);
+    const notice = page.locator('#notice');
+    await expect.poll(() => notice.textContent()).toContain(`Allowed ${phoneOrigin}`);
+    const inView = await notice.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
+    });
+    expect(inView).toBe(true);
+    await shot(page, 'allowed-390');
+    await page.close();
+  });
+
   it('is readable at 390 px: nothing wider than the viewport outside the scrolling tables', async () => {
     const page = await openConsole(390, 844);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

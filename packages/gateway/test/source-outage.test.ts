@@ -115,7 +115,8 @@ describe('an add when the source has lost its text', () => {
     expect(await allowed(gw, NEW)).toBe(false);
     expect((await adminJson(gw, '/audit')).json.records).toEqual([]);
     const page = await (await fetch(`${gw.adminUrl}/`)).text();
-    expect(page).toContain('CG_GATEWAY_ADMIN_SOURCE_LOST');
+    expect(page).toContain('CG_ALLOWLIST_MISSING');
+    expect(page).toContain('version 1 is in force');
     expect(page).toContain(B);
 
     // Restored, the same click writes one version from the restored text: nothing removed.

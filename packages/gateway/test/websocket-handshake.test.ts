@@ -244,6 +244,20 @@ describe('the wait for the 101', () => {
     socket.destroy();
   });
 
+  it('a client that half-closes right behind its message: after the 101 the upstream reads the message, then the end', async () => {
+    const socket = connect({ port: gw.port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.end(HANDSHAKE + clientTextFrame('then bye').toString('latin1'), 'latin1');
+    const held = await heldHandshake(upstream.held.length + 1);
+    const ws = await upstream.release(held);
+    const messages: string[] = [];
+    ws.on('message', (data) => messages.push(String(data)));
+    await new Promise((resolve) => ws.once('close', resolve));
+    expect(messages).toEqual(['then bye']);
+    socket.destroy();
+  });
+
   it('closes a client that sends more than the held-bytes limit while it waits; the upstream reads none of it', async () => {
     const count = upstream.held.length + 1;
     const socket = connect(gw.port, '127.0.0.1');

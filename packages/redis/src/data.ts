@@ -6,6 +6,8 @@
  * key's channel in the same step, so a notice never announces a version that is not stored.
  */
 import { RESP_TYPES, type RedisClientType } from '@redis/client';
+import { AllowlistError, allowlistHash } from 'corsgate/allowlist';
+import { excerpt } from 'corsgate/internal';
 
 /** The channel a key's new versions are announced on: the version number as the message. */
 export function channelOf(key: string): string {
@@ -37,7 +39,68 @@ export function within<T>(work: Promise<T>, ms: number | undefined): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The whole stored version in one read, or undefined when nothing was pushed yet. */
+/**
+ * The record as corsgate writes it (docs/errors.md CG_ALLOWLIST_RECORD_INVALID): a version is a
+ * whole number from 1 up in plain decimal, a hash is 64 lowercase hex digits, and a text and a
+ * version come together. Anything else was written by hand or by another tool, and is checked as
+ * strictly as the text: never `Number('abc')` (NaN) or `Number('1e3')` taken as a version.
+ */
+const VERSION = /^[1-9][0-9]{0,14}$/;
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The stored version number, or undefined when it is not one corsgate writes. */
+export function parseStoredVersion(raw: string): number | undefined {
+  if (!VERSION.test(raw)) return undefined;
+  const version = Number(raw);
+  return Number.isSafeInteger(version) ? version : undefined;
+}
+
+/** Why a record is not one corsgate wrote (values clipped: the record is not trusted), or undefined. */
+function recordProblem(
+  hasText: boolean,
+  version: string | undefined,
+  hash: string | undefined,
+): string | undefined {
+  if (version === undefined) return 'it has a text but no version';
+  if (!hasText) return 'it has a version but no text';
+  if (parseStoredVersion(version) === undefined)
+    return `its version ${JSON.stringify(excerpt(version))} is not a whole number from 1 up`;
+  if (hash === undefined || !HASH.test(hash))
+    return `its hash ${JSON.stringify(excerpt(hash ?? ''))} is not 64 lowercase hex digits`;
+  return undefined;
+}
+
+/** A stored record that is not corsgate's: applied nowhere, the last good version stays. */
+export interface InvalidRecord {
+  /** Why, in words, with every stored value clipped. */
+  readonly invalid: string;
+  /** sha256 over the whole record: the same record read again is rejected again, silently. */
+  readonly fingerprint: string;
+}
+
+function invalidRecord(
+  problem: string,
+  fields: readonly (Buffer | string | null | undefined)[],
+): InvalidRecord {
+  const parts = fields.map((f) => (f === null || f === undefined ? Buffer.alloc(0) : Buffer.from(f)));
+  return {
+    invalid: problem,
+    fingerprint: allowlistHash(Buffer.concat(parts.flatMap((p) => [p, Buffer.from([0])]))),
+  };
+}
+
+/** The error a writer or `pull` gets for a record that is not corsgate's. */
+export function recordInvalidError(key: string, problem: string): AllowlistError {
+  return new AllowlistError(
+    'CG_ALLOWLIST_RECORD_INVALID',
+    `corsgate: the version stored at key ${JSON.stringify(excerpt(key))} was not written by corsgate (${problem}); replace it with corsgate allowlist push FILE --to URL`,
+  );
+}
+
+/**
+ * The whole stored version in one read, or undefined when nothing was pushed yet.
+ * @throws AllowlistError `CG_ALLOWLIST_RECORD_INVALID` for a record corsgate did not write.
+ */
 export async function readStored(
   client: Client,
   key: string,
@@ -48,8 +111,10 @@ export async function readStored(
     timeoutMs,
   )) as (string | null)[];
   const [text, version, hash, updatedAt] = reply;
-  if (text === null || text === undefined || version === null || version === undefined) return undefined;
-  return { text, version: Number(version), hash: hash ?? '', updatedAt: Number(updatedAt ?? 0) };
+  if ((text ?? null) === null && (version ?? null) === null) return undefined;
+  const problem = recordProblem(typeof text === 'string', version ?? undefined, hash ?? undefined);
+  if (problem !== undefined) throw recordInvalidError(key, problem);
+  return { text: text!, version: Number(version), hash: hash!, updatedAt: Number(updatedAt ?? 0) };
 }
 
 /** A stored version with its text as the bytes Redis holds. */
@@ -64,35 +129,47 @@ const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 /**
  * `readStored` for a node applying the version: the text stays bytes, so the content hash is taken
  * over them directly and the parse decodes them once, strictly (docs/sources.md "Speed": a 4 MB
- * list is not decoded to a string, encoded back for the hash, and decoded again).
+ * list is not decoded to a string, encoded back for the hash, and decoded again). A record that is
+ * not corsgate's comes back as an `InvalidRecord`, for the node to reject.
  */
 export async function readStoredBytes(
   client: Client,
   key: string,
   timeoutMs?: number,
-): Promise<StoredBytes | undefined> {
+): Promise<StoredBytes | InvalidRecord | undefined> {
   const reply = (await within(
     client.sendCommand(['HMGET', key, 'text', 'version', 'hash'], AS_BUFFERS),
     timeoutMs,
   )) as (Buffer | null)[];
   const [bytes, version, hash] = reply;
-  if (bytes === null || bytes === undefined || version === null || version === undefined) return undefined;
-  return { bytes, version: Number(version.toString()), hash: hash?.toString() ?? '' };
+  if ((bytes ?? null) === null && (version ?? null) === null) return undefined;
+  const problem = recordProblem(Buffer.isBuffer(bytes), version?.toString(), hash?.toString());
+  if (problem !== undefined) return invalidRecord(problem, reply);
+  return { bytes: bytes!, version: Number(version!.toString()), hash: hash!.toString() };
 }
 
-/** Only the version number: what the slow poll reads. 0 when nothing was pushed yet. */
-export async function readVersion(client: Client, key: string, timeoutMs: number): Promise<number> {
-  const reply = (await within(client.sendCommand(['HGET', key, 'version']), timeoutMs)) as string | null;
-  return reply === null ? 0 : Number(reply);
+/** Only the version field as stored (null when nothing was pushed): what the slow poll compares. */
+export async function readVersion(client: Client, key: string, timeoutMs: number): Promise<string | null> {
+  return (await within(client.sendCommand(['HGET', key, 'version']), timeoutMs)) as string | null;
 }
 
 /**
  * KEYS[1] the list's key. ARGV: expected version ('' for "whatever is there"), text, hash, now,
  * channel. Returns {status, version}: status 1 written (version = the new one), 0 conflict
- * (version = the one stored), 2 unchanged (same hash as the stored version).
+ * (version = the one stored), 2 unchanged (same hash as the stored version), 3 the stored version
+ * is not a number corsgate writes and a version was expected (CG_ALLOWLIST_RECORD_INVALID). A write
+ * that expects nothing replaces such a record, from version 1: the way out of a hostile record.
  */
 const CAS_WRITE = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+local raw = redis.call('HGET', KEYS[1], 'version')
+local current = 0
+if raw then
+  if not string.match(raw, '^[1-9][0-9]*$') or string.len(raw) > 15 then
+    if ARGV[1] ~= '' then return {3, 0} end
+  else
+    current = tonumber(raw)
+  end
+end
 if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return {0, current} end
 if current > 0 and redis.call('HGET', KEYS[1], 'hash') == ARGV[3] then return {2, current} end
 local next = current + 1
@@ -106,7 +183,11 @@ export type WriteOutcome =
   | { readonly status: 'unchanged'; readonly version: number }
   | { readonly status: 'conflict'; readonly version: number };
 
-/** One atomic write: compare-and-set on `expectVersion` when given. */
+/**
+ * One atomic write: compare-and-set on `expectVersion` when given.
+ * @throws AllowlistError `CG_ALLOWLIST_RECORD_INVALID` when a version is expected and the stored
+ *   one is not a number corsgate writes.
+ */
 export async function casWrite(
   client: Client,
   key: string,
@@ -125,6 +206,7 @@ export async function casWrite(
     String(Date.now()),
     channelOf(key),
   ])) as [number, number];
+  if (status === 3) throw recordInvalidError(key, 'its version is not a whole number from 1 up');
   return {
     status: status === 1 ? 'written' : status === 2 ? 'unchanged' : 'conflict',
     version: Number(version),

@@ -7,7 +7,7 @@
  * the last good version stays in force and the status says since when it is stale.
  */
 import { readFile } from 'node:fs/promises';
-import { createClient } from '@redis/client';
+import { createClient, ErrorReply } from '@redis/client';
 import {
   type AllowlistEvent,
   type AllowlistIssue,
@@ -16,7 +16,15 @@ import {
   allowlistHash,
   writeFileAtomic,
 } from 'corsgate/allowlist';
-import { type Client, channelOf, readStoredBytes, readVersion, type StoredBytes } from './data.js';
+import { excerpt } from 'corsgate/internal';
+import {
+  type Client,
+  channelOf,
+  type InvalidRecord,
+  readStoredBytes,
+  readVersion,
+  type StoredBytes,
+} from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -56,8 +64,11 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
   private readonly pollIntervalMs: number;
   private readonly commandTimeoutMs: number;
   private pollTimer: NodeJS.Timeout | undefined;
-  /** The version last read from Redis, applied or rejected: a notice for it needs no read. */
-  private seenVersion = -1;
+  /**
+   * The version field last read from Redis, as stored (applied or rejected; null: nothing pushed):
+   * a notice or a poll that shows the same needs no read.
+   */
+  private seenVersion: string | null | undefined;
   private inFlight: Promise<AllowlistEvent> | undefined;
   private again = false;
 
@@ -117,7 +128,7 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
 
   /** A version was announced: read it unless it is the one already seen. */
   private notice(message: string): void {
-    if (Number(message) !== this.seenVersion) void this.refresh(false);
+    if (message !== this.seenVersion) void this.refresh(false);
   }
 
   /** Reads the stored version and applies it; one read at a time, coalescing the requests. */
@@ -142,22 +153,29 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
   }
 
   private async readAndApply(force: boolean): Promise<AllowlistEvent> {
-    let stored: StoredBytes | undefined;
+    let stored: StoredBytes | InvalidRecord | undefined;
     try {
       stored = await readStoredBytes(this.client, this.target.key, this.commandTimeoutMs);
     } catch (error) {
+      if (error instanceof ErrorReply) return this.unreadable(error, force);
       return this.markUnreachable(
         `corsgate: Redis at ${this.target.display} did not answer (${(error as Error).message}); the last good version (${this.current.version}) stays in force`,
       );
     }
     this.markReachable();
     if (stored === undefined) {
-      this.seenVersion = 0;
+      this.seenVersion = null;
       return this.markMissing(
         `corsgate: nothing was pushed to ${this.target.display} yet (corsgate allowlist push FILE --to URL)`,
+        undefined,
+        force,
       );
     }
-    this.seenVersion = stored.version;
+    if ('invalid' in stored) {
+      this.seenVersion = undefined; // not a version: every notice and poll reads again
+      return this.reject([recordInvalid(this.target.display, stored.invalid)], stored.fingerprint, force);
+    }
+    this.seenVersion = String(stored.version);
     // Assembling the reply (a 100,000-line list is ~4 MB), hashing it and the parse's first slice
     // are each a few ms: give the event loop a turn between them, or together with a garbage
     // collection they make one stall past the 20 ms promise (docs/sources.md "Speed").
@@ -165,11 +183,24 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
     const hash = allowlistHash(stored.bytes);
     await turn();
     if (this.closed) return { type: 'unchanged', forced: force };
-    if (hash !== stored.hash) return this.reject([hashMismatch(stored)], hash);
+    if (hash !== stored.hash) return this.reject([hashMismatch(stored)], hash, force);
     const event = await this.apply({ text: stored.bytes, version: stored.version, hash }, force);
     if (event.type === 'reloaded' && this.cachePath !== undefined)
       await this.writeCache(this.cachePath, stored);
     return event;
+  }
+
+  /** Redis answered with an error (the key holds another type, an ACL refuses the read): reachable, unreadable. */
+  private unreadable(error: ErrorReply, force: boolean): AllowlistEvent {
+    this.markReachable();
+    this.seenVersion = undefined;
+    const code = /^[A-Z]+/.exec(error.message)?.[0] ?? 'ERR';
+    return this.markUnreadable(
+      code,
+      `corsgate: Redis at ${this.target.display} refused to read the list (${excerpt(error.message)}); the last good version (${this.current.version}) stays in force`,
+      undefined,
+      force,
+    );
   }
 
   private async writeCache(path: string, stored: StoredBytes): Promise<void> {
@@ -213,10 +244,15 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
   private async pollTick(): Promise<void> {
     try {
       const wasStale = this.status().staleSince !== undefined;
-      let version: number;
+      let version: string | null;
       try {
         version = await readVersion(this.client, this.target.key, this.commandTimeoutMs);
       } catch (error) {
+        // Redis answered, with an error (the key holds another type): the full read reports it.
+        if (error instanceof ErrorReply) {
+          await this.refresh(false);
+          return;
+        }
         this.markUnreachable(
           `corsgate: Redis at ${this.target.display} did not answer (${(error as Error).message}); the last good version (${this.current.version}) stays in force`,
         );
@@ -244,6 +280,17 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
 /** One turn of the event loop: setImmediate runs right after pending I/O, with no timer delay. */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+function recordInvalid(display: string, problem: string): AllowlistIssue {
+  return {
+    code: 'CG_ALLOWLIST_RECORD_INVALID',
+    severity: 'error',
+    line: 0,
+    column: 0,
+    text: '',
+    message: `corsgate: the version stored at ${display} was not written by corsgate (${problem}); it is not applied`,
+  };
 }
 
 function hashMismatch(stored: StoredBytes): AllowlistIssue {

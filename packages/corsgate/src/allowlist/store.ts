@@ -32,6 +32,16 @@ export interface AllowlistStore extends AllowlistWatcher {
   add(origins: string | readonly string[]): Promise<AllowlistSnapshot>;
   /** Removes every line whose entry normalises to one of these, as one version. */
   remove(origins: string | readonly string[]): Promise<AllowlistSnapshot>;
+  /**
+   * The application found no list where it keeps it (the rows are gone): the version in force
+   * stays; `status()` and a `missing` event say so, as for a deleted file (docs/sources.md).
+   */
+  reportMissing(message: string): void;
+  /**
+   * The application could not read its list (its database refused): the version in force stays;
+   * `status()` and an `unreadable` event (with `code`) say so, as for an unreadable file.
+   */
+  reportUnreadable(message: string, code?: string): void;
 }
 
 class ProgrammaticAllowlist extends AllowlistSourceBase implements AllowlistStore {
@@ -57,6 +67,14 @@ class ProgrammaticAllowlist extends AllowlistSourceBase implements AllowlistStor
 
   remove(origins: string | readonly string[]): Promise<AllowlistSnapshot> {
     return this.write((before) => editAllowlistText(before, { remove: origins }).text);
+  }
+
+  reportMissing(message: string): void {
+    this.markMissing(message);
+  }
+
+  reportUnreadable(message: string, code = 'CG_ALLOWLIST_UNREADABLE'): void {
+    this.markUnreadable(code, message);
   }
 
   protected refresh(force: boolean): Promise<AllowlistEvent> {

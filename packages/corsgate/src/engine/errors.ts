@@ -144,6 +144,11 @@ export const ISSUE_CODES = {
     severity: 'error',
     summary: "a stored version's content hash does not match its text; it is not applied",
   },
+  CG_ALLOWLIST_RECORD_INVALID: {
+    severity: 'error',
+    summary:
+      'a version stored in Redis whose version, hash or text is not what corsgate writes; it is not applied',
+  },
   CG_ALLOWLIST_CLOSED: { severity: 'error', summary: 'a write to an allowlist store that was closed' },
 
   // Adapters

@@ -32,12 +32,11 @@ import {
   AllowlistError,
   type AllowlistEvent,
   type AllowlistWatcher,
-  DEFAULT_MAX_WAIT_MS,
-  DEFAULT_QUIET_MS,
   type WatchAllowlistOptions,
   watchAllowlist,
   writeAllowlist,
 } from '../../src/allowlist/index.js';
+import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS } from '../../src/allowlist/watch.js';
 
 const FAST: WatchAllowlistOptions = { debounceMs: 20, maxWaitMs: 100, pollIntervalMs: 100, settleMs: 150 };
 /** Longer than debounce + settle + a poll tick: after this, nothing more is coming. */

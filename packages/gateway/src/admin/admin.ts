@@ -7,65 +7,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AllowlistIssue, AllowlistSnapshot } from 'corsgate/allowlist';
 import { apiRoute } from './api.js';
-import type { CandidateView } from './console/candidate-view.js';
+import { AdminBodies } from './bodies.js';
 import { consoleRoute } from './console/routes.js';
+import type { AdminBackend, AdminContext } from './context.js';
 import { type AdminAuth, crossSiteReason, isStateChange } from './guard.js';
 import { isOwnHost } from './host.js';
-import { sendJson } from './http.js';
-import type { ListWrites } from './writes.js';
+import { sendProblem, sendUnauthorized } from './http.js';
+import { Notices } from './notices.js';
 
-export interface AdminBackend {
-  ready(): Promise<{ ready: boolean; detail: object }>;
-  reload(): Promise<object>;
-  allowlist(): Promise<object>;
-  denied(limit: number): Promise<object>;
-  /**
-   * `/denied?scope=fleet`: the refused origins counted by every node sharing this Redis source
-   * (docs/sources.md "Fleet view"); absent with a file source.
-   */
-  readonly fleetDenied?: (limit: number) => Promise<object>;
-  metrics(): Promise<{ contentType: string; body: string }>;
-  /** Writes to the source in force; absent where this process cannot write. */
-  readonly writes?: ListWrites;
-  /** The version in force, for explain and the console; absent in the cluster primary. */
-  readonly snapshot?: () => AllowlistSnapshot;
-  /** The candidate list evaluated beside the one in force (docs/console.md "Candidate lists"). */
-  readonly candidate?: CandidateControl;
-  /** Every origin seen, allowed or refused, with counts (for `corsgate suggest`). */
-  origins?(limit: number): Promise<object>;
-}
-
-export interface CandidateControl {
-  view(): CandidateView | undefined;
-  /** The candidate's text, to promote. */
-  text(): Promise<string | undefined>;
-  /** Stages a text; returns its lint errors (a text with errors is kept, not evaluated). */
-  stage(text: string): readonly AllowlistIssue[];
-  drop(): void;
-  /** After a promotion: nothing differs any more. */
-  promoted(): void;
-}
-
-/** One admin request, after the checks: who asked (a token name) and from where. */
-export interface AdminContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly url: URL;
-  readonly who: string | undefined;
-  readonly address: string;
-  readonly backend: AdminBackend;
-  readonly auth: AdminAuth;
-}
-
-/** A route handler: true when it answered. */
-export type AdminRoute = (ctx: AdminContext) => boolean;
-
-export const UNAUTHORIZED = {
-  error: 'a valid admin token is required: Authorization: Bearer TOKEN',
-  code: 'CG_GATEWAY_ADMIN_UNAUTHORIZED',
-};
+export type { AdminBackend, AdminContext, AdminRoute, CandidateControl } from './context.js';
 
 /**
  * Reachable without a token even off loopback: liveness says nothing but "ok", readiness only
@@ -73,6 +24,9 @@ export const UNAUTHORIZED = {
  * token (docs/deploy.md "Health probes").
  */
 const OPEN_PATHS = new Set(['/health', '/ready', '/console/sign-in', '/console.css']);
+
+/** A whole request (headers and body) must arrive within this; a slow upload holds no budget for long. */
+const ADMIN_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
  * @param names host names the listener answers to besides its own address (`--admin-host`, and
@@ -84,15 +38,17 @@ export function createAdminServer(
   names: readonly string[] = [],
 ): Server {
   const allowed = new Set(names.map((n) => n.toLowerCase()));
+  const bodies = new AdminBodies();
+  const notices = new Notices();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     // First: a page that rebinds its DNS name to this address must get nothing (admin/host.ts).
     if (!isOwnHost(req.headers.host, server.address() as AddressInfo, allowed)) {
       req.resume();
-      sendJson(res, 421, {
-        error:
-          'misdirected request: this admin listener answers only to its own address or a configured name',
-        code: 'CG_GATEWAY_ADMIN_HOST',
-      });
+      sendProblem(
+        res,
+        'CG_GATEWAY_ADMIN_HOST',
+        'misdirected request: this admin listener answers only to its own address or a configured name',
+      );
       return;
     }
     const url = new URL(req.url ?? '/', 'http://admin');
@@ -100,32 +56,27 @@ export function createAdminServer(
       const crossSite = crossSiteReason(req);
       if (crossSite !== undefined) {
         req.resume();
-        sendJson(res, 403, {
-          error: `cross-site request refused (${crossSite}): the admin listener takes no state change from another site`,
-          code: 'CG_GATEWAY_ADMIN_CROSS_SITE',
-        });
+        sendProblem(
+          res,
+          'CG_GATEWAY_ADMIN_CROSS_SITE',
+          `cross-site request refused (${crossSite}): the admin listener takes no state change from another site`,
+        );
         return;
       }
     }
     const who = auth.who(req);
-    const ctx: AdminContext = {
-      req,
-      res,
-      url,
-      who,
-      address: req.socket.remoteAddress ?? '',
-      backend,
-      auth,
-    };
+    const address = req.socket.remoteAddress ?? '';
+    const ctx: AdminContext = { req, res, url, who, address, backend, auth, bodies, notices };
     const open = OPEN_PATHS.has(url.pathname) || (url.pathname === '/' && req.method === 'GET');
     if (who === undefined && !auth.loopback && !open) {
       req.resume();
-      sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+      sendUnauthorized(res);
       return;
     }
     if (consoleRoute(ctx) || apiRoute(ctx)) return;
     req.resume();
-    sendJson(res, 404, { error: 'not found', code: 'CG_GATEWAY_ADMIN_NOT_FOUND' });
+    sendProblem(res, 'CG_GATEWAY_ADMIN_NOT_FOUND', 'not found');
   });
+  server.requestTimeout = ADMIN_REQUEST_TIMEOUT_MS;
   return server;
 }

@@ -5,14 +5,18 @@
  * `PUT /allowlist`, `GET /audit`, `GET /explain`.
  */
 import { AllowlistError } from 'corsgate/allowlist';
-import type { AdminContext } from './admin.js';
-import { UNAUTHORIZED } from './admin.js';
+import { refuseBody } from './bodies.js';
+import type { AdminContext } from './context.js';
 import { explainRequest } from './explain.js';
-import { BodyTooLarge, ifMatchVersion, readBody, sendJson, sendText } from './http.js';
-import type { ListChange, WriteAnswer } from './writes.js';
-
-/** Largest body a write takes: a 100,000-line list is about 4 MB. */
-export const MAX_WRITE_BYTES = 16 * 1024 * 1024;
+import {
+  expectedVersion,
+  MALFORMED_VERSION,
+  sendJson,
+  sendProblem,
+  sendText,
+  sendUnauthorized,
+} from './http.js';
+import { adminAnswer, type ListChange, type WriteAnswer } from './writes.js';
 
 const READS: Record<string, string> = {
   '/health': 'GET',
@@ -35,8 +39,7 @@ function intParam(url: URL, name: string, fallback: number, max: number): number
 
 export function apiRoute(ctx: AdminContext): boolean {
   const { req, res, url, backend } = ctx;
-  const fail = (error: unknown): void =>
-    sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+  const fail = (error: unknown): void => failed(ctx, error);
   switch (`${req.method} ${url.pathname}`) {
     case 'GET /health':
     case 'HEAD /health':
@@ -87,7 +90,13 @@ export function apiRoute(ctx: AdminContext): boolean {
   const allow = READS[url.pathname];
   if (allow === undefined) return false;
   req.resume();
-  sendJson(res, 405, { error: `method ${req.method} not allowed on ${url.pathname}` }, { Allow: allow });
+  sendProblem(
+    res,
+    'CG_GATEWAY_ADMIN_METHOD',
+    `method ${req.method} not allowed on ${url.pathname}`,
+    {},
+    { Allow: allow },
+  );
   return true;
 }
 
@@ -104,17 +113,32 @@ function probeAnswer(r: { ready: boolean; detail: object }): object {
   return shown;
 }
 
+/**
+ * Every failure after the route was chosen: a body refused (413, 503), the source that cannot be
+ * read or reached (503 with the source's own code: nothing was written), or a bug (500).
+ */
+function failed(ctx: AdminContext, error: unknown): void {
+  const { req, res } = ctx;
+  if (res.headersSent) return;
+  if (refuseBody(req, res, error)) return;
+  if (error instanceof AllowlistError) sendJson(res, 503, { error: error.message, code: error.code });
+  else sendProblem(res, 'CG_GATEWAY_ADMIN_INTERNAL', error instanceof Error ? error.message : String(error));
+}
+
 /** This node's refused origins, or with `?scope=fleet` the whole fleet's (a Redis source only). */
 async function denied(ctx: AdminContext, limit: number): Promise<{ status: number; body: object }> {
   const scope = ctx.url.searchParams.get('scope') ?? 'local';
   if (scope === 'local') return { status: 200, body: await ctx.backend.denied(limit) };
   if (scope !== 'fleet')
-    return { status: 400, body: { error: `scope must be local or fleet, not "${scope}"` } };
+    return adminAnswer(
+      'CG_GATEWAY_ADMIN_BAD_REQUEST',
+      `scope must be local or fleet, not "${scope.slice(0, 100)}"`,
+    );
   if (ctx.backend.fleetDenied === undefined)
-    return {
-      status: 400,
-      body: { error: 'scope=fleet needs a Redis allowlist source: with a file each node only knows its own' },
-    };
+    return adminAnswer(
+      'CG_GATEWAY_ADMIN_BAD_REQUEST',
+      'scope=fleet needs a Redis allowlist source: with a file each node only knows its own',
+    );
   return { status: 200, body: await ctx.backend.fleetDenied(limit) };
 }
 
@@ -132,7 +156,7 @@ async function candidate(ctx: AdminContext): Promise<void> {
   }
   if (who === undefined) {
     req.resume();
-    sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+    sendUnauthorized(res);
     return;
   }
   if (req.method === 'DELETE') {
@@ -142,7 +166,7 @@ async function candidate(ctx: AdminContext): Promise<void> {
     return;
   }
   if (req.method === 'PUT') {
-    const errors = control.stage(await readBody(req, MAX_WRITE_BYTES));
+    const errors = control.stage(await ctx.bodies.read(req, true));
     sendJson(res, errors.length > 0 ? 422 : 200, {
       ...control.view(),
       ...(errors.length > 0
@@ -152,31 +176,45 @@ async function candidate(ctx: AdminContext): Promise<void> {
     return;
   }
   req.resume();
-  const text = await control.text();
-  if (text === undefined || backend.writes === undefined) {
-    sendJson(res, 404, {
-      error: 'there is no candidate list to promote',
-      code: 'CG_GATEWAY_ADMIN_NOT_FOUND',
-    });
+  await promote(ctx, control);
+}
+
+/** `POST /candidate/promote`: the candidate's text as one version, under the one rule for If-Match. */
+async function promote(
+  ctx: AdminContext,
+  control: NonNullable<AdminContext['backend']['candidate']>,
+): Promise<void> {
+  const { req, res, backend, who } = ctx;
+  const expected = expectedVersion(req.headers['if-match']);
+  if (!expected.ok) {
+    sendProblem(res, 'CG_GATEWAY_ADMIN_BAD_REQUEST', MALFORMED_VERSION);
     return;
   }
-  const expected = ifMatchVersion(req.headers['if-match']);
-  const answer = await backend.writes.apply(
-    { action: 'promote', text },
-    Number.isNaN(expected) ? undefined : expected,
-    { token: who, address: ctx.address },
-  );
+  const text = await control.text();
+  if (text === undefined || backend.writes === undefined) {
+    sendProblem(res, 'CG_GATEWAY_ADMIN_NOT_FOUND', 'there is no candidate list to promote');
+    return;
+  }
+  const answer = await backend.writes.apply({ action: 'promote', text }, expected.version, {
+    token: who!,
+    address: ctx.address,
+  });
   if (answer.status === 200) control.promoted();
+  sendAnswer(ctx, answer);
+}
+
+function sendAnswer(ctx: AdminContext, answer: WriteAnswer): void {
   const version = answer.body['version'];
-  sendJson(res, answer.status, answer.body, typeof version === 'number' ? { ETag: `"${version}"` } : {});
+  sendJson(ctx.res, answer.status, answer.body, typeof version === 'number' ? { ETag: `"${version}"` } : {});
 }
 
 function unavailable(ctx: AdminContext): true {
   ctx.req.resume();
-  sendJson(ctx.res, 501, {
-    error: 'this process cannot serve this (with --workers, /origins and /candidate live in each worker)',
-    code: 'CG_GATEWAY_ADMIN_UNAVAILABLE',
-  });
+  sendProblem(
+    ctx.res,
+    'CG_GATEWAY_ADMIN_UNAVAILABLE',
+    'this process cannot serve this (with --workers, /origins and /candidate live in each worker)',
+  );
   return true;
 }
 
@@ -188,7 +226,7 @@ function explain(ctx: AdminContext): void {
     return;
   }
   if (origin === null) {
-    sendJson(res, 400, { error: 'origin is required', code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+    sendProblem(res, 'CG_GATEWAY_ADMIN_BAD_REQUEST', 'origin is required');
     return;
   }
   const out = explainRequest(
@@ -197,23 +235,20 @@ function explain(ctx: AdminContext): void {
     url.searchParams.get('method') ?? 'GET',
     url.searchParams.getAll('header'),
   );
-  if (!out.ok) sendJson(res, 400, { error: out.problems.join('; '), code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+  if (!out.ok) sendProblem(res, 'CG_GATEWAY_ADMIN_BAD_REQUEST', out.problems.join('; '));
   else sendJson(res, 200, out.result);
 }
 
 /** The change a write request asks for, or the 400 answer. */
 async function changeOf(ctx: AdminContext): Promise<ListChange | WriteAnswer> {
   const { req, url } = ctx;
-  const bad = (error: string): WriteAnswer => ({
-    status: 400,
-    body: { error, code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' },
-  });
+  const bad = (error: string): WriteAnswer => adminAnswer('CG_GATEWAY_ADMIN_BAD_REQUEST', error);
   if (req.method === 'DELETE') {
     req.resume();
     const origin = url.searchParams.get('origin');
     return origin === null || origin === '' ? bad('?origin= is required') : { action: 'remove', origin };
   }
-  const body = await readBody(req, MAX_WRITE_BYTES);
+  const body = await ctx.bodies.read(req, true);
   if (req.method === 'PUT') return { action: 'replace', text: body };
   let parsed: unknown;
   try {
@@ -231,36 +266,26 @@ function write(ctx: AdminContext): void {
   const { req, res, backend, who } = ctx;
   if (who === undefined) {
     req.resume();
-    sendJson(res, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' });
+    sendUnauthorized(res);
     return;
   }
   if (backend.writes === undefined) {
     unavailable(ctx);
     return;
   }
-  const expected = ifMatchVersion(req.headers['if-match']);
-  if (Number.isNaN(expected)) {
+  const expected = expectedVersion(req.headers['if-match']);
+  if (!expected.ok) {
     req.resume();
-    sendJson(res, 400, { error: 'If-Match must be a version: "7"', code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
+    sendProblem(res, 'CG_GATEWAY_ADMIN_BAD_REQUEST', MALFORMED_VERSION);
     return;
   }
   const run = async (): Promise<WriteAnswer> => {
     const change = await changeOf(ctx);
     if ('status' in change) return change;
-    return backend.writes!.apply(change, expected, { token: who, address: ctx.address });
+    return backend.writes!.apply(change, expected.version, { token: who, address: ctx.address });
   };
   run().then(
-    (answer) => {
-      const version = answer.body['version'];
-      sendJson(res, answer.status, answer.body, typeof version === 'number' ? { ETag: `"${version}"` } : {});
-    },
-    (error: unknown) => {
-      if (error instanceof BodyTooLarge)
-        sendJson(res, 413, { error: error.message, code: 'CG_GATEWAY_ADMIN_BAD_REQUEST' });
-      // The source cannot be read or reached (Redis down, the file unreadable): nothing was written.
-      else if (error instanceof AllowlistError)
-        sendJson(res, 503, { error: error.message, code: error.code });
-      else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
-    },
+    (answer) => sendAnswer(ctx, answer),
+    (error: unknown) => failed(ctx, error),
   );
 }

@@ -21,27 +21,58 @@ export interface Explained {
   readonly rule: { readonly entry: string; readonly line: number } | null;
 }
 
-/** The first entry whose pattern matches the origin (the one an operator would edit). */
+/** A version's entries indexed for `matchingEntry`: exact origins by text, patterns in order. */
+interface EntryIndex {
+  readonly exact: ReadonlyMap<string, number>;
+  readonly patterns: readonly { readonly entry: string; readonly line: number }[];
+}
+
+const indexes = new WeakMap<AllowlistSnapshot, EntryIndex>();
+
+/**
+ * Built once per version: an exact entry is stored normalised, so it is found by its text; only
+ * the entries with a wildcard (and `*`, `null`) are matched one by one. A console page with 100
+ * refused origins against a 100,000-line list then costs 100 lookups, not 10 million matches.
+ */
+function entryIndex(snapshot: AllowlistSnapshot): EntryIndex {
+  let index = indexes.get(snapshot);
+  if (index !== undefined) return index;
+  const exact = new Map<string, number>();
+  const patterns: { entry: string; line: number }[] = [];
+  for (const e of snapshot.entries) {
+    if (e.origin.includes('*') || e.origin === 'null') patterns.push({ entry: e.origin, line: e.line });
+    else if (!exact.has(e.origin)) exact.set(e.origin, e.line);
+  }
+  index = { exact, patterns };
+  indexes.set(snapshot, index);
+  return index;
+}
+
+/** Whether one entry (a pattern or `*`/`null`) matches the origin. */
+function entryMatches(entry: string, origin: string, o: ReturnType<typeof parseSerializedOrigin>): boolean {
+  if (entry === '*') return true;
+  if (o === null) return origin === 'null' && entry === 'null';
+  const parsed = parseOriginPattern(entry);
+  if (!parsed.ok || parsed.pattern.kind !== 'origin') return false;
+  const p = parsed.pattern;
+  if (p.scheme !== o.scheme) return false;
+  if (p.port !== 'any' && p.port !== o.port) return false;
+  return p.subdomains ? o.host.endsWith(`.${p.host}`) : o.host === p.host;
+}
+
+/** The first entry (the lowest line) that matches the origin: the one an operator would edit. */
 export function matchingEntry(
   snapshot: AllowlistSnapshot,
   origin: string,
 ): { entry: string; line: number } | null {
+  const index = entryIndex(snapshot);
   const o = parseSerializedOrigin(origin);
-  for (const e of snapshot.entries) {
-    if (e.origin === '*') return { entry: e.origin, line: e.line };
-    if (o === null) {
-      if (origin === 'null' && e.origin === 'null') return { entry: e.origin, line: e.line };
-      continue;
-    }
-    const parsed = parseOriginPattern(e.origin);
-    if (!parsed.ok || parsed.pattern.kind !== 'origin') continue;
-    const p = parsed.pattern;
-    if (p.scheme !== o.scheme) continue;
-    if (p.port !== 'any' && p.port !== o.port) continue;
-    const hostMatches = p.subdomains ? o.host.endsWith(`.${p.host}`) : o.host === p.host;
-    if (hostMatches) return { entry: e.origin, line: e.line };
+  const exactLine = o === null ? undefined : index.exact.get(origin);
+  for (const p of index.patterns) {
+    if (exactLine !== undefined && p.line > exactLine) break;
+    if (entryMatches(p.entry, origin, o)) return p;
   }
-  return null;
+  return exactLine === undefined ? null : { entry: origin, line: exactLine };
 }
 
 export function explainRequest(

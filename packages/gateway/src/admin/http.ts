@@ -1,5 +1,6 @@
 /** Small HTTP helpers of the admin listener: answers with its fixed security headers, bounded bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdminAnswerCode, httpStatusOf } from '../config/codes.js';
 
 /**
  * Sent on every admin answer. No `Access-Control-*` header is ever sent (the admin listener
@@ -48,34 +49,51 @@ export function sendText(
   res.end(text);
 }
 
-export class BodyTooLarge extends Error {}
-
-/** The request body as text, refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge(`the body is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/**
+ * An admin refusal: `{error, code}` and the status the code carries in the gateway's registry
+ * (docs/errors.md "Admin API codes"), never a status picked at the call site.
+ */
+export function sendProblem(
+  res: ServerResponse,
+  code: AdminAnswerCode,
+  error: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, httpStatusOf(code), { error, code, ...body }, headers);
 }
 
-/** `If-Match: "7"` (or `7`, `W/"7"`) → 7; absent or `*` → undefined; anything else → NaN. */
-export function ifMatchVersion(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '*') return undefined;
+/** The 401 of a request that needs a token and has none (or a wrong one). */
+export function sendUnauthorized(res: ServerResponse): void {
+  sendProblem(
+    res,
+    'CG_GATEWAY_ADMIN_UNAUTHORIZED',
+    'a valid admin token is required: Authorization: Bearer TOKEN',
+    {},
+    { 'WWW-Authenticate': 'Bearer realm="corsgate-admin"' },
+  );
+}
+
+/** The version a write expects: none (absent, `*` or an empty form field), a number, or malformed. */
+export type ExpectedVersion =
+  | { readonly ok: true; readonly version: number | undefined }
+  | { readonly ok: false };
+
+/**
+ * The one rule for versions (docs/console.md "Writes"), for `If-Match` on every write and
+ * promotion and for the console forms' `version` field: `"7"`, `7` or `W/"7"` → 7; absent, empty
+ * or `*` → no expectation; anything else is malformed and the write is refused (400), never
+ * treated as absent.
+ */
+export function expectedVersion(value: string | null | undefined): ExpectedVersion {
+  if (value === undefined || value === null || value.trim() === '' || value.trim() === '*')
+    return { ok: true, version: undefined };
   const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
-  return m === null ? Number.NaN : Number(m[1]);
+  return m === null ? { ok: false } : { ok: true, version: Number(m[1]) };
 }
+
+/** The answer to a malformed version, the same from the API and the console. */
+export const MALFORMED_VERSION = 'If-Match (or the form\'s version) must be a version: "7"';
 
 /** Cookie value by name, from the `Cookie` header. */
 export function cookie(req: IncomingMessage, name: string): string | undefined {

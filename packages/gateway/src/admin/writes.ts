@@ -11,8 +11,11 @@ import {
   type AllowlistIssue,
   allowlistHash,
   editAllowlistText,
+  type ParsedAllowlistResult,
   parseAllowlist,
+  parseAllowlistAsync,
 } from 'corsgate/allowlist';
+import { type AdminAnswerCode, httpStatusOf } from '../config/codes.js';
 import {
   type AuditDiff,
   type AuditSink,
@@ -48,6 +51,21 @@ export interface WriteAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
 }
+
+/** An admin refusal as an answer: the status is the one `code` carries in the gateway's registry. */
+export function adminAnswer(
+  code: AdminAnswerCode,
+  error: string,
+  body: Record<string, unknown> = {},
+): WriteAnswer {
+  return { status: httpStatusOf(code), body: { error, code, ...body } };
+}
+
+/**
+ * A proposed list with errors: 422 with the list's own first code (docs/errors.md "Admin API
+ * codes"), each issue with its line and column.
+ */
+const LIST_HAS_ERRORS = 422;
 
 /** The lines of a proposed list, as the admin API names them in its problem lines. */
 const PROPOSED = 'proposed allowlist';
@@ -94,6 +112,18 @@ export class ListWrites {
     return parseAllowlist(text, this.policy);
   }
 
+  /**
+   * The same lint in slices of a few milliseconds, each followed by a turn of the event loop
+   * (`setImmediate`: after pending I/O), so traffic never waits on a long list (docs/console.md
+   * "Long lists").
+   */
+  lintSliced(text: string): Promise<ParsedAllowlistResult> {
+    return parseAllowlistAsync(text, {
+      config: this.policy,
+      yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+    });
+  }
+
   /** The change applied to the text the source holds now, linted; nothing is written. */
   async preview(change: ListChange): Promise<ChangePreview> {
     const base = await this.store.read();
@@ -117,7 +147,7 @@ export class ListWrites {
         };
       }
     }
-    const parsed = parseAllowlist(text, this.policy);
+    const parsed = await this.lintSliced(text);
     return {
       base,
       text,
@@ -147,7 +177,7 @@ export class ListWrites {
       return conflict(expected, base.version);
     if (preview.errors.length > 0)
       return {
-        status: 422,
+        status: LIST_HAS_ERRORS,
         body: {
           error: 'the list would have errors; nothing was written',
           code: preview.errors[0]!.code,
@@ -155,14 +185,9 @@ export class ListWrites {
         },
       };
     if (!preview.found)
-      return {
-        status: 404,
-        body: {
-          error: 'no line lists this origin',
-          code: 'CG_GATEWAY_ADMIN_NOT_LISTED',
-          version: base.version,
-        },
-      };
+      return adminAnswer('CG_GATEWAY_ADMIN_NOT_LISTED', 'no line lists this origin', {
+        version: base.version,
+      });
     if (preview.text === base.text)
       return { status: 200, body: { version: base.version, written: false, added: [], removed: [] } };
     let version: number;
@@ -204,23 +229,17 @@ export class ListWrites {
  * the list is restored; the version in force stays and keeps deciding.
  */
 function sourceLost(version: number): WriteAnswer {
-  return {
-    status: 503,
-    body: {
-      error: `the source no longer holds the list (deleted or wiped); version ${version} stays in force. Restore the list (corsgate allowlist push FILE --to SOURCE), then write again; nothing was written`,
-      code: 'CG_GATEWAY_ADMIN_SOURCE_LOST',
-      version,
-    },
-  };
+  return adminAnswer(
+    'CG_GATEWAY_ADMIN_SOURCE_LOST',
+    `the source no longer holds the list (deleted or wiped); version ${version} stays in force. Restore the list (corsgate allowlist push FILE --to SOURCE), then write again; nothing was written`,
+    { version },
+  );
 }
 
 function conflict(expected: number, current: number): WriteAnswer {
-  return {
-    status: 409,
-    body: {
-      error: `the list is at version ${current}, not ${expected}: read it again and retry`,
-      code: 'CG_GATEWAY_ADMIN_CONFLICT',
-      version: current,
-    },
-  };
+  return adminAnswer(
+    'CG_GATEWAY_ADMIN_CONFLICT',
+    `the list is at version ${current}, not ${expected}: read it again and retry`,
+    { version: current },
+  );
 }

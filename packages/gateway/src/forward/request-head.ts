@@ -1,6 +1,6 @@
 /**
- * The request head sent upstream: the client's header lines minus hop-by-hop ones (RFC 9110
- * §7.6.1), HTTP/2 pseudo-headers, and the forwarding headers a client could forge, then
+ * The request head sent upstream: the client's header lines minus hop-by-hop ones
+ * (RFC 9110 §7.6.1), HTTP/2 pseudo-headers, and the forwarding headers a client could forge, then
  * `X-Forwarded-For` (appended to), `-Proto` and `-Host` as the gateway saw them.
  */
 import type { IncomingMessage } from 'node:http';

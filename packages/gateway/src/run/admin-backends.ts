@@ -14,7 +14,7 @@ import { type DeniedTable, type DeniedView, mergeDenied, viewDenied } from '../s
 import { register } from '../server/metrics.js';
 import type { SeenOrigins } from '../server/seen.js';
 import { sourceFor } from '../sources/index.js';
-import { allowlistView, reloadView } from '../views/allowlist.js';
+import { allowlistStatusView, allowlistView, reloadView } from '../views/allowlist.js';
 import type { WorkerChannel } from './channel.js';
 
 /** The admin backend of one process: its own watcher, denied table and the file's writer. */
@@ -35,6 +35,7 @@ export function localAdminBackend(
     ready: async () => readiness(watcher),
     reload: async () => reloadView(await watcher.reload({ force: true }), watcher),
     allowlist: async () => allowlistView(watcher),
+    status: async () => allowlistStatusView(watcher),
     denied: async (limit) => ({
       evicted: denied.evicted,
       capacity: denied.capacity,
@@ -77,17 +78,28 @@ export function primaryBackend(
       const ready = channel.listening.size === config.workers && sourced === config.workers;
       return {
         ready,
-        detail: { workers: config.workers, listening: channel.listening.size, ready: sourced },
+        detail: {
+          ...(watcher === undefined ? {} : { version: watcher.current.version }),
+          workers: config.workers,
+          listening: channel.listening.size,
+          ready: sourced,
+        },
       };
     },
-    reload: async () => ({ workers: await channel.askAll('reload') }),
-    // Every worker reads the same file; the first one's view stands for all (versions count per worker).
+    reload: async () => {
+      await watcher?.reload({ force: true });
+      return { workers: listVersions(await channel.askAll('reload'), watcher) };
+    },
+    // The primary's view is the list's: its version is the one writes and the audit log name
+    // (docs/console.md "Versions"); a worker's own counter is never shown.
     allowlist: async () => {
+      if (watcher !== undefined) return allowlistView(watcher);
       const all = channel.workers();
       return all.length === 0
         ? { error: 'no worker running' }
         : ((await channel.ask(all[0]!, 'allowlist')) as object);
     },
+    ...(watcher === undefined ? {} : { status: async () => allowlistStatusView(watcher) }),
     denied: async (limit) => {
       const lists = (await channel.askAll('denied', { limit })) as DeniedView[][];
       return { origins: mergeDenied(lists.filter(Array.isArray), limit) };
@@ -100,6 +112,19 @@ export function primaryBackend(
           snapshot: () => watcher.current,
         }),
   };
+}
+
+/**
+ * Each worker's reload answer with the list's version: the primary's number for the same text
+ * (the hash), or null with `applied: false` while the worker holds another one.
+ */
+function listVersions(answers: unknown[], watcher: AllowlistWatcher | undefined): unknown[] {
+  if (watcher === undefined) return answers;
+  const { version, hash } = watcher.current;
+  return answers.map((a) => {
+    const applied = (a as { hash?: unknown }).hash === hash;
+    return { ...(a as object), version: applied ? version : null, applied };
+  });
 }
 
 /** Admin writes to the source in force (docs/console.md "Writes"), audited. */

@@ -9,7 +9,7 @@ import type { AdminBackend } from '../admin/admin.js';
 import type { GatewayConfig } from '../config/types.js';
 import { AccessLog } from '../server/access-log.js';
 import type { AllowlistEvent, AllowlistWatcher } from '../server/allowlist.js';
-import { Candidate } from '../server/candidate.js';
+import { Candidate, type RecordedTraffic } from '../server/candidate.js';
 import { DeniedTable } from '../server/denied.js';
 import { createLogger } from '../server/log.js';
 import { Metrics } from '../server/metrics.js';
@@ -37,7 +37,7 @@ export async function assembleWorker(config: GatewayConfig, watcher: AllowlistWa
   if (fleet !== undefined) denied.onRecord = (origin, reason) => fleet.count(origin, reason);
   const access = config.accessLog ? new AccessLog() : undefined;
   const seen = new SeenOrigins();
-  const candidate = await openCandidate(config, logger);
+  const candidate = await openCandidate(config, logger, { seen, inForce: () => watcher.current.policy });
   const proxy = new GatewayProxy({ config, watcher, metrics, denied, logger, access, seen, candidate });
   proxy.prepare(watcher.current);
   // The upgrade is decided by the same step as every HTTP request, and refusals recorded alike.
@@ -55,8 +55,12 @@ export async function assembleWorker(config: GatewayConfig, watcher: AllowlistWa
 }
 
 /** The candidate list of `--candidate-allowlist FILE`; one that cannot be opened is logged and left out. */
-async function openCandidate(config: GatewayConfig, logger: Logger): Promise<Candidate> {
-  const candidate = new Candidate(config.policy);
+async function openCandidate(
+  config: GatewayConfig,
+  logger: Logger,
+  recorded: RecordedTraffic,
+): Promise<Candidate> {
+  const candidate = new Candidate(config.policy, recorded);
   if (config.candidateAllowlist === undefined) return candidate;
   try {
     await candidate.watchFile(config.candidateAllowlist);

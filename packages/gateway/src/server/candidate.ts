@@ -10,6 +10,17 @@ import type { CorsConfigWithoutOrigins, Decision, Policy, RequestFacts } from 'c
 import { type AllowlistIssue, parseAllowlist } from 'corsgate/allowlist';
 import type { CandidateDifference, CandidateView } from '../views/candidate.js';
 import { type AllowlistWatcher, openAllowlist } from './allowlist.js';
+import type { SeenOrigins } from './seen.js';
+
+/**
+ * The traffic recorded before a candidate is staged: every origin seen (allowed or refused) and
+ * the policy in force, so a new candidate is judged at once over what already came, not only
+ * over what comes after it (docs/console.md "Candidate lists").
+ */
+export interface RecordedTraffic {
+  readonly seen: SeenOrigins;
+  readonly inForce: () => Policy;
+}
 
 const CAPACITY = 1000;
 const MAX_VALUE = 256;
@@ -23,6 +34,8 @@ interface Difference {
   lastSeen: number;
   sampleMethod: string;
   samplePath: string;
+  /** True while the difference is known only from origins seen before the candidate. */
+  recorded: boolean;
 }
 
 export class Candidate {
@@ -35,7 +48,10 @@ export class Candidate {
   private watcher: AllowlistWatcher | undefined;
   private readonly differences = new Map<string, Difference>();
 
-  constructor(private readonly config: CorsConfigWithoutOrigins) {}
+  constructor(
+    private readonly config: CorsConfigWithoutOrigins,
+    private readonly recorded?: RecordedTraffic,
+  ) {}
 
   get active(): boolean {
     return this.policy !== undefined;
@@ -53,6 +69,7 @@ export class Candidate {
       this.entries = watcher.current.entries.length;
       this.errors = watcher.status().lastErrors;
       this.differences.clear();
+      this.judgeRecorded();
     };
     apply();
     watcher.on(apply);
@@ -68,6 +85,7 @@ export class Candidate {
     this.entries = parsed.entries.length;
     this.errors = parsed.errors;
     this.differences.clear();
+    this.judgeRecorded();
     return parsed.errors;
   }
 
@@ -93,6 +111,34 @@ export class Candidate {
     this.differences.clear();
   }
 
+  /**
+   * Evaluates the new candidate over every origin seen so far (a GET from it, as the in-force
+   * list decided it): an origin it would refuse or allow differently is listed at once, with the
+   * counts recorded before, and marked as seen before the candidate.
+   */
+  private judgeRecorded(): void {
+    const policy = this.policy;
+    if (policy === undefined || this.recorded === undefined) return;
+    const inForce = this.recorded.inForce();
+    for (const seen of this.recorded.seen.list()) {
+      const facts: RequestFacts = { method: 'GET', origin: seen.origin };
+      const now = inForce.evaluate(facts).allowed;
+      const other = policy.evaluate(facts).allowed;
+      if (now === other || this.differences.size >= CAPACITY) continue;
+      this.differences.set(seen.origin, {
+        origin: seen.origin,
+        inForce: now,
+        candidate: other,
+        count: seen.allowed + seen.refused,
+        firstSeen: Date.parse(seen.firstSeen),
+        lastSeen: Date.parse(seen.lastSeen),
+        sampleMethod: 'GET',
+        samplePath: '',
+        recorded: true,
+      });
+    }
+  }
+
   /** Called on the request path only while `active`: one more evaluation, one map update when it differs. */
   observe(facts: RequestFacts, inForce: Decision, path: string): void {
     const other = this.policy!.evaluate(facts);
@@ -112,6 +158,7 @@ export class Candidate {
         lastSeen: now,
         sampleMethod: '',
         samplePath: '',
+        recorded: false,
       };
       this.differences.set(origin, d);
     }
@@ -121,6 +168,7 @@ export class Candidate {
     d.candidate = other.allowed;
     d.sampleMethod = facts.method.slice(0, MAX_VALUE);
     d.samplePath = path.slice(0, MAX_VALUE);
+    d.recorded = false;
   }
 
   view(): CandidateView | undefined {
@@ -137,6 +185,7 @@ export class Candidate {
         lastSeen: new Date(d.lastSeen).toISOString(),
         sampleMethod: d.sampleMethod,
         samplePath: d.samplePath,
+        ...(d.recorded ? { seenBefore: true } : {}),
       }));
     return { source: this.source, entries: this.entries, errors: this.errors, differences };
   }

@@ -28,6 +28,15 @@ export function issueJson(file: string, i: AllowlistIssue): Record<string, unkno
 }
 
 export function allowlistView(watcher: AllowlistWatcher): object {
+  const snap = watcher.status().snapshot;
+  return {
+    ...allowlistStatusView(watcher),
+    entries: snap.entries.map((e) => ({ origin: e.origin, line: e.line })),
+  };
+}
+
+/** `allowlistView` without the entries: what the console's status needs, cheap for any length. */
+export function allowlistStatusView(watcher: AllowlistWatcher): object {
   const s = watcher.status();
   const snap = s.snapshot;
   return {
@@ -38,7 +47,7 @@ export function allowlistView(watcher: AllowlistWatcher): object {
     version: snap.version,
     hash: snap.hash,
     loadedAt: new Date(snap.loadedAt).toISOString(),
-    entries: snap.entries.map((e) => ({ origin: e.origin, line: e.line })),
+    entryCount: snap.entries.length,
     warnings: snap.warnings.map((i) => issueJson(s.path, i)),
     lastReload: { at: new Date(s.lastReloadAt).toISOString(), result: s.lastReloadResult },
     lastError:

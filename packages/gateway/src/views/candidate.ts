@@ -13,6 +13,8 @@ export interface CandidateDifference {
   readonly lastSeen: string;
   readonly sampleMethod: string;
   readonly samplePath: string;
+  /** Known from the origins seen before the candidate was staged (no request sample of its own yet). */
+  readonly seenBefore?: true;
 }
 
 export interface CandidateView {

@@ -17,7 +17,6 @@ import type { Duplex } from 'node:stream';
 import type { Decision } from 'corsgate';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
-import { connectionTokens, isHopByHop } from '../forward/headers.js';
 import type { AccessLog } from '../server/access-log.js';
 import type { Metrics } from '../server/metrics.js';
 import { answerAndClose, endAndLinger, relayAnswer, upgradeHead } from './answer.js';
@@ -144,12 +143,15 @@ export class WebSocketProxy implements TunnelOwner {
         settled = true;
         outcome(...args);
       };
-    upstream.on(
-      'upgrade',
-      first((res: IncomingMessage, socket: Socket, rest: Buffer) => {
-        this.upgraded(handshake, held, { res, socket, rest });
-      }),
-    );
+    upstream.on('upgrade', (res: IncomingMessage, socket: Socket, rest: Buffer) => {
+      // node:http hands the socket over with the 101: once settled otherwise, it is closed here.
+      if (settled) {
+        socket.destroy();
+        return;
+      }
+      settled = true;
+      this.upgraded(handshake, held, { res, socket, rest });
+    });
     upstream.on(
       'response',
       first((res: IncomingMessage) => this.answered(handshake, held, res)),

@@ -1,6 +1,6 @@
 /** The candidate section of the console: stage a list, see whose decision it would change, promote it. */
 import type { CandidateView } from '../../views/candidate.js';
-import { esc, postButton, scrollBox, time } from './html.js';
+import { esc, postButton, scrollBox, shown, time } from './html.js';
 
 export type { CandidateDifference, CandidateView } from '../../views/candidate.js';
 
@@ -13,12 +13,12 @@ export function candidateSection(c: CandidateView | undefined, canWrite: boolean
   const rows = c.differences
     .map(
       (d) =>
-        `<tr><td class="origin">${esc(d.origin)}</td><td>${esc(d.inForce)}</td><td><strong>${esc(d.candidate)}</strong></td><td class="num">${d.count}</td><td>${time(d.firstSeen)}</td><td>${time(d.lastSeen)}</td><td><code>${esc(d.sampleMethod)} ${esc(d.samplePath)}</code></td></tr>`,
+        `<tr><td class="origin">${shown(d.origin)}</td><td>${esc(d.inForce)}</td><td><strong>${esc(d.candidate)}</strong></td><td class="num">${d.count}</td><td>${time(d.firstSeen)}</td><td>${time(d.lastSeen)}</td><td>${d.seenBefore === true ? '<span class="muted">seen before the candidate</span>' : `<code>${shown(d.sampleMethod)} ${shown(d.samplePath)}</code>`}</td></tr>`,
     )
     .join('');
   const table =
     c.differences.length === 0
-      ? '<p>No request seen so far would be decided differently.</p>'
+      ? '<p>No origin seen so far, before or since the candidate, would be decided differently.</p>'
       : scrollBox(
           'Candidate differences table',
           `<table><caption class="muted">Origins whose decision would change</caption><thead><tr><th scope="col">Origin</th><th scope="col">Now</th><th scope="col">With the candidate</th><th scope="col" class="num">Count</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Sample request</th></tr></thead><tbody>${rows}</tbody></table>`,
@@ -26,7 +26,7 @@ export function candidateSection(c: CandidateView | undefined, canWrite: boolean
   const errors = c.errors
     .map(
       (i) =>
-        `<span class="issue error">${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(i.message)}</span>`,
+        `<span class="issue error">${esc(i.code)} at line ${i.line}, column ${i.column}: ${shown(i.message)}</span>`,
     )
     .join('');
   const promote =

@@ -7,21 +7,27 @@ import type { AllowlistIssue } from 'corsgate/allowlist';
 import type { DeniedView } from '../../views/denied.js';
 import type { AuditRecord } from '../audit.js';
 import type { Explained } from '../explain.js';
+import type { Notice } from '../notices.js';
 import type { ChangePreview, ListChange } from '../writes.js';
 import { type CandidateView, candidateSection } from './candidate-view.js';
-import { esc, hidden, postButton, scrollBox, time } from './html.js';
+import { esc, hidden, postButton, scrollBox, shown, textareaText, time } from './html.js';
 
-/** Lines shown of a long list; the rest is in the file and at GET /allowlist. */
-const MAX_LINES_SHOWN = 2000;
+export type { Notice } from '../notices.js';
 
 export interface ListState {
   readonly path: string;
-  readonly text: string;
+  /** The whole text, for the edit form; absent when the list is too long to edit in a page. */
+  readonly text?: string;
   readonly version: number;
   readonly inForce: boolean;
+  /** Every line's issues are counted; only the page's are shown inline. */
   readonly issues: readonly AllowlistIssue[];
-  /** Lines that hold an entry, with the entry's normalised text. */
+  readonly entryCount: number;
+  /** Lines that hold an entry, with the entry's normalised text (the page's lines). */
   readonly entries: ReadonlyMap<number, string>;
+  /** The page of lines shown: `from` is the first line's number (docs/console.md "Long lists"). */
+  readonly page: { readonly from: number; readonly lines: readonly string[]; readonly size: number };
+  readonly totalLines: number;
 }
 
 export interface StatusState {
@@ -29,12 +35,6 @@ export interface StatusState {
   readonly loadedAt: string;
   readonly lastReload: { at: string; result: string };
   readonly lastError: { read?: { message: string }; issues: AllowlistIssue[] } | null;
-}
-
-export interface Notice {
-  readonly kind: 'ok' | 'bad' | 'warn';
-  readonly text: string;
-  readonly issues?: readonly AllowlistIssue[];
 }
 
 export interface ConsoleData {
@@ -76,7 +76,7 @@ function issueLines(issues: readonly AllowlistIssue[]): string {
   return issues
     .map(
       (i) =>
-        `<span class="issue ${esc(i.severity)}">${esc(i.severity)} ${esc(i.code)} at line ${i.line}, column ${i.column}: ${esc(issueSentence(i))}</span>`,
+        `<span class="issue ${esc(i.severity)}">${esc(i.severity)} ${esc(i.code)} at line ${i.line}, column ${i.column}: ${shown(issueSentence(i))}</span>`,
     )
     .join('');
 }
@@ -84,7 +84,8 @@ function issueLines(issues: readonly AllowlistIssue[]): string {
 function notice(n: Notice | undefined): string {
   if (n === undefined) return '';
   const role = n.kind === 'ok' ? 'status' : 'alert';
-  return `<div class="msg ${n.kind}" role="${role}"><p>${esc(n.text)}</p>${issueLines(n.issues ?? [])}</div>`;
+  // The page lands here after a change (#notice): the answer is seen first, at any width.
+  return `<div id="notice" class="msg ${n.kind}" role="${role}" tabindex="-1"><p>${shown(n.text)}</p>${issueLines(n.issues ?? [])}</div>`;
 }
 
 function header(d: ConsoleData): string {
@@ -119,19 +120,20 @@ function statusSection(s: StatusState | undefined): string {
   const errorHtml =
     err === null
       ? '<dd>none</dd>'
-      : `<dd>${err.read === undefined ? '' : `<span class="issue error">${esc(err.read.message)}</span>`}${issueLines(err.issues)}</dd>`;
+      : `<dd>${err.read === undefined ? '' : `<span class="issue error">${shown(err.read.message)}</span>`}${issueLines(err.issues)}</dd>`;
   return `<section id="status" aria-labelledby="status-h"><h2 id="status-h">Reload status</h2>
 <dl class="facts"><dt>Version in force</dt><dd>${s.version}</dd><dt>Loaded</dt><dd>${time(s.loadedAt)}</dd>
 <dt>Last reload</dt><dd>${esc(s.lastReload.result)} at ${time(s.lastReload.at)}</dd><dt>Last error</dt>${errorHtml}</dl></section>`;
 }
 
 function listLines(l: ListState, canWrite: boolean): string {
-  const lines = l.text.replace(/^\uFEFF/, '').split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const byLine = new Map<number, AllowlistIssue[]>();
-  for (const i of l.issues) byLine.set(i.line, [...(byLine.get(i.line) ?? []), i]);
-  const items = lines.slice(0, MAX_LINES_SHOWN).map((raw, index) => {
-    const n = index + 1;
+  const { from, lines, size } = l.page;
+  const last = from + lines.length - 1;
+  for (const i of l.issues)
+    if (i.line >= from && i.line <= last) byLine.set(i.line, [...(byLine.get(i.line) ?? []), i]);
+  const items = lines.map((raw, index) => {
+    const n = from + index;
     const entry = l.entries.get(n);
     const remove =
       entry !== undefined && canWrite
@@ -143,13 +145,20 @@ function listLines(l: ListState, canWrite: boolean): string {
             'danger',
           )
         : '';
-    return `<li><span class="ln">${n}</span><div><code>${esc(raw.replace(/\r$/, '')) || '&nbsp;'}</code>${issueLines(byLine.get(n) ?? [])}</div>${remove}</li>`;
+    return `<li><span class="ln">${n}</span><div><code>${shown(raw.replace(/\r$/, '')) || '&nbsp;'}</code>${issueLines(byLine.get(n) ?? [])}</div>${remove}</li>`;
   });
-  const more =
-    lines.length > MAX_LINES_SHOWN
-      ? `<p class="muted">${lines.length - MAX_LINES_SHOWN} more lines are not shown.</p>`
-      : '';
-  return `<ol class="lines" aria-label="Lines of the list">${items.join('')}</ol>${more}`;
+  return `<ol class="lines" aria-label="Lines of the list">${items.join('')}</ol>${pager(from, size, l.totalLines)}`;
+}
+
+/** Links to the previous and next pages of a long list (plain links: no script). */
+function pager(from: number, size: number, total: number): string {
+  if (total <= size) return '';
+  const to = Math.min(total, from + size - 1);
+  const link = (start: number, text: string): string => `<a href="/?lines=${start}#list">${text}</a>`;
+  const prev =
+    from > 1 ? link(Math.max(1, from - size), `Lines ${Math.max(1, from - size)}–${from - 1}`) : '';
+  const next = to < total ? link(to + 1, `Lines ${to + 1}–${Math.min(total, to + size)}`) : '';
+  return `<nav class="row" aria-label="Pages of the list"><span class="muted">Lines ${from}–${to} of ${total}</span>${prev}${next}</nav>`;
 }
 
 function listSection(l: ListState | undefined, canWrite: boolean): string {
@@ -162,13 +171,15 @@ function listSection(l: ListState | undefined, canWrite: boolean): string {
 <input id="add-origin" name="origin" type="text" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://app.example.com" required>
 <div class="row"><button type="submit" formaction="/console/preview" name="action" value="add" class="secondary">Preview</button><button type="submit">Add</button></div></form>`
     : '';
-  const edit = canWrite
-    ? `<details><summary>Edit the whole list</summary><form method="post" action="/console/replace">${hidden('version', l.version)}
-<label for="list-text">List text</label><textarea id="list-text" name="text" spellcheck="false">${esc(l.text)}</textarea>
-<div class="row"><button type="submit" formaction="/console/preview" name="action" value="replace" class="secondary">Preview</button><button type="submit">Save as a new version</button></div></form></details>`
-    : '';
+  const edit = !canWrite
+    ? ''
+    : l.text === undefined
+      ? `<p class="muted">The list is too long to edit in this page: use <code>PUT /allowlist</code> (docs/console.md "Long lists").</p>`
+      : `<details><summary>Edit the whole list</summary><form method="post" action="/console/replace">${hidden('version', l.version)}
+<label for="list-text">List text</label><textarea id="list-text" name="text" spellcheck="false">${textareaText(l.text)}</textarea>
+<div class="row"><button type="submit" formaction="/console/preview" name="action" value="replace" class="secondary">Preview</button><button type="submit">Save as a new version</button></div></form></details>`;
   return `<section id="list" aria-labelledby="list-h"><h2 id="list-h">The list</h2>
-<p><code>${esc(l.path)}</code>: ${esc(state)}; ${l.entries.size} entries, ${l.issues.filter((i) => i.severity === 'error').length} errors, ${l.issues.filter((i) => i.severity === 'warning').length} warnings.</p>
+<p><code>${shown(l.path)}</code>: ${esc(state)}; ${l.entryCount} entries, ${l.issues.filter((i) => i.severity === 'error').length} errors, ${l.issues.filter((i) => i.severity === 'warning').length} warnings.</p>
 ${listLines(l, canWrite)}${add}${edit}</section>`;
 }
 
@@ -182,8 +193,8 @@ function previewSection(p: ConsoleData['preview']): string {
         ? `Remove ${change.origin}`
         : 'Replace the whole list';
   const diff = [
-    ...result.diff.removed.map((l) => `<li><code>- ${esc(l)}</code></li>`),
-    ...result.diff.added.map((l) => `<li><code>+ ${esc(l)}</code></li>`),
+    ...result.diff.removed.map((l) => `<li><code>- ${shown(l)}</code></li>`),
+    ...result.diff.added.map((l) => `<li><code>+ ${shown(l)}</code></li>`),
   ].join('');
   const ok = result.errors.length === 0 && result.found;
   const fields: Record<string, string | number> =
@@ -215,7 +226,7 @@ function deniedSection(denied: ConsoleData['denied'], canWrite: boolean): string
           : canWrite && d.reason === 'origin-not-allowed'
             ? postButton('/console/add', { origin: d.origin, from: 'denied' }, 'Allow', `Allow ${d.origin}`)
             : '';
-      return `<tr><td class="origin">${esc(d.origin)}</td><td>${esc(d.reason)}</td><td class="num">${d.count}</td><td>${time(d.lastSeen)}</td><td><code>${esc(d.sampleMethod)} ${esc(d.samplePath)}</code></td><td>${allow}</td></tr>`;
+      return `<tr><td class="origin" data-label="Origin">${shown(d.origin)}</td><td data-label="Reason">${esc(d.reason)}</td><td class="num" data-label="Count">${d.count}</td><td data-label="Last seen">${time(d.lastSeen)}</td><td data-label="Sample request"><code>${shown(d.sampleMethod)} ${shown(d.samplePath)}</code></td><td data-label="Action">${allow}</td></tr>`;
     })
     .join('');
   const body =
@@ -223,7 +234,7 @@ function deniedSection(denied: ConsoleData['denied'], canWrite: boolean): string
       ? '<p>No origin has been refused since the gateway started.</p>'
       : scrollBox(
           'Denied origins table',
-          `<table><caption class="muted">Newest first</caption><thead><tr><th scope="col">Origin</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Sample request</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table>`,
+          `<table class="stack"><caption class="muted">Newest first</caption><thead><tr><th scope="col">Origin</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Sample request</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table>`,
         );
   return `<section id="denied" aria-labelledby="denied-h"><h2 id="denied-h">Denied origins</h2>${body}</section>`;
 }
@@ -251,11 +262,20 @@ function explainSection(e: ConsoleData['explain']): string {
 <div class="row"><button type="submit">Explain</button></div></form>${result}</section>`;
 }
 
+/** One stored line per item, shown as data: a CR inside a line never reads as a line of its own. */
+function auditDiff(r: AuditRecord): string {
+  const items = [
+    ...(r.diff?.removed ?? []).map((l) => `<li><code>- ${shown(l)}</code></li>`),
+    ...(r.diff?.added ?? []).map((l) => `<li><code>+ ${shown(l)}</code></li>`),
+  ];
+  return `<ul class="diff">${items.join('')}</ul>`;
+}
+
 function auditSection(records: readonly AuditRecord[]): string {
   const rows = records
     .map(
       (r) =>
-        `<tr><td>${time(r.at)}</td><td>${esc(r.token)}</td><td>${esc(r.address)}</td><td>${esc(r.action)}</td><td class="num">${r.fromVersion} → ${r.toVersion}</td><td><pre>${[...r.diff.removed.map((l) => `- ${esc(l)}`), ...r.diff.added.map((l) => `+ ${esc(l)}`)].join('\n')}</pre></td></tr>`,
+        `<tr><td>${time(String(r.at))}</td><td>${shown(r.token)}</td><td>${shown(r.address)}</td><td>${shown(r.action)}</td><td class="num">${esc(r.fromVersion)} → ${esc(r.toVersion)}</td><td>${auditDiff(r)}</td></tr>`,
     )
     .join('');
   const body =

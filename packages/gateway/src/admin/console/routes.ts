@@ -3,16 +3,16 @@
  * `GET /console.css` its stylesheet, and each `POST /console/...` form applies one change through
  * the same write path as the JSON API, then redirects back (303) or shows the page with the error.
  */
-import { AllowlistError, type AllowlistIssue } from 'corsgate/allowlist';
-import type { ListText } from '../../sources/index.js';
+import { AllowlistError, type AllowlistIssue, type AllowlistSnapshot } from 'corsgate/allowlist';
 import type { DeniedView } from '../../views/denied.js';
-import type { AdminContext } from '../admin.js';
-import { MAX_WRITE_BYTES } from '../api.js';
+import { closeAfter, refuseBody } from '../bodies.js';
+import type { AdminContext } from '../context.js';
 import { explainRequest, matchingEntry } from '../explain.js';
-import { Sessions } from '../guard.js';
-import { readBody, SECURITY_HEADERS, sendText } from '../http.js';
+import { SESSION_COOKIE, Sessions } from '../guard.js';
+import { cookie, expectedVersion, MALFORMED_VERSION, SECURITY_HEADERS, sendText } from '../http.js';
 import type { ListChange, WriteAnswer } from '../writes.js';
-import { type ConsoleData, type Notice, renderConsole, type StatusState } from './page.js';
+import { LINES_PER_PAGE, listState } from './list-state.js';
+import { type ConsoleData, type ListState, type Notice, renderConsole, type StatusState } from './page.js';
 import { CONSOLE_CSS } from './style.js';
 
 /** No script, no external anything: styles from this listener, forms back to it, never framed. */
@@ -38,28 +38,19 @@ function redirect(ctx: AdminContext, location: string, extra: Record<string, str
   ctx.res.end();
 }
 
-function doneNotice(url: URL): Notice | undefined {
-  const done = url.searchParams.get('done');
-  const version = url.searchParams.get('version') ?? '?';
-  const origin = url.searchParams.get('origin') ?? '';
-  switch (done) {
-    case 'add':
-      return { kind: 'ok', text: `Allowed ${origin}: version ${version} is in force.` };
-    case 'remove':
-      return { kind: 'ok', text: `Removed ${origin}: version ${version} is in force.` };
-    case 'replace':
-      return { kind: 'ok', text: `Saved the list: version ${version} is in force.` };
-    case 'promote':
-      return { kind: 'ok', text: `Promoted the candidate: version ${version} is in force.` };
-    case 'unchanged':
-      return { kind: 'ok', text: `Nothing to change: version ${version} stays in force.` };
-    case 'staged':
-      return { kind: 'ok', text: 'The candidate list is staged and evaluated on every request from now on.' };
-    case 'dropped':
-      return { kind: 'ok', text: 'The candidate list is dropped.' };
-    default:
-      return undefined;
-  }
+/**
+ * Whose notice it is: the console session (its cookie), or for a client with a bearer token and no
+ * session, the token's name. Another session of the same token does not see it.
+ */
+function noticeOwner(ctx: AdminContext): string | undefined {
+  if (ctx.who === undefined) return undefined;
+  const session = cookie(ctx.req, SESSION_COOKIE);
+  return session === undefined ? `token:${ctx.who}` : `session:${session}`;
+}
+
+/** The notice a redirect after a change carries, by its one-time id (admin/notices.ts). */
+function doneNotice(ctx: AdminContext): Notice | undefined {
+  return ctx.notices.take(ctx.url.searchParams.get('notice'), noticeOwner(ctx));
 }
 
 async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
@@ -76,91 +67,66 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
     ...extra,
   };
   if (!canRead) return base;
-  const notice = extra.notice ?? doneNotice(url);
+  const notice = extra.notice ?? doneNotice(ctx);
   const [view, denied, audit, read] = await Promise.all([
-    backend.allowlist() as Promise<StatusState & { path: string }>,
+    (backend.status?.() ?? backend.allowlist()) as Promise<StatusState & { path: string }>,
     backend.denied(100) as Promise<{ origins?: DeniedView[] }>,
     backend.writes?.audit.list(50) ?? Promise.resolve([]),
-    readSource(ctx),
+    listOrOutage(ctx),
   ]);
-  const outage = read !== undefined && 'down' in read ? read.down : undefined;
-  const list = outage === undefined ? (read as ListText | undefined) : inForceText(ctx);
+  const { list, outage } = read;
+  const snapshot = backend.snapshot?.();
   const data: ConsoleData = {
     ...base,
     ...(outage === undefined ? {} : { canWrite: false, notice: notice ?? outage }),
     status: view,
     denied: (denied.origins ?? []).map((d) => ({
       ...d,
-      listedAt:
-        backend.snapshot === undefined ? null : (matchingEntry(backend.snapshot(), d.origin)?.line ?? null),
+      listedAt: snapshot === undefined ? null : (matchingEntry(snapshot, d.origin)?.line ?? null),
     })),
     audit,
     ...(notice === undefined ? {} : { notice }),
     ...(backend.candidate?.view() === undefined ? {} : { candidate: backend.candidate.view()! }),
+    ...(list === undefined ? {} : { list: { ...list, path: view.path } }),
   };
   const explainOrigin = url.searchParams.get('explain_origin');
-  const withExplain =
-    explainOrigin === null || backend.snapshot === undefined
-      ? data
-      : { ...data, explain: explainOf(ctx, explainOrigin) };
-  if (list === undefined || backend.writes === undefined) return withExplain;
-  const parsed = backend.writes.lint(list.text);
-  return {
-    ...withExplain,
-    list: {
-      path: view.path,
-      text: list.text,
-      version: list.version,
-      inForce: list.inForce,
-      issues: [...parsed.errors, ...parsed.warnings].sort((a, b) => a.line - b.line),
-      entries: new Map(parsed.entries.map((e) => [e.line, e.origin])),
-    },
-  };
+  return explainOrigin === null || backend.snapshot === undefined
+    ? data
+    : { ...data, explain: explainOf(ctx, explainOrigin) };
 }
 
 /**
- * The text the source holds, or why the console cannot show it: the source cannot be read or
- * reached (Redis down), or it has lost its text (the file deleted, Redis wiped). Either way the
- * version in force keeps deciding and writes are refused (docs/console.md "During an outage").
+ * The list as the source holds it, or, when the source cannot be read or reached (Redis down) or
+ * has lost its text (the file deleted, Redis wiped), the version in force with a notice saying so:
+ * it keeps deciding, and the page offers no change (docs/console.md "During an outage").
  */
-async function readSource(ctx: AdminContext): Promise<ListText | { down: Notice } | undefined> {
-  const writes = ctx.backend.writes;
-  if (writes === undefined) return undefined;
-  let text: ListText;
+async function listOrOutage(ctx: AdminContext): Promise<{ list?: Omit<ListState, 'path'>; outage?: Notice }> {
+  const { backend, url } = ctx;
+  if (backend.writes === undefined) return {};
+  const snapshot = backend.snapshot?.();
   try {
-    text = await writes.store.read();
+    return { list: await listState(backend.writes, snapshot, Number(url.searchParams.get('lines') ?? 1)) };
   } catch (error) {
     if (!(error instanceof AllowlistError)) throw error;
-    return { down: outageNotice(error.code, error.message) };
+    const outage: Notice = {
+      kind: 'warn',
+      text: `The source cannot be used (${error.code}: ${error.message.replace(/^corsgate: /, '')}). The version in force below keeps deciding every request; changes are refused until the source is back.`,
+    };
+    return snapshot === undefined ? { outage } : { outage, list: inForceState(snapshot) };
   }
-  if (!text.lost) return text;
-  return {
-    down: outageNotice(
-      'CG_GATEWAY_ADMIN_SOURCE_LOST',
-      'the source no longer holds the list (deleted or wiped)',
-    ),
-  };
 }
 
-function outageNotice(code: string, why: string): Notice {
+/** The version in force as the console shows it when the source cannot: its entries, one a line. */
+function inForceState(snapshot: AllowlistSnapshot): Omit<ListState, 'path'> {
+  const shown = snapshot.entries.slice(0, LINES_PER_PAGE);
   return {
-    kind: 'warn',
-    text: `The source cannot be used (${code}: ${why.replace(/^corsgate: /, '')}). The version in force below keeps deciding every request; changes are refused until the source is back.`,
-  };
-}
-
-/** The version in force as the console shows it when the source cannot: one entry a line. */
-function inForceText(ctx: AdminContext): ListText | undefined {
-  const snapshot = ctx.backend.snapshot?.();
-  if (snapshot === undefined) return undefined;
-  const text = snapshot.entries.map((e) => `${e.origin}\n`).join('');
-  return {
-    text,
     version: snapshot.version,
-    hash: snapshot.hash,
     inForce: true,
-    versionInForce: snapshot.version,
-    lost: false,
+    issues: [],
+    entryCount: snapshot.entries.length,
+    entries: new Map(shown.map((e, i) => [i + 1, e.origin])),
+    page: { from: 1, lines: shown.map((e) => e.origin), size: LINES_PER_PAGE },
+    totalLines: snapshot.entries.length,
   };
 }
 
@@ -195,17 +161,37 @@ function answerNotice(answer: WriteAnswer): Notice {
   return { kind: 'bad', text: `${answer.status}${code}: ${String(answer.body['error'])}`, issues };
 }
 
+/** What the console says after a change: made from the server's own answer, never from the URL. */
+function doneText(change: ListChange, answer: WriteAnswer): string {
+  const version = String(answer.body['version']);
+  if (answer.body['written'] === false) return `Nothing to change: version ${version} stays in force.`;
+  switch (change.action) {
+    case 'add':
+      return `Allowed ${change.origin}: version ${version} is in force.`;
+    case 'remove':
+      return `Removed ${change.origin}: version ${version} is in force.`;
+    case 'replace':
+      return `Saved the list: version ${version} is in force.`;
+    case 'promote':
+      return `Promoted the candidate: version ${version} is in force.`;
+  }
+}
+
+/** Back to the page (303), landing on the notice the server keeps for this session, once. */
+function redirectWithNotice(ctx: AdminContext, notice: Notice): void {
+  const id = ctx.notices.put(notice, noticeOwner(ctx)!);
+  redirect(ctx, `/?notice=${id}#notice`);
+}
+
 /** A form's change → applied, then back to the page (303), or the page with the error. */
-async function applyForm(
-  ctx: AdminContext,
-  change: ListChange,
-  form: URLSearchParams,
-  anchor: string,
-): Promise<void> {
+async function applyForm(ctx: AdminContext, change: ListChange, form: URLSearchParams): Promise<void> {
   const writes = ctx.backend.writes!;
-  const versionText = form.get('version');
-  const expected = versionText === null || versionText === '' ? undefined : Number(versionText);
-  const answer = await writes.apply(change, Number.isFinite(expected) ? expected : undefined, {
+  const expected = expectedVersion(form.get('version'));
+  if (!expected.ok) {
+    page(ctx, 400, { notice: { kind: 'bad', text: `400: ${MALFORMED_VERSION}` } });
+    return;
+  }
+  const answer = await writes.apply(change, expected.version, {
     token: ctx.who!,
     address: ctx.address,
   });
@@ -214,10 +200,7 @@ async function applyForm(
     return;
   }
   if (change.action === 'promote') ctx.backend.candidate?.promoted();
-  const done = answer.body['written'] === false ? 'unchanged' : change.action;
-  const q = new URLSearchParams({ done, version: String(answer.body['version']) });
-  if ('origin' in change) q.set('origin', change.origin);
-  redirect(ctx, `/?${q.toString()}#${anchor}`);
+  redirectWithNotice(ctx, { kind: 'ok', text: doneText(change, answer) });
 }
 
 async function promote(ctx: AdminContext, form: URLSearchParams): Promise<void> {
@@ -226,7 +209,7 @@ async function promote(ctx: AdminContext, form: URLSearchParams): Promise<void> 
     page(ctx, 404, { notice: { kind: 'bad', text: 'There is no candidate list to promote.' } });
     return;
   }
-  await applyForm(ctx, { action: 'promote', text }, form, 'list');
+  await applyForm(ctx, { action: 'promote', text }, form);
 }
 
 function changeFromForm(action: string | null, form: URLSearchParams): ListChange | undefined {
@@ -236,75 +219,86 @@ function changeFromForm(action: string | null, form: URLSearchParams): ListChang
   return undefined;
 }
 
-async function post(ctx: AdminContext, action: string): Promise<void> {
-  const form = new URLSearchParams(await readBody(ctx.req, MAX_WRITE_BYTES));
+/** Sign-in and sign-out: taken before any token, so with the small body limit. */
+async function session(ctx: AdminContext, action: 'sign-in' | 'sign-out'): Promise<void> {
+  const form = new URLSearchParams(await ctx.bodies.read(ctx.req, false));
   if (action === 'sign-in') {
-    const session = ctx.auth.signIn(form.get('token') ?? '');
-    if (session === undefined) page(ctx, 401, { notice: { kind: 'bad', text: 'That token is not valid.' } });
-    else redirect(ctx, '/', { 'Set-Cookie': Sessions.cookieFor(session.sessionId) });
+    const opened = ctx.auth.signIn(form.get('token') ?? '');
+    if (opened === undefined) page(ctx, 401, { notice: { kind: 'bad', text: 'That token is not valid.' } });
+    else redirect(ctx, '/', { 'Set-Cookie': Sessions.cookieFor(opened.sessionId) });
     return;
   }
-  if (action === 'sign-out') {
-    ctx.auth.signOut(ctx.req);
-    redirect(ctx, '/', { 'Set-Cookie': Sessions.clearCookie() });
-    return;
-  }
+  ctx.auth.signOut(ctx.req);
+  redirect(ctx, '/', { 'Set-Cookie': Sessions.clearCookie() });
+}
+
+async function post(ctx: AdminContext, action: string): Promise<void> {
+  if (action === 'sign-in' || action === 'sign-out') return session(ctx, action);
+  // No body is read before the token: without one the answer needs none.
   if (ctx.who === undefined) {
+    closeAfter(ctx.req, ctx.res);
+    ctx.req.resume();
     page(ctx, 401, { notice: { kind: 'bad', text: 'Sign in with an admin token to change the list.' } });
     return;
   }
   if (ctx.backend.writes === undefined) {
+    ctx.req.resume();
     page(ctx, 501, { notice: { kind: 'bad', text: 'This process cannot write the list.' } });
     return;
   }
-  const candidate = ctx.backend.candidate;
-  switch (action) {
-    case 'preview': {
-      const change = changeFromForm(form.get('action'), form);
-      if (change === undefined) {
-        page(ctx, 400, { notice: { kind: 'bad', text: 'Nothing to preview: give an origin or a text.' } });
-        return;
-      }
-      page(ctx, 200, { preview: { change, result: await ctx.backend.writes.preview(change) } });
-      return;
-    }
-    case 'add':
-    case 'remove':
-    case 'replace': {
-      const change = changeFromForm(action, form);
-      if (change === undefined) {
-        page(ctx, 400, { notice: { kind: 'bad', text: 'Give an origin.' } });
-        return;
-      }
-      await applyForm(ctx, change, form, form.get('from') === 'denied' ? 'denied' : 'list');
-      return;
-    }
-    case 'candidate':
-      if (candidate === undefined) break;
-      {
-        const errors = candidate.stage(form.get('text') ?? '');
-        if (errors.length > 0)
-          page(ctx, 422, {
-            notice: {
-              kind: 'bad',
-              text: 'The candidate has errors: it is kept but not evaluated.',
-              issues: errors,
-            },
-          });
-        else redirect(ctx, '/?done=staged#candidate');
-        return;
-      }
-    case 'candidate/drop':
-      if (candidate === undefined) break;
-      candidate.drop();
-      redirect(ctx, '/?done=dropped#candidate');
-      return;
-    case 'promote':
-      if (candidate === undefined) break;
-      await promote(ctx, form);
-      return;
-  }
+  const form = new URLSearchParams(await ctx.bodies.read(ctx.req, true));
+  if (await listAction(ctx, action, form)) return;
+  if (await candidateAction(ctx, action, form)) return;
   page(ctx, 404, { notice: { kind: 'bad', text: 'No such action.' } });
+}
+
+/** Preview, add, remove, replace: true when `action` was one of them. */
+async function listAction(ctx: AdminContext, action: string, form: URLSearchParams): Promise<boolean> {
+  if (action === 'preview') {
+    const change = changeFromForm(form.get('action'), form);
+    if (change === undefined)
+      page(ctx, 400, { notice: { kind: 'bad', text: 'Nothing to preview: give an origin or a text.' } });
+    else page(ctx, 200, { preview: { change, result: await ctx.backend.writes!.preview(change) } });
+    return true;
+  }
+  if (action !== 'add' && action !== 'remove' && action !== 'replace') return false;
+  const change = changeFromForm(action, form);
+  if (change === undefined) page(ctx, 400, { notice: { kind: 'bad', text: 'Give an origin.' } });
+  else await applyForm(ctx, change, form);
+  return true;
+}
+
+/** Stage, drop, promote the candidate: true when `action` was one of them (and a candidate is served). */
+async function candidateAction(ctx: AdminContext, action: string, form: URLSearchParams): Promise<boolean> {
+  const candidate = ctx.backend.candidate;
+  if (candidate === undefined) return false;
+  switch (action) {
+    case 'candidate': {
+      const errors = candidate.stage(form.get('text') ?? '');
+      if (errors.length > 0)
+        page(ctx, 422, {
+          notice: {
+            kind: 'bad',
+            text: 'The candidate has errors: it is kept but not evaluated.',
+            issues: errors,
+          },
+        });
+      else
+        redirectWithNotice(ctx, {
+          kind: 'ok',
+          text: 'The candidate list is staged and evaluated on every request from now on.',
+        });
+      return true;
+    }
+    case 'candidate/drop':
+      candidate.drop();
+      redirectWithNotice(ctx, { kind: 'ok', text: 'The candidate list is dropped.' });
+      return true;
+    case 'promote':
+      await promote(ctx, form);
+      return true;
+  }
+  return false;
 }
 
 export function consoleRoute(ctx: AdminContext): boolean {
@@ -324,11 +318,11 @@ export function consoleRoute(ctx: AdminContext): boolean {
     return true;
   }
   post(ctx, url.pathname.slice('/console/'.length)).catch((error: unknown) => {
-    if (res.headersSent) return;
+    if (res.headersSent || refuseBody(req, res, error)) return;
     // The source cannot be read or reached: nothing was written; the page says so with the code.
     if (error instanceof AllowlistError)
       page(ctx, 503, {
-        notice: { kind: 'bad', text: `503: ${error.code}: nothing was written. ${error.message}` },
+        notice: { kind: 'bad', text: `503 ${error.code}: nothing was written. ${error.message}` },
       });
     else sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`);
   });

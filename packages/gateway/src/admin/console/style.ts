@@ -1,8 +1,9 @@
 /**
  * The console's one stylesheet, served from the admin listener itself (`/console.css`): the
  * Content-Security-Policy allows styles from 'self' only, and nothing is fetched from elsewhere.
- * Plain CSS, system fonts; readable from 390 px (one column, tables scroll inside their box) to
- * 1280 px and up; visible focus for keyboard use; colours with AA contrast.
+ * Plain CSS, system fonts; readable from 390 px (one column; the denied table becomes one card a
+ * row, every column labelled, so nothing is cut; other tables scroll inside their box) to 1280 px
+ * and up; visible focus for keyboard use; colours with AA contrast.
  */
 export const CONSOLE_CSS = `
 :root { color-scheme: light; --fg: #1a1a1a; --muted: #555; --line: #ccc; --bg: #fff; --accent: #0b57d0;
@@ -43,6 +44,9 @@ textarea { font-family: ui-monospace, Menlo, Consolas, monospace; min-height: 10
 .issue.error { color: var(--bad); }
 .issue.warning { color: var(--warn); }
 .muted { color: var(--muted); }
+.ctl { color: var(--bad); background: var(--bad-bg); font-family: ui-monospace, Menlo, Consolas, monospace; }
+ul.diff { list-style: none; margin: 0; padding: 0; }
+#notice { scroll-margin-top: 1rem; }
 ol.lines { list-style: none; margin: 0; padding: 0; }
 ol.lines li { display: grid; grid-template-columns: 3.5rem 1fr auto; gap: .5rem; padding: .2rem 0; border-bottom: 1px solid #eee; align-items: start; }
 ol.lines .ln { color: var(--muted); text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; }
@@ -54,5 +58,11 @@ dl.facts dd { margin: 0; word-break: break-all; }
   main { padding: .75rem; }
   ol.lines li { grid-template-columns: 2.5rem 1fr; }
   ol.lines li form { grid-column: 2; }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack thead { position: absolute; left: -9999px; }
+  table.stack tr { border-bottom: 2px solid var(--line); padding: .25rem 0; }
+  table.stack td { display: grid; grid-template-columns: 7rem minmax(0, 1fr); gap: .5rem; border: 0; padding: .15rem 0; text-align: left; }
+  table.stack td::before { content: attr(data-label); font-weight: 600; }
+  table.stack td.origin { min-width: 0; }
 }
 `;
