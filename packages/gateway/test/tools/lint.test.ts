@@ -88,6 +88,7 @@ const NOT_FROM_A_FILE: readonly IssueCode[] = [
   'CG_ALLOWLIST_UNREACHABLE',
   'CG_ALLOWLIST_CONFLICT',
   'CG_ALLOWLIST_HASH_MISMATCH',
+  'CG_ALLOWLIST_RECORD_INVALID',
   'CG_ALLOWLIST_CLOSED',
   // A Fastify route's setting, not a file's: packages/corsgate/test/adapters/fastify-routes.test.ts.
   'CG_FASTIFY_ROUTE_UNSEEN',
