@@ -76,13 +76,15 @@ describe('corsgate/fastify', () => {
     expect(headerValues(response, 'access-control-allow-origin')).toEqual([APP]);
   });
 
-  it('accepts a compiled policy and ignores Fastify’s own register options', async () => {
+  it('accepts a compiled policy beside Fastify’s own register options, whose prefix limits it', async () => {
     app = Fastify();
-    await app.register(cors, { policy: createPolicy(CONFIG), prefix: '/ignored' } as never);
+    await app.register(cors, { policy: createPolicy(CONFIG), prefix: '/scoped', logLevel: 'warn' } as never);
     app.get('/', async () => 'ok');
+    app.get('/scoped/x', async () => 'ok');
     const url = await start(app);
-    const response = await rawRequest(url, { method: 'GET', path: '/', headers: [['Origin', APP]] });
-    expect(headerValues(response, 'access-control-allow-origin')).toEqual([APP]);
+    const get = (path: string) => rawRequest(url, { method: 'GET', path, headers: [['Origin', APP]] });
+    expect(headerValues(await get('/scoped/x'), 'access-control-allow-origin')).toEqual([APP]);
+    expect(headerValues(await get('/'), 'access-control-allow-origin')).toEqual([]);
   });
 
   it('fails registration with the configuration error', async () => {

@@ -11,6 +11,7 @@ import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
 import { printable } from '../cli/style.js';
+import type { ConnectOptions } from '../probe/http.js';
 import { atLeast, SEVERITIES, type Severity } from '../scan/findings.js';
 import { renderScan, toSarif } from '../scan/report.js';
 import { MAX_TRUSTED_ORIGINS, runScan } from '../scan/run.js';
@@ -71,27 +72,7 @@ export const scan: Command = async (argv, io) => {
   const failOn = (values['fail-on'] ?? 'medium') as Severity;
   if (!SEVERITIES.includes(failOn)) problems.push(`--fail-on must be one of ${SEVERITIES.join(', ')}`);
   if (values.json === true && values.sarif === true) problems.push('give at most one of --json and --sarif');
-  let address: string | undefined;
-  if (values.resolve !== undefined) {
-    const colon = values.resolve.indexOf(':');
-    address = values.resolve.slice(colon + 1);
-    const host = values.resolve.slice(0, colon);
-    if (colon <= 0 || isIP(address) === 0) problems.push('--resolve must be HOST:ADDRESS with an IP address');
-    else if (
-      positionals[0] !== undefined &&
-      URL.canParse(positionals[0]) &&
-      new URL(positionals[0]).hostname !== host
-    )
-      problems.push(`--resolve names ${host}, not the URL's host`);
-  }
-  let ca: string | undefined;
-  if (values.ca !== undefined) {
-    try {
-      ca = await readFile(resolve(io.cwd, values.ca), 'utf8');
-    } catch (e) {
-      problems.push(`cannot read --ca ${values.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  }
+  const connect = await connectOptions(values, positionals[0], io.cwd, problems);
   if (problems.length > 0) {
     io.stderr.write(`corsgate scan: ${problems.join('; ')}\n\n${SCAN_HELP}`);
     return EXIT.INVALID;
@@ -101,26 +82,47 @@ export const scan: Command = async (argv, io) => {
     trusted: values.origin ?? [],
     delayMs,
     timeoutMs,
-    connect: { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) },
+    connect,
   });
   const { error } = report;
   // A scan that could not finish says so in one line on stderr, whatever the format; a JSON or
   // SARIF document still goes where one was asked for (stdout redirected to a file or a pipe: a
   // code-scanning upload records the failed run), never onto a terminal (docs/cli.md "scan").
-  if (error !== undefined)
-    io.stderr.write(`corsgate scan: ${escapeControlCharacters(error.message)}
-`);
+  if (error !== undefined) io.stderr.write(`corsgate scan: ${escapeControlCharacters(error.message)}\n`);
   const document = error === undefined || io.stdout.isTTY !== true;
   if (values.sarif === true) {
-    if (document)
-      io.stdout.write(`${jsonForTerminal(toSarif(report))}
-`);
+    if (document) io.stdout.write(`${jsonForTerminal(toSarif(report))}\n`);
   } else if (values.json === true) {
-    if (document)
-      io.stdout.write(`${jsonForTerminal(report)}
-`);
+    if (document) io.stdout.write(`${jsonForTerminal(report)}\n`);
   } else if (error === undefined || report.findings.length > 0)
     io.stdout.write(renderScan(printable(report), failOn, useColour(io)));
   if (error !== undefined) return EXIT.INVALID;
   return report.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.FINDINGS : EXIT.OK;
 };
+
+/** `--resolve HOST:ADDRESS` and `--ca FILE`: how to reach the server (docs/cli.md "scan"). */
+async function connectOptions(
+  options: { readonly resolve?: string | undefined; readonly ca?: string | undefined },
+  url: string | undefined,
+  cwd: string,
+  problems: string[],
+): Promise<ConnectOptions> {
+  let address: string | undefined;
+  if (options.resolve !== undefined) {
+    const colon = options.resolve.indexOf(':');
+    address = options.resolve.slice(colon + 1);
+    const host = options.resolve.slice(0, colon);
+    if (colon <= 0 || isIP(address) === 0) problems.push('--resolve must be HOST:ADDRESS with an IP address');
+    else if (url !== undefined && URL.canParse(url) && new URL(url).hostname !== host)
+      problems.push(`--resolve names ${host}, not the URL's host`);
+  }
+  let ca: string | undefined;
+  if (options.ca !== undefined) {
+    try {
+      ca = await readFile(resolve(cwd, options.ca), 'utf8');
+    } catch (e) {
+      problems.push(`cannot read --ca ${options.ca} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  return { ...(ca === undefined ? {} : { ca }), ...(address === undefined ? {} : { address }) };
+}

@@ -88,6 +88,21 @@ function corsHook(contextSource: PolicySource, routes: RouteCoverage) {
   };
 }
 
+/**
+ * `register(cors, { prefix: '/api' })`: the plugin declares `skip-override`, so Fastify applies the
+ * prefix to routes it declares, not to its hooks; CORS is limited to the prefix here
+ * (docs/migrating.md). The route the router matched decides (the path it decoded, so an encoded
+ * `/%61pi/items` is the `/api/items` it reaches); without one (a 404), the request's path.
+ */
+function underPrefix(prefix: string, hook: ReturnType<typeof corsHook>): ReturnType<typeof corsHook> {
+  const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return (request, reply, next) => {
+    const path = request.routeOptions.url ?? (request.raw.url ?? '/').split('?')[0]!;
+    if (path === base || path.startsWith(`${base}/`)) hook(request, reply, next);
+    else next();
+  };
+}
+
 /** What the plugin knows of the routes of its context. */
 interface RouteCoverage {
   /** Some route has a setting of its own: the hook reads the route's config. */
@@ -219,7 +234,12 @@ function corsgatePlugin(fastify: FastifyInstance, options: CorsOptions, done: (e
     // Read once from the compiled policy: the option may have come inside `{ policy }`.
     publicOrigins: source.current().config().publicOrigins,
   };
-  fastify.addHook('onRequest', corsHook(source, routes));
+  const hook = corsHook(source, routes);
+  const prefix = (options as { prefix?: unknown }).prefix;
+  fastify.addHook(
+    'onRequest',
+    typeof prefix === 'string' && prefix !== '' ? underPrefix(prefix, hook) : hook,
+  );
   fastify.addHook('onRoute', function (this: FastifyInstance, route: RouteOptions) {
     coverRoute(this, route, source, routes, options);
   });
