@@ -10,7 +10,6 @@ import {
   AllowlistError,
   type AllowlistIssue,
   allowlistHash,
-  editAllowlistText,
   type ParsedAllowlistResult,
   parseAllowlist,
   parseAllowlistAsync,
@@ -24,7 +23,7 @@ import {
   VersionConflict,
 } from '../sources/index.js';
 import { issueJson } from '../views/allowlist.js';
-import { diffLines } from './audit.js';
+import { diffInSlices, editInSlices } from './slices.js';
 
 export type ListChange =
   | { readonly action: 'add' | 'remove'; readonly origin: string }
@@ -132,7 +131,7 @@ export class ListWrites {
     if ('text' in change) text = change.text;
     else {
       try {
-        const edit = editAllowlistText(base.text, { [change.action]: change.origin });
+        const edit = await editInSlices(base.text, change.action, change.origin);
         text = edit.text;
         found = change.action === 'add' || edit.removed.length > 0;
       } catch (error) {
@@ -153,7 +152,7 @@ export class ListWrites {
       text,
       errors: parsed.errors,
       warnings: parsed.warnings,
-      diff: diffLines(base.text, text),
+      diff: await diffInSlices(base.text, text),
       found,
     };
   }
