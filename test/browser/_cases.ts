@@ -4,6 +4,7 @@
  * must observe. Ports are only known at run time, so origins are named by key.
  */
 import type { CorsConfig } from 'corsgate';
+import type { EngineName } from './_engine.js';
 import type { Feature } from './_ways-in.js';
 
 /** Page origins; every host resolves to 127.0.0.1 through --host-resolver-rules. */
@@ -127,8 +128,21 @@ export interface Expectation {
   readonly preflights?: number;
   /** Requests of the case's method that reached the application, over the whole scenario. */
   readonly upstream?: number;
-  /** A console message the page must log. */
+  /** A console message the page must log (checked where the driver sees the console: Chromium). */
   readonly console?: RegExp;
+  /** The exact error a rejected fetch gives the script (`TypeError: …`), where a row pins it. */
+  readonly error?: string;
+}
+
+/**
+ * Where one engine does otherwise than the row's expectation: what it does, the rule it follows
+ * or breaks, and the expectation for that engine (merged over the row's). The same difference is
+ * in the browser model's profile for that engine and in docs/browsers.md.
+ */
+export interface EngineDifference {
+  readonly difference: string;
+  readonly rule: string;
+  readonly expect?: Partial<Expectation>;
 }
 
 export interface Case {
@@ -145,6 +159,14 @@ export interface Case {
   readonly needs?: readonly Feature[];
   /** Why `corsgate check` cannot be asked about this row (not a CORS-mode fetch). */
   readonly noCheck?: string;
+  /** Engines that do otherwise, measured (docs/browsers.md). */
+  readonly engines?: Partial<Record<EngineName, EngineDifference>>;
+}
+
+/** The row's expectation in one engine. */
+export function expectationIn(c: Case, engine: EngineName): Expectation {
+  const own = c.engines?.[engine]?.expect;
+  return own === undefined ? c.expect : { ...c.expect, ...own };
 }
 
 const ACCEPT_128 = `text/plain;q=0.9, ${'x'.repeat(128 - 'text/plain;q=0.9, '.length)}`;
@@ -384,6 +406,14 @@ export const CASES: readonly Case[] = [
       ...OK_JSON,
       body: { cookie: 'sid=c00kie' },
       readable: { 'x-exposed': 'yes', 'x-hidden': null },
+    },
+    engines: {
+      webkit: {
+        difference:
+          'the CORS exchange passes, but the cookie the API set never comes back: WebKitGTK keeps no cookie from a credentialed response of api.app.test to a page of app.test',
+        rule: 'its third-party cookie policy, not CORS (docs/browsers.md "Cookies")',
+        expect: { body: { cookie: null } },
+      },
     },
   },
   {

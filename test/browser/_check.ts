@@ -4,6 +4,7 @@
  * headers, credentials mode — against the same way in, and its verdict and readable headers are
  * compared with what the page script observed.
  */
+import type { Browser } from '../../packages/gateway/src/browser-model/response.js';
 import { type CheckTrace, checkRequest } from '../../packages/gateway/src/check/check-request.js';
 import type { Case } from './_cases.js';
 import type { Observation } from './_page.js';
@@ -38,6 +39,7 @@ export async function checkAgainst(
   path: string,
   origin: string,
   observation: Observation,
+  browser: Browser = 'chromium',
 ): Promise<Verdicts> {
   const trace = await checkRequest({
     url: `http://127.0.0.1:${frontPort}${path}`,
@@ -45,7 +47,7 @@ export async function checkAgainst(
     method: c.request.method ?? 'GET',
     headers: Object.entries(c.request.headers ?? {}),
     credentials: c.request.credentials === 'include',
-    browser: 'chromium',
+    browser,
     // The probe sends extra GETs with other origins; the rows count what reaches the API.
     probeVary: false,
   });

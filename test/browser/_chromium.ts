@@ -8,7 +8,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import type { Engine, EngineContext, EnginePage, ScriptTarget } from './_engine.js';
 
 const CANDIDATES = [process.env['CORSGATE_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -31,7 +32,7 @@ function run(command: string, args: string[]): void {
 }
 
 /** Installs Debian packages; throws a readable error when it cannot. */
-function aptInstall(packages: string[]): void {
+export function aptInstall(packages: string[]): void {
   try {
     run('apt-get', ['update', '-qq']);
     run('apt-get', ['install', '-y', '-qq', ...packages]);
@@ -152,5 +153,67 @@ export async function launchChromium(tls: Tls): Promise<LaunchedBrowser> {
     async close() {
       await browser.close().catch(() => {});
     },
+  };
+}
+
+function scriptTarget(target: Page | Frame): ScriptTarget {
+  return {
+    evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) =>
+      target.evaluate(fn as unknown as (arg: unknown) => Promise<R>, arg as unknown) as Promise<R>,
+  };
+}
+
+async function chromiumPage(page: Page): Promise<EnginePage> {
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  return {
+    ...scriptTarget(page),
+    consoleLines,
+    async frame(name) {
+      // Playwright learns a child frame's name a moment after the page's load event.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const frame = page.frame({ name });
+        if (frame !== null) {
+          await frame.waitForLoadState('load');
+          return scriptTarget(frame);
+        }
+        if (Date.now() > deadline) throw new Error(`the frame "${name}" did not load`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async screenshot(path) {
+      await page.screenshot({ path });
+    },
+    close: () => page.close(),
+  };
+}
+
+/** Chromium as an `Engine` of the matrix: the browser of `launchChromium`. */
+export async function chromiumEngine(tls: Tls): Promise<Engine> {
+  const launched = await launchChromium(tls);
+  const { browser } = launched;
+  return {
+    name: 'chromium',
+    label: 'Chromium',
+    version: `Chromium ${browser.version()} (Debian chromium, playwright-core over the DevTools protocol)`,
+    model: 'chromium',
+    console: true,
+    isolatedContexts: true,
+    async newContext(): Promise<EngineContext & { tracing: unknown }> {
+      const context = await browser.newContext();
+      return {
+        // For CORSGATE_BROWSER_TRACE=1 (the harness's startTrace).
+        tracing: context.tracing,
+        async open(url) {
+          const page = await context.newPage();
+          const opened = await chromiumPage(page);
+          await page.goto(url);
+          return opened;
+        },
+        close: () => context.close(),
+      };
+    },
+    close: () => launched.close(),
   };
 }

@@ -1,32 +1,46 @@
 /**
- * The suite's shared set-up and the runner of one matrix row against one way in: start Chromium
+ * The suite's shared set-up and the runner of one matrix row against one way in: start the engine
  * and the servers once, start each way in per policy variant behind a counting front door, run
- * the row's scenario in a fresh browser context, and keep artefacts of a failing row under
- * test-results/browser/.
+ * the row's scenario in a page of the engine, and keep artefacts of a failing row under
+ * test-results/browser/<engine>/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { type Case, type Context, type PagePorts, pageOrigin, variantConfig } from './_cases.js';
-import { type LaunchedBrowser, launchChromium, makeTls, type Tls } from './_chromium.js';
+import { chromiumEngine, makeTls, type Tls } from './_chromium.js';
+import type { Engine, EngineContext, EngineName, EnginePage, ScriptTarget } from './_engine.js';
+import { firefoxEngine } from './_firefox.js';
 import { type Observation, observe, type PageRequest } from './_page.js';
 import { type FrontDoor, Log, type PageServers, startFrontDoor, startPageServers } from './_servers.js';
 import type { Running, WayIn } from './_ways-in.js';
+import { webkitEngine } from './_webkit.js';
 
 /**
  * Playwright traces cost about a third of each row's time, so they are recorded only with
- * CORSGATE_BROWSER_TRACE=1 (re-run a failing row with it); a failing row always leaves a
- * screenshot, the observation, the console and what each server received.
+ * CORSGATE_BROWSER_TRACE=1, and then every row gets a fresh context (Chromium); a failing row
+ * always leaves a screenshot, the observation, the console and what each server received.
  */
 const TRACE = process.env['CORSGATE_BROWSER_TRACE'] === '1';
 
 export const ARTEFACTS = join(process.cwd(), 'test-results', 'browser');
 
+/** Launches one engine; the error says what is missing and how to install it. */
+export async function launchEngine(name: EngineName, tls: Tls): Promise<Engine> {
+  switch (name) {
+    case 'chromium':
+      return chromiumEngine(tls);
+    case 'firefox':
+      return firefoxEngine();
+    case 'webkit':
+      return webkitEngine(tls);
+  }
+}
+
 export interface Suite {
   readonly tls: Tls;
   readonly pages: PageServers;
   readonly ports: PagePorts;
-  readonly chromium: LaunchedBrowser;
+  readonly engine: Engine;
   /** What reached each way in (counted at its front door). */
   readonly ingress: Log;
   /** What reached the application behind each way in. */
@@ -34,19 +48,19 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-export async function startSuite(): Promise<Suite> {
+export async function startSuite(name: EngineName): Promise<Suite> {
   const tls = makeTls();
   const pages = await startPageServers(tls);
-  const chromium = await launchChromium(tls);
+  const engine = await launchEngine(name, tls);
   return {
     tls,
     pages,
     ports: { http1: pages.http1, http2: pages.http2, https: pages.https },
-    chromium,
+    engine,
     ingress: new Log(),
     upstream: new Log(),
     async close() {
-      await chromium.close();
+      await engine.close();
       await pages.close();
     },
   };
@@ -78,12 +92,12 @@ export class Instances {
     return instance;
   }
 
-  private context: Promise<BrowserContext> | undefined;
+  private context: Promise<EngineContext> | undefined;
   private readonly pages = new Map<string, Promise<OpenPage>>();
 
   /** The way in's shared page for an origin and frame kind. */
   page(origin: string, kind: Context): Promise<OpenPage> {
-    this.context ??= this.suite.chromium.browser.newContext();
+    this.context ??= this.suite.engine.newContext();
     const key = `${origin}|${kind}`;
     let page = this.pages.get(key);
     if (page === undefined) {
@@ -110,10 +124,10 @@ export class Instances {
 }
 
 export interface OpenPage {
-  readonly context: BrowserContext;
-  readonly page: Page;
+  readonly context: EngineContext;
+  readonly page: EnginePage;
   /** Where scripts run: the page, or its sandboxed or data: frame. */
-  readonly target: Page | Frame;
+  readonly target: ScriptTarget;
   readonly consoleLines: string[];
 }
 
@@ -123,41 +137,36 @@ export async function openPage(
   origin: string,
   kind: Context,
   fresh: boolean,
-  shared?: BrowserContext,
+  shared?: EngineContext,
 ): Promise<OpenPage> {
-  const context = shared ?? (await suite.chromium.browser.newContext());
-  if (fresh && TRACE) await context.tracing.start({ snapshots: true, screenshots: true });
-  const page = await context.newPage();
-  const consoleLines: string[] = [];
-  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  const context = shared ?? (await suite.engine.newContext());
+  if (fresh && TRACE) await startTrace(context);
   const pagePath = { page: '', 'sandboxed-iframe': 'sandbox', 'data-url': 'data-frame' }[kind];
-  await page.goto(`${origin}/${pagePath}`);
-  let target: Page | Frame = page;
+  const page = await context.open(`${origin}/${pagePath}`);
+  let target: ScriptTarget = page;
   let scriptOrigin = origin;
   if (kind !== 'page') {
-    const frame = await frameNamed(page, kind === 'data-url' ? 'data' : 'sandboxed');
-    if (kind === 'data-url' && !frame.url().startsWith('data:')) throw new Error('not a data: frame');
+    const frame = await page.frame(kind === 'data-url' ? 'data' : 'sandboxed');
+    if (kind === 'data-url' && !(await frame.evaluate(() => location.href, undefined)).startsWith('data:'))
+      throw new Error('not a data: frame');
     target = frame;
     scriptOrigin = 'null';
   }
-  const seenOrigin = await target.evaluate(() => self.origin);
+  const seenOrigin = await target.evaluate(() => self.origin, undefined);
   if (seenOrigin !== scriptOrigin)
     throw new Error(`the page runs in ${seenOrigin}, expected ${scriptOrigin}`);
-  return { context, page, target, consoleLines };
+  return { context, page, target, consoleLines: page.consoleLines };
 }
 
-/** Playwright learns a child frame's name a moment after the page's load event. */
-async function frameNamed(page: Page, name: string): Promise<Frame> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const frame = page.frame({ name });
-    if (frame !== null) {
-      await frame.waitForLoadState('load');
-      return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`the frame "${name}" did not load`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Playwright traces (Chromium only), kept for a failing row under CORSGATE_BROWSER_TRACE=1. */
+async function startTrace(context: EngineContext): Promise<void> {
+  const tracing = (context as { tracing?: { start(o: object): Promise<void> } }).tracing;
+  await tracing?.start({ snapshots: true, screenshots: true });
+}
+
+async function stopTrace(context: EngineContext, path?: string): Promise<void> {
+  const tracing = (context as { tracing?: { stop(o: object): Promise<void> } }).tracing;
+  await tracing?.stop(path === undefined ? {} : { path });
 }
 
 export function slug(text: string): string {
@@ -184,10 +193,76 @@ export interface RowResult {
   waitForConsole(pattern: RegExp, timeoutMs?: number): Promise<string | undefined>;
 }
 
+/** The front door's status for the first `method` request under `prefix` (the form's navigation). */
+async function relayedStatus(suite: Suite, prefix: string, method: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = suite.ingress.under(prefix).find((e) => e.method === method)?.status;
+    if (status !== undefined) return status;
+    if (Date.now() > deadline) throw new Error(`no ${method} under ${prefix} reached the way in`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface ScenarioInput {
+  readonly suite: Suite;
+  readonly way: WayIn;
+  readonly running: Running;
+  readonly c: Case;
+  readonly page: EnginePage;
+  readonly target: ScriptTarget;
+  readonly req: PageRequest;
+  readonly prefix: string;
+}
+
+/** Runs the row's scenario; earlier steps go to `steps`, the last observation is returned. */
+async function runScenario(input: ScenarioInput, steps: Observation[]): Promise<Observation> {
+  const { suite, way, running, c, page, target, req } = input;
+  switch (c.scenario ?? 'once') {
+    case 'once':
+      return observe(target, req);
+    case 'twice':
+      steps.push(await observe(target, req));
+      return observe(target, req);
+    case 'cookie': {
+      const sep = req.url.includes('?') ? '&' : '?';
+      steps.push(
+        await observe(target, { url: `${req.url}${sep}cookie=set&value=c00kie`, credentials: 'include' }),
+      );
+      return observe(target, req);
+    }
+    case 'reload':
+      steps.push(await observe(target, req));
+      if (running.setOrigins === undefined) throw new Error(`${way.name} cannot change its allowlist`);
+      await running.setOrigins([`http://other.test:${suite.ports.http1}`]);
+      return observe(target, req);
+    case 'form': {
+      // The status the way in answered, as relayed by the front door: engines show an empty
+      // error answer (a bare 403) as an error page of their own or fail the navigation, and the
+      // page's script is gone once the form is submitted, so nothing waits on it.
+      void page
+        .evaluate((action) => {
+          const form = document.createElement('form');
+          form.method = 'POST';
+          form.action = action;
+          const input = document.createElement('input');
+          input.name = 'amount';
+          input.value = '1000';
+          form.appendChild(input);
+          document.body.appendChild(form);
+          setTimeout(() => form.submit(), 50);
+        }, req.url)
+        .catch(() => undefined);
+      const status = await relayedStatus(suite, input.prefix, 'POST');
+      return { outcome: 'resolved', status, type: 'navigation', body: '', headers: {} };
+    }
+  }
+}
+
 /**
  * Runs one row against one way in. `inspect` gets the result while the page is still open, so a
  * failing assertion leaves a screenshot, a trace, the observation and the console under
- * test-results/browser/<way in>/<case>/.
+ * test-results/browser/<engine>/<way in>/<case>/.
  */
 export async function runRow(
   suite: Suite,
@@ -209,8 +284,8 @@ export async function runRow(
   // Rows share one browser context per way in and one page per (origin, frame kind): a new
   // renderer per row costs more than everything else the row does. Rows cannot see each other:
   // every row has its own URL (the preflight cache is keyed by URL), console lines are picked by
-  // that URL, and rows that navigate away (the form) or set cookies (a cookie jar is per host,
-  // not per port) get a context of their own. With
+  // that URL, cookies are scoped to the row's path, and rows that navigate away (the form) or
+  // set cookies get a page (Chromium, Firefox: a context) of their own. With
   // CORSGATE_BROWSER_TRACE=1 every row gets a fresh context and a trace.
   const setsCookie = c.scenario === 'cookie' || (c.request.query ?? '').includes('cookie=set');
   const isolated = TRACE || c.scenario === 'form' || setsCookie;
@@ -219,66 +294,18 @@ export async function runRow(
   const shared = own ?? (await instances.page(origin, kind));
   const { page, target, context } = shared;
   const consoleLines = shared.consoleLines;
-  const scriptOrigin = kind === 'page' ? origin : 'null';
   const steps: Observation[] = [];
   let observation: Observation | undefined;
   try {
-    switch (c.scenario ?? 'once') {
-      case 'once':
-        observation = await observe(target, req);
-        break;
-      case 'twice':
-        steps.push(await observe(target, req));
-        observation = await observe(target, req);
-        break;
-      case 'cookie': {
-        const sep = url.includes('?') ? '&' : '?';
-        steps.push(
-          await observe(target, { url: `${url}${sep}cookie=set&value=c00kie`, credentials: 'include' }),
-        );
-        observation = await observe(target, req);
-        break;
-      }
-      case 'reload':
-        steps.push(await observe(target, req));
-        if (running.setOrigins === undefined) throw new Error(`${way.name} cannot change its allowlist`);
-        await running.setOrigins([`http://other.test:${suite.ports.http1}`]);
-        observation = await observe(target, req);
-        break;
-      case 'form': {
-        // The response, not the navigation: Chromium turns an empty error answer (a bare 403)
-        // into its own error page and fails the navigation, but the response still arrives.
-        const navigation = page.waitForResponse((r) => r.url() === url, { timeout: 10_000 });
-        await page.evaluate((action) => {
-          const form = document.createElement('form');
-          form.method = 'POST';
-          form.action = action;
-          const input = document.createElement('input');
-          input.name = 'amount';
-          input.value = '1000';
-          form.appendChild(input);
-          document.body.appendChild(form);
-          form.submit();
-        }, url);
-        const response = await navigation;
-        observation = {
-          outcome: 'resolved',
-          status: response.status(),
-          type: 'navigation',
-          body: await response.text().catch(() => ''),
-          headers: {},
-        };
-        break;
-      }
-    }
+    observation = await runScenario({ suite, way, running, c, page, target, req, prefix }, steps);
     const rowConsole = (): string[] => consoleLines.filter((l) => l.includes(prefix));
-    const result: RowResult = {
-      origin: scriptOrigin,
+    await inspect({
+      origin: kind === 'page' ? origin : 'null',
       url,
       prefix,
       path,
       frontPort: front.port,
-      observation: observation!,
+      observation,
       steps,
       get consoleLines() {
         return rowConsole();
@@ -291,26 +318,25 @@ export async function runRow(
           await new Promise((r) => setTimeout(r, 50));
         }
       },
-    };
-    await inspect(result);
-    if (TRACE && own !== undefined) await context.tracing.stop();
+    });
+    if (TRACE && own !== undefined) await stopTrace(context);
   } catch (error) {
-    const dir = join(ARTEFACTS, slug(way.name), c.id);
+    const dir = join(ARTEFACTS, suite.engine.name, slug(way.name), c.id);
     mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, 'page.png') }).catch(() => {});
-    if (TRACE && own !== undefined)
-      await context.tracing.stop({ path: join(dir, 'trace.zip') }).catch(() => {});
+    await page.screenshot(join(dir, 'page.png')).catch(() => {});
+    if (TRACE && own !== undefined) await stopTrace(context, join(dir, 'trace.zip')).catch(() => {});
     writeFileSync(
       join(dir, 'observation.json'),
       JSON.stringify(
         {
+          engine: suite.engine.version,
           case: c,
           url,
           observation,
           steps,
           ingress: suite.ingress
             .under(prefix)
-            .map((e) => ({ method: e.method, path: e.path, headers: e.headers })),
+            .map((e) => ({ method: e.method, path: e.path, status: e.status, headers: e.headers })),
           upstream: suite.upstream.under(prefix).map((e) => ({ method: e.method, path: e.path })),
         },
         null,

@@ -2,7 +2,7 @@
  * What a page script observes: the request runs inside the page (or a frame) with `fetch` or
  * `XMLHttpRequest`, and only what that script can see comes back.
  */
-import type { Frame, Page } from 'playwright-core';
+import type { ScriptTarget } from './_engine.js';
 
 export interface PageRequest {
   readonly api?: 'fetch' | 'xhr';
@@ -27,8 +27,8 @@ export interface Observation {
 }
 
 /** Runs one request in the page's (or frame's) own JavaScript world. */
-export function observe(target: Page | Frame, req: PageRequest): Promise<Observation> {
-  return target.evaluate(async (r): Promise<Observation> => {
+export function observe(target: ScriptTarget, req: PageRequest): Promise<Observation> {
+  return target.evaluate(async (r: PageRequest): Promise<Observation> => {
     const method = r.method ?? 'GET';
     if (r.api === 'xhr') {
       return await new Promise<Observation>((resolve) => {

@@ -81,13 +81,17 @@ export interface Seen {
   readonly method: string;
   readonly path: string;
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The status the front door relayed (unset until the answer's head has gone back). */
+  status?: number;
 }
 
 /** A log of requests, filtered by path prefix (every case run uses its own prefix). */
 export class Log {
   readonly entries: Seen[] = [];
-  record(req: { method?: string | undefined; url?: string | undefined; headers: Seen['headers'] }): void {
-    this.entries.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } });
+  record(req: { method?: string | undefined; url?: string | undefined; headers: Seen['headers'] }): Seen {
+    const seen: Seen = { method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } };
+    this.entries.push(seen);
+    return seen;
   }
   under(prefix: string): Seen[] {
     return this.entries.filter((e) => e.path.startsWith(prefix));
@@ -132,7 +136,10 @@ export function appAnswer(req: AppRequest): AppAnswer {
     'x-hidden': 'secret',
   };
   if (url.searchParams.get('cookie') === 'set') {
-    headers['set-cookie'] = `sid=${url.searchParams.get('value') ?? 'v'}; Path=/; HttpOnly`;
+    // Scoped to the row's own directory: rows run side by side, and WebKit's pages share one
+    // cookie jar (a jar is per host, not per port).
+    const dir = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
+    headers['set-cookie'] = `sid=${url.searchParams.get('value') ?? 'v'}; Path=${dir}; HttpOnly`;
   }
   return {
     status: 200,
@@ -189,7 +196,7 @@ export interface FrontDoor {
 
 export async function startFrontDoor(targetPort: number, log: Log, tls: Tls): Promise<FrontDoor> {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    log.record(req);
+    const seen = log.record(req);
     const upstream = request(
       {
         host: '127.0.0.1',
@@ -201,10 +208,12 @@ export async function startFrontDoor(targetPort: number, log: Log, tls: Tls): Pr
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+        seen.status = answer.statusCode ?? 502;
         answer.pipe(res);
       },
     );
     upstream.on('error', () => {
+      seen.status ??= 599;
       if (!res.headersSent) res.writeHead(599, { 'content-type': 'text/plain' });
       res.end('front door: the way in dropped the connection');
     });

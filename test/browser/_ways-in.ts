@@ -298,7 +298,8 @@ function waitListening(proc: ChildProcess): Promise<string> {
     const stderr: string[] = [];
     const timer = setTimeout(
       () => reject(new Error(`corsgate serve did not start: ${stderr.join('')}`)),
-      20_000,
+      // A loaded machine has taken more than 20 s to start it; a quiet one takes under 1 s.
+      60_000,
     );
     proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     proc.once('exit', (code) => {

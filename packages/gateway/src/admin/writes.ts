@@ -10,15 +10,15 @@ import {
   AllowlistError,
   type AllowlistIssue,
   allowlistHash,
-  editAllowlistText,
   type ParsedAllowlistResult,
   parseAllowlist,
   parseAllowlistAsync,
 } from 'corsgate/allowlist';
 import { type AdminAnswerCode, httpStatusOf } from '../config/codes.js';
 import { issueJson } from '../views/allowlist.js';
-import { type AuditDiff, type AuditLog, diffLines } from './audit.js';
+import type { AuditDiff, AuditLog } from './audit.js';
 import { type ListStore, type ListText, VersionConflict } from './list-store.js';
+import { diffInSlices, editInSlices } from './slices.js';
 
 export type ListChange =
   | { readonly action: 'add' | 'remove'; readonly origin: string }
@@ -126,7 +126,7 @@ export class ListWrites {
     if ('text' in change) text = change.text;
     else {
       try {
-        const edit = editAllowlistText(base.text, { [change.action]: change.origin });
+        const edit = await editInSlices(base.text, change.action, change.origin);
         text = edit.text;
         found = change.action === 'add' || edit.removed.length > 0;
       } catch (error) {
@@ -147,7 +147,7 @@ export class ListWrites {
       text,
       errors: parsed.errors,
       warnings: parsed.warnings,
-      diff: diffLines(base.text, text),
+      diff: await diffInSlices(base.text, text),
       found,
     };
   }
