@@ -148,7 +148,7 @@ export const SERVE_OPTIONS = {
 } as const satisfies Record<string, OptionShape>;
 
 /** Option name → the FlagValues key the config loader takes. */
-const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
+export const FLAG_KEYS: Record<keyof typeof SERVE_OPTIONS, keyof FlagValues> = {
   upstream: 'upstream',
   allowlist: 'allowlist',
   'allowlist-cache': 'allowlistCache',
