@@ -88,7 +88,6 @@ const NOT_FROM_A_FILE: readonly IssueCode[] = [
   'CG_ALLOWLIST_UNREACHABLE',
   'CG_ALLOWLIST_CONFLICT',
   'CG_ALLOWLIST_HASH_MISMATCH',
-  'CG_ALLOWLIST_RECORD_INVALID',
   'CG_ALLOWLIST_CLOSED',
   // A hostile or corrupt Redis record, never a file's: packages/redis/test proves it.
   'CG_ALLOWLIST_RECORD_INVALID',
