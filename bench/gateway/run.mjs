@@ -6,6 +6,7 @@
  * preflight, a refused preflight. Load: wrk (Debian), one thread, fixed connections and duration.
  *
  *   flock /tmp/corsgate-bench.lock node bench/gateway/run.mjs [--duration 5] [--connections 64]
+ *       [--warmup 1]
  *
  * Prints a Markdown table of req/s and p99 with ratios against the Fastify pair and nginx, and the
  * CPU time the server under test spent per request (user + system, all its processes): it does
@@ -30,6 +31,8 @@ const root = join(here, '../..');
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
+    /** Seconds of load before each measurement: on a loaded machine 1 s leaves Node's JIT cold. */
+    warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
     /** Comma-separated target names (or unique prefixes of them); all by default. */
@@ -274,7 +277,7 @@ try {
         if (round === 0) checks.push(await verify(t.port, target.name));
         results[target.name] = {};
         for (const kind of kinds) {
-          wrk(t.port, kind, 1); // warm-up
+          wrk(t.port, kind, Number(values.warmup)); // warm-up
           results[target.name][kind] = wrk(t.port, kind, DURATION, t.pid);
           console.error(round, target.name, kind, JSON.stringify(results[target.name][kind]));
         }
@@ -306,6 +309,8 @@ const figure = (name, kind, field, peer) =>
   );
 const fmt = (x, digits, unit = '') => (x === undefined ? '–' : `${x.toFixed(digits)}${unit}`);
 const FASTIFY = 'fastify-http-proxy + @fastify/cors';
+/** The bare node:http + undici proxy: what any Node proxy on undici costs before doing anything. */
+const BARE = 'node:http + undici proxy (ceiling)';
 const lines = [];
 lines.push(
   `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} round(s), node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
@@ -314,15 +319,15 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| target | kind | req/s | p99 ms | CPU µs/req | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | CPU/req vs nginx | non-2xx |',
+  '| target | kind | req/s | p99 ms | CPU µs/req | req/s vs fastify | req/s vs nginx | p99 vs fastify | p99 vs nginx | CPU/req vs nginx | non-2xx | req/s vs bare proxy | CPU/req vs bare proxy |',
 );
-lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
 for (const name of names) {
   const kinds = [...new Set(rounds.flatMap((r) => Object.keys(r[name] ?? {})))];
   for (const kind of kinds) {
     lines.push(
-      `| ${name} | ${kind} | ${fmt(figure(name, kind, 'rps'), 0)} | ${fmt(figure(name, kind, 'p99'), 2)} | ${fmt(figure(name, kind, 'cpuUs'), 1)} | ${fmt(figure(name, kind, 'rps', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'rps', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'p99', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'p99', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', 'nginx'), 2, 'x')} | ${figure(name, kind, 'non2xx')} |`,
+      `| ${name} | ${kind} | ${fmt(figure(name, kind, 'rps'), 0)} | ${fmt(figure(name, kind, 'p99'), 2)} | ${fmt(figure(name, kind, 'cpuUs'), 1)} | ${fmt(figure(name, kind, 'rps', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'rps', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'p99', FASTIFY), 2, 'x')} | ${fmt(figure(name, kind, 'p99', 'nginx'), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', 'nginx'), 2, 'x')} | ${figure(name, kind, 'non2xx')} | ${fmt(figure(name, kind, 'rps', BARE), 2, 'x')} | ${fmt(figure(name, kind, 'cpuUs', BARE), 2, 'x')} |`,
     );
   }
 }

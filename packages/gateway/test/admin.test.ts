@@ -188,7 +188,8 @@ describe('admin listener', () => {
     const d = (await admin('/denied?limit=10000')).json();
     expect(d.capacity).toBe(1000);
     expect(d.origins.length).toBeLessThanOrEqual(1000);
-    expect(d.origins[0].origin).toBe('https://o1499.flood.test');
+    // Newest first: one of the last batch of 100 (they arrive concurrently, in no fixed order).
+    expect(origins.slice(1400)).toContain(d.origins[0].origin);
     expect(d.evicted).toBeGreaterThanOrEqual(500);
     // The global log cap holds: far fewer lines than distinct origins.
     expect(

@@ -9,6 +9,7 @@
  */
 import type { CorsConfigWithoutOrigins } from '../engine/policy.js';
 import { createPolicy } from '../engine/policy.js';
+import { reportedErrors } from './echo.js';
 import { allowlistHash } from './hash.js';
 import { type ParsedAllowlistResult, parseAllowlistAsync } from './parse.js';
 import { ReloadRecord } from './reloads.js';
@@ -239,7 +240,8 @@ export abstract class AllowlistSourceBase implements AllowlistWatcher {
 
   private rejectNow(errors: readonly AllowlistIssue[], hash: string): AllowlistEvent {
     // Rejected whole: the last good version stays (fail closed, never half a list).
-    const event = this.reloads.rejected(errors, hash);
+    // Bounded in number and in echo: the "list" may be a secret file (echo.ts).
+    const event = this.reloads.rejected(reportedErrors(errors), hash);
     this.emit(event);
     return event;
   }

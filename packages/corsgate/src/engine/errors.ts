@@ -118,6 +118,10 @@ export const ISSUE_CODES = {
     summary: 'the allowlist file cannot be read (permissions, a directory, an I/O error)',
   },
   CG_ALLOWLIST_INVALID_UTF8: { severity: 'error', summary: 'the allowlist file is not valid UTF-8' },
+  CG_ALLOWLIST_ERRORS_OMITTED: {
+    severity: 'error',
+    summary: 'a rejected version had more errors than a source reports; lint the list to see them all',
+  },
   CG_ALLOWLIST_EMPTY: {
     severity: 'warning',
     summary: 'the allowlist file has no entries, so no cross-origin caller is allowed',

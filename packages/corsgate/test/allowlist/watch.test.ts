@@ -781,3 +781,88 @@ describe('row 26: an in-place write in two pieces, the first a valid list and th
     expect(Date.now() - wrote).toBeLessThan(5000);
   });
 });
+
+describe('an in-place edit written in two pieces, the second after the quiet period', () => {
+  /** An operator's in-place write in two pieces: the first cut mid-line, the second much later. */
+  async function twoPieces(first: string, second: string, pauseMs: number): Promise<void> {
+    const fd = openSync(file, 'w');
+    try {
+      writeSync(fd, first);
+      await sleep(pauseMs);
+      writeSync(fd, second);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it('never applies a first piece whose last line has no line ending, and says in status() that it is waiting', async () => {
+    // The defaults: a 50 ms quiet period; the poll slowed so only the events and the guard decide.
+    const w = await start(`${C}\n`, {
+      debounceMs: DEFAULT_QUIET_MS,
+      maxWaitMs: DEFAULT_MAX_WAIT_MS,
+      settleMs: 1000,
+      pollIntervalMs: 60_000,
+    });
+    const seen: string[][] = [];
+    w.on((e) => {
+      if (e.type === 'reloaded') seen.push(e.snapshot.entries.map((x) => x.origin));
+    });
+    const waits: unknown[] = [];
+    // "https://b.exa" is itself a valid origin: applying the first piece would allow the wrong site.
+    const writing = twoPieces(`${A}\nhttps://b.exa`, 'mple.com\n', 400);
+    await waitFor(() => w.status().waiting !== undefined);
+    waits.push(w.status().waiting);
+    await writing;
+    await waitFor(() => w.current.version === 2, 4000);
+    expect(seen).toEqual([[A, B]]);
+    expect(waits[0]).toMatchObject({
+      reason: 'no-final-newline',
+      message: expect.stringContaining('ends without a line ending'),
+    });
+    const { since, until } = waits[0] as { since: number; until: number };
+    expect(until - since).toBe(1000);
+    expect(w.status().waiting).toBeUndefined();
+  });
+
+  it('a file that really ends without a line ending applies once it has come back unchanged after the wait', async () => {
+    const w = await start(`${C}\n`, { settleMs: 300, pollIntervalMs: 60_000 });
+    writeFileSync(file, `${A}\n${B}`);
+    await waitFor(() => w.status().waiting?.reason === 'no-final-newline');
+    expect(origins(w)).toEqual([C]);
+    await waitFor(() => w.current.version === 2);
+    expect(origins(w)).toEqual([A, B]);
+    expect(w.status().waiting).toBeUndefined();
+  });
+});
+
+describe('a list that turns out to be a symlink to a secret file', () => {
+  it('reports at most 20 problems, each echoing at most 12 characters of a line, with no suggestion built from it', async () => {
+    const secrets = Array.from({ length: 60 }, (_, i) => `SECRET_${i}=sk_live_${i}_${'f00d'.repeat(8)}`);
+    writeFileSync(join(dir, 'v1.list'), `${A}\n`);
+    writeFileSync(join(dir, 'app.env'), `${secrets.join('\n')}\npassword: hunter2\n`);
+    symlinkSync('v1.list', file);
+    const w = await start(null, { watch: false, pollIntervalMs: 60_000 });
+    execFileSync('ln', ['-sfn', 'app.env', file]);
+    const event = await w.reload();
+    expect(event.type).toBe('rejected');
+    const shown = w.status().lastErrors;
+    expect(shown).toHaveLength(21);
+    expect(shown[20]).toMatchObject({ code: 'CG_ALLOWLIST_ERRORS_OMITTED', line: 0 });
+    expect(shown[20]!.message).toContain('41 more errors not shown');
+    const reported = JSON.stringify([shown, event]);
+    for (const secret of [...secrets, 'password: hunter2'])
+      expect(reported).not.toContain(secret.slice(0, 13));
+    for (const issue of shown.slice(0, 20)) {
+      expect(issue.text.length).toBeLessThanOrEqual(13);
+      expect(issue.suggestion).toBeUndefined();
+    }
+    // The last good version stays; a mistyped origin keeps its useful echo and suggestion.
+    expect(origins(w)).toEqual([A]);
+    writeFileSync(join(dir, 'v2.list'), `${A}\nhttps://b.example.com/path\n`);
+    execFileSync('ln', ['-sfn', 'v2.list', file]);
+    await w.reload();
+    expect(w.status().lastErrors).toMatchObject([
+      { text: 'https://b.example.com/path', suggestion: `did you mean ${B}?` },
+    ]);
+  });
+});

@@ -66,10 +66,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.abortUpstream?.(new Error('client aborted'));
   };
 
-  private readonly onClientDrain = (): void => {
-    this.resumeUpstream?.();
-  };
-
   /** Called once the request has an upstream connection. */
   onConnect(abort: (error?: Error) => void): void {
     this.abortUpstream = abort;
@@ -131,7 +127,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
     // The client reads slower than the upstream sends: pause the upstream until it drains.
-    this.res.once('drain', this.onClientDrain);
+    // Made only when needed: most responses never wait for the client.
+    this.res.once('drain', () => this.resumeUpstream?.());
     return false;
   }
 

@@ -44,6 +44,16 @@ export function allowlistStatusView(watcher: AllowlistWatcher): object {
     source: s.kind ?? 'file',
     ready: s.ready !== false,
     staleSince: s.staleSince === undefined ? null : new Date(s.staleSince).toISOString(),
+    // A version read but held back as half-written (docs/allowlist.md "The partial-write rule").
+    waiting:
+      s.waiting === undefined
+        ? null
+        : {
+            reason: s.waiting.reason,
+            since: new Date(s.waiting.since).toISOString(),
+            until: new Date(s.waiting.until).toISOString(),
+            message: s.waiting.message,
+          },
     version: snap.version,
     hash: snap.hash,
     loadedAt: new Date(snap.loadedAt).toISOString(),

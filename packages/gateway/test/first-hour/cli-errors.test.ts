@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCorsgate, startUpstream, tempDir, type Upstream } from '../helpers.js';
+import { BIN, freePort, runCorsgate, startUpstream, tempDir, type Upstream, waitFor } from '../helpers.js';
 
 const LIST = resolve(import.meta.dirname, '../../../../examples/allowed_origins.list');
 
@@ -223,4 +223,51 @@ describe('scan --sarif against a host that does not resolve', () => {
     expect(oneLine(r.stderr)).toContain('did not answer: ENOTFOUND');
     expect(r.stdout).toBe('');
   });
+});
+
+it('serve keeps serving when its log reader goes away, says nothing on stderr, and stops cleanly', async () => {
+  const upstream = await startUpstream();
+  const port = await freePort();
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--upstream',
+      upstream.url,
+      '--allowlist',
+      LIST,
+      '--port',
+      String(port),
+      '--admin-port',
+      '0',
+      '--access-log',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  proc.stdout.destroy();
+  let stderr = '';
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  try {
+    let status = 0;
+    await waitFor(
+      async () => {
+        status = await fetch(`http://127.0.0.1:${port}/echo`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        return status !== 0;
+      },
+      15_000,
+      'the gateway to answer',
+    );
+    // Each answered request writes an access-log line into the closed pipe.
+    for (let i = 0; i < 3; i++) expect((await fetch(`http://127.0.0.1:${port}/echo`)).status).toBe(200);
+    expect(stderr).toBe('');
+  } finally {
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await upstream.close();
+  }
 });
