@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_CODES } from '../src/config/codes.js';
+import { EXPORT_CODES } from '../src/export/plan.js';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = [...doc.matchAll(/^## (CG_GATEWAY_[A-Z0-9_]+)$/gm)].map((m) => m[1]!);
@@ -41,6 +42,18 @@ describe('admin answer codes carry their status', () => {
       if (!('status' in entry)) continue;
       const section = doc.split(`## ${code}\n`)[1]?.split('\n## ')[0] ?? '';
       expect(section, code).toContain(`\`${entry.status}\``);
+    }
+  });
+});
+
+describe('docs/errors.md and the exporter codes', () => {
+  const exportDocumented = [...doc.matchAll(/^## (CG_EXPORT_[A-Z0-9_]+)$/gm)].map((m) => m[1]!);
+
+  it('documents every code corsgate export refuses with, and no other', () => {
+    expect(exportDocumented.sort()).toEqual(Object.keys(EXPORT_CODES).sort());
+    for (const code of exportDocumented) {
+      const section = doc.split(`## ${code}\n`)[1]?.split('\n## ')[0] ?? '';
+      expect(section, code).toContain('**error**');
     }
   });
 });

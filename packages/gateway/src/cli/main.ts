@@ -41,6 +41,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'a proposed allowlist from the origins a running gateway has seen, a comment per entry',
     load: async () => (await import('../commands/suggest.js')).suggest,
   },
+  export: {
+    summary:
+      'compile the allowlist and policy into nginx includes: nginx decides as corsgate does (docs/nginx.md)',
+    load: async () => (await import('../commands/export.js')).exportCommand,
+  },
   explain: {
     summary: "the engine's offline decision for a request against an allowlist or config file",
     load: async () => (await import('../commands/explain.js')).explain,

@@ -1,0 +1,262 @@
+/**
+ * `corsgate export nginx` (docs/nginx.md): the origin expressions decide as the engine does
+ * (property-tested against `createPolicy`), and real nginx running the export answers as the
+ * gateway would: preflights, refusals, blocks, CORS headers on nginx's own errors.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { createPolicy, parseOriginPattern } from 'corsgate';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { canonicalHeadersRegex, patternRegex } from '../src/export/origin-regex.js';
+import { freePort, tempDir } from './helpers.js';
+
+const ENTRIES = [
+  'https://*.example.com',
+  'http://*.dev.example.org:8080',
+  'https://api.example.net:*',
+  'http://*.a.test:*',
+];
+
+const label = fc.stringMatching(/^[a-z0-9_-]{1,8}$/);
+const candidate = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('http', 'https', 'HTTPS', 'ws'),
+      fc.array(label, { minLength: 0, maxLength: 3 }),
+      fc.constantFrom(
+        'example.com',
+        'dev.example.org',
+        'api.example.net',
+        'a.test',
+        'example.com.evil',
+        'xexample.com',
+      ),
+      fc.constantFrom('', ':8080', ':443', ':80', ':0', ':08080', ':65535', ':65536', ':', ':*'),
+    )
+    .map(([scheme, labels, domain, port]) => `${scheme}://${[...labels, domain].join('.')}${port}`),
+  fc.string({ maxLength: 40 }),
+);
+
+describe('origin expressions', () => {
+  it('match an origin exactly when the engine allows it for the same entry', () => {
+    for (const entry of ENTRIES) {
+      const parsed = parseOriginPattern(entry);
+      if (!parsed.ok || parsed.pattern.kind !== 'origin') throw new Error(entry);
+      const regex = new RegExp(patternRegex(parsed.pattern));
+      const policy = createPolicy({ origins: [entry] });
+      fc.assert(
+        fc.property(candidate, (origin) => {
+          const engine = policy.evaluate({ method: 'GET', origin }).reason === 'origin-allowed';
+          expect(regex.test(origin), `${entry} vs ${origin}`).toBe(engine);
+        }),
+        { numRuns: 3000 },
+      );
+    }
+  });
+
+  it('accepts only canonical request-header lists made of listed names', () => {
+    const r = new RegExp(canonicalHeadersRegex(['x-a', 'content-type', 'x-ab']));
+    expect(['content-type', 'content-type,x-a,x-ab', 'x-ab'].every((v) => r.test(v))).toBe(true);
+    expect(['x-a,content-type', 'x-b', 'x-a,', ',x-a', 'x-a,x-a', 'X-A', ''].some((v) => r.test(v))).toBe(
+      false,
+    );
+  });
+});
+
+async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('nginx did not listen');
+}
+
+describe('real nginx with the export', () => {
+  const tmp = tempDir();
+  const upstream = createServer((req, res) => {
+    if (req.url === '/api/error') {
+      res.statusCode = 500;
+      res.end();
+      return;
+    }
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('X-App', 'kept');
+    res.end(JSON.stringify({ method: req.method, cookie: req.headers.cookie ?? null }));
+  });
+  let nginx: ChildProcess;
+  let base = '';
+
+  beforeAll(async () => {
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const up = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+    tmp.file('allowed_origins.list', 'https://app.example.com\nhttps://*.example.org\nhttp://localhost:*\n');
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => out.push(s) },
+      env: {},
+      cwd: tmp.dir,
+    };
+    const code = await main(
+      [
+        'export',
+        'nginx',
+        '--upstream',
+        up,
+        '--out',
+        '.',
+        '--credentials',
+        '--methods',
+        'PUT',
+        '--request-headers',
+        'Content-Type,X-Token',
+        '--expose-headers',
+        'X-App',
+        '--max-age',
+        '600',
+      ],
+      io,
+    );
+    expect(code, out.join('')).toBe(0);
+    const port = await freePort();
+    tmp.file(
+      'nginx.conf',
+      `daemon off;\nworker_processes 1;\npid ${tmp.dir}/nginx.pid;\nerror_log ${tmp.dir}/error.log;\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n  client_body_temp_path ${tmp.dir}/body; proxy_temp_path ${tmp.dir}/proxy; fastcgi_temp_path ${tmp.dir}/fcgi; uwsgi_temp_path ${tmp.dir}/uwsgi; scgi_temp_path ${tmp.dir}/scgi;\n  include ${tmp.dir}/corsgate-http.conf;\n  server {\n    listen 127.0.0.1:${port};\n    include ${tmp.dir}/corsgate-server.conf;\n  }\n}\n`,
+    );
+    nginx = spawn('/usr/sbin/nginx', ['-p', tmp.dir, '-c', `${tmp.dir}/nginx.conf`], { stdio: 'ignore' });
+    await waitForPort(port, nginx);
+    base = `http://127.0.0.1:${port}`;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (nginx?.pid !== undefined && nginx.exitCode === null) {
+      process.kill(nginx.pid, 'SIGQUIT');
+      await once(nginx, 'exit');
+    }
+    await new Promise<void>((r) => upstream.close(() => r()));
+    tmp.remove();
+  });
+
+  const send = (path: string, init: RequestInit) => fetch(`${base}${path}`, init);
+
+  it('adds the origin, credentials, exposed headers and Vary to a listed origin, replacing the upstream CORS headers', async () => {
+    const res = await send('/api/items', { headers: { Origin: 'https://app.example.com' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('access-control-expose-headers')).toBe('X-App');
+    expect(res.headers.get('vary')).toBe('Origin');
+  });
+
+  it('refuses an upper-case origin and a listed origin as a prefix of another host', async () => {
+    for (const origin of [
+      'https://APP.example.com',
+      'https://app.example.com.evil.org',
+      'https://example.org',
+    ]) {
+      const res = await send('/api/items', { headers: { Origin: origin } });
+      expect(res.status, origin).toBe(200);
+      expect(res.headers.get('access-control-allow-origin'), origin).toBeNull();
+      expect(res.headers.get('vary')).toBe('Origin');
+    }
+  });
+
+  it('allows a subdomain of a *. entry and any port of a :* entry', async () => {
+    for (const origin of ['https://a.b.example.org', 'http://localhost:5173', 'http://localhost']) {
+      const res = await send('/api/items', { headers: { Origin: origin } });
+      expect(res.headers.get('access-control-allow-origin'), origin).toBe(origin);
+    }
+  });
+
+  it('answers an allowed preflight itself with the exact headers the engine gives', async () => {
+    const headers = {
+      Origin: 'https://app.example.com',
+      'Access-Control-Request-Method': 'PUT',
+      'Access-Control-Request-Headers': 'content-type,x-token',
+    };
+    const res = await send('/api/items', { method: 'OPTIONS', headers });
+    const engine = createPolicy({
+      origins: ['https://app.example.com'],
+      credentials: true,
+      methods: ['PUT'],
+      requestHeaders: ['Content-Type', 'X-Token'],
+      exposeHeaders: ['X-App'],
+      maxAge: 600,
+    }).evaluate({
+      method: 'OPTIONS',
+      origin: headers.Origin,
+      accessControlRequestMethod: 'PUT',
+      accessControlRequestHeaders: headers['Access-Control-Request-Headers'],
+    });
+    expect(res.status).toBe(engine.status);
+    for (const [name, value] of Object.entries(engine.headers))
+      expect(res.headers.get(name), name).toBe(value);
+    expect(res.headers.get('x-app'), 'never reaches the upstream').toBeNull();
+  });
+
+  it('refuses with 403 and no CORS headers a preflight whose method, header or origin is not allowed', async () => {
+    const cases = [
+      { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'put' },
+      {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'x-other',
+      },
+      { Origin: 'https://evil.example.com', 'Access-Control-Request-Method': 'PUT' },
+    ];
+    for (const headers of cases) {
+      const res = await send('/api/items', { method: 'OPTIONS', headers });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('x-app')).toBeNull();
+    }
+  });
+
+  it('answers a refused origin’s POST 403 before the upstream, and lets its GET through', async () => {
+    const post = await send('/api/items', {
+      method: 'POST',
+      headers: { Origin: 'https://evil.example.com' },
+      body: '{}',
+    });
+    expect(post.status).toBe(403);
+    expect(post.headers.get('x-app')).toBeNull();
+    const get = await send('/api/items', { headers: { Origin: 'https://evil.example.com' } });
+    expect(get.headers.get('x-app')).toBe('kept');
+  });
+
+  it('keeps the CORS headers on the upstream’s 500', async () => {
+    const res = await send('/api/error', { headers: { Origin: 'https://app.example.com' } });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+  });
+
+  it('refuses to export a policy plain nginx cannot decide exactly, writing nothing', async () => {
+    const dir = tempDir();
+    dir.file('allowed_origins.list', '*\n');
+    const err: string[] = [];
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => err.push(s) },
+      env: {},
+      cwd: dir.dir,
+    };
+    const code = await main(['export', 'nginx', '--upstream', 'http://127.0.0.1:1', '--out', '.'], io);
+    expect(code).toBe(2);
+    expect(err.join('')).toContain('CG_EXPORT_ANY_ORIGIN');
+    dir.remove();
+  });
+});
