@@ -28,6 +28,8 @@ const FOREIGN: Record<string, string> = {
   '--user-data-dir': 'chromium',
   '--read-only': 'docker run',
   '--no-experimental-require-module': 'node',
+  '--automation': 'WebKit MiniBrowser',
+  '--allow-env': 'deno',
 };
 
 function cliFlags(): Set<string> {
