@@ -15,7 +15,13 @@ export {
   type RedisAllowlistOptions,
   RedisAllowlistSource,
 } from './source.js';
-export { DEFAULT_KEY, isRedisSource, parseRedisSource, type RedisTarget } from './url.js';
+export {
+  DEFAULT_KEY,
+  isRedisSource,
+  parseRedisSource,
+  type RedisTarget,
+  shownRedisSource,
+} from './url.js';
 export {
   editRedisAllowlist,
   pullRedisAllowlist,

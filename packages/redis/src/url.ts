@@ -21,6 +21,8 @@ export function isRedisSource(source: string): boolean {
   return /^rediss?:\/\//i.test(source);
 }
 
+const NOT_A_URL = 'not a valid URL (a "/", "@", ":" or "%" in the password is written %2F, %40, %3A or %25)';
+
 function invalid(display: string, why: string): AllowlistError {
   return new AllowlistError('CG_ALLOWLIST_SOURCE_INVALID', `corsgate: allowlist source ${display}: ${why}`);
 }
@@ -35,9 +37,21 @@ export function parseRedisSource(source: string): RedisTarget {
   try {
     url = new URL(source);
   } catch {
-    return throwing(invalid(redact(source), 'not a valid URL'));
+    return throwing(invalid(redact(source), NOT_A_URL));
   }
-  if (url.password !== '') url.password = encodeURIComponent(decodeURIComponent(url.password));
+  // `redis://u:12/ab@host` parses, as host `u`, port 12 and path `/ab@host`: an `@` after the
+  // authority is a password with a `/` in it, and none of it may be shown.
+  if (url.pathname.includes('@')) throw invalid(redact(source), NOT_A_URL);
+  if (url.password !== '') {
+    let password: string;
+    try {
+      password = decodeURIComponent(url.password);
+    } catch {
+      url.password = '';
+      throw invalid(redactUrl(url, true), 'the password is not valid percent-encoding (write "%" as %25)');
+    }
+    url.password = encodeURIComponent(password);
+  }
   const display = redactUrl(url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
     throw invalid(display, 'the scheme must be redis:// or rediss://');
@@ -60,14 +74,27 @@ function throwing(error: Error): never {
   throw error;
 }
 
-function redactUrl(url: URL): string {
-  if (url.password === '') return url.toString();
+function redactUrl(url: URL, hadPassword = false): string {
+  if (url.password === '' && !hadPassword) return url.toString();
   const copy = new URL(url.toString());
   copy.password = '***';
   return copy.toString();
 }
 
-/** A source string with anything between `//` and `@` replaced, for a URL that does not parse. */
+/**
+ * A source string that does not parse, as shown: everything between `//` and the last `@` is
+ * replaced, so a password holding `/`, `@` or `:` (the usual reason the URL does not parse) never
+ * shows, even in part.
+ */
 function redact(source: string): string {
-  return source.replace(/\/\/[^@/]*@/, '//***@');
+  return source.replace(/\/\/.*@/s, '//***@');
+}
+
+/** The source as shown (logs, errors, `/allowlist`): never its password, never a throw. */
+export function shownRedisSource(source: string): string {
+  try {
+    return parseRedisSource(source).display;
+  } catch {
+    return redact(source);
+  }
 }

@@ -41,6 +41,9 @@ describe('a Redis source URL', () => {
     ['redis://h:6379?db=1', 'unknown parameter "db"'],
     ['redis://h:6379?key=', 'the key is empty'],
     ['redis://user:pw@h:99999', 'not a valid URL'],
+    ['redis://user:%zzpw@h:6379', 'the password is not valid percent-encoding'],
+    ['redis://user:12/pw@h:6379', 'not a valid URL'],
+    ['redis://user:p/w@h:6379', 'not a valid URL'],
   ])('refuses %s with CG_ALLOWLIST_SOURCE_INVALID', (url, why) => {
     let error: unknown;
     try {

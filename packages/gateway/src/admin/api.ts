@@ -46,7 +46,7 @@ export function apiRoute(ctx: AdminContext): boolean {
       sendJson(res, 200, { status: 'ok' });
       return true;
     case 'GET /ready':
-      backend.ready().then((r) => sendJson(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail }), fail);
+      backend.ready().then((r) => sendJson(res, r.ready ? 200 : 503, probeAnswer(r)), fail);
       return true;
     case 'GET /metrics':
       backend.metrics().then((m) => sendText(res, 200, m.contentType, m.body), fail);
@@ -65,7 +65,8 @@ export function apiRoute(ctx: AdminContext): boolean {
       if (backend.writes === undefined) return unavailable(ctx);
       backend.writes.audit
         .list(intParam(url, 'limit', 100, 10_000))
-        .then((records) => sendJson(res, 200, { file: backend.writes!.audit.path, records }), fail);
+        // The records only: where the sink keeps them (a path on this host) is not the reader's business.
+        .then((records) => sendJson(res, 200, { records }), fail);
       return true;
     case 'GET /explain':
       explain(ctx);
@@ -97,6 +98,19 @@ export function apiRoute(ctx: AdminContext): boolean {
     { Allow: allow },
   );
   return true;
+}
+
+/**
+ * What `/ready` says, open without a token for probes (docs/deploy.md "Health probes"): ready, the
+ * version in force and the worker counts; never why a source is not ready (its host, port, user,
+ * database and key are in `/allowlist` and the log, behind the token).
+ */
+function probeAnswer(r: { ready: boolean; detail: object }): object {
+  const detail = r.detail as Record<string, unknown>;
+  const shown: Record<string, unknown> = { ready: r.ready };
+  for (const name of ['version', 'workers', 'listening'])
+    if (typeof detail[name] === 'number') shown[name] = detail[name];
+  return shown;
 }
 
 /**

@@ -15,9 +15,14 @@ import {
   parseAllowlistAsync,
 } from 'corsgate/allowlist';
 import { type AdminAnswerCode, httpStatusOf } from '../config/codes.js';
+import {
+  type AuditDiff,
+  type AuditSink,
+  type ListStore,
+  type ListText,
+  VersionConflict,
+} from '../sources/index.js';
 import { issueJson } from '../views/allowlist.js';
-import type { AuditDiff, AuditLog } from './audit.js';
-import { type ListStore, type ListText, VersionConflict } from './list-store.js';
 import { diffInSlices, editInSlices } from './slices.js';
 
 export type ListChange =
@@ -95,7 +100,7 @@ export class ListWrites {
 
   constructor(
     readonly store: ListStore,
-    readonly audit: AuditLog,
+    readonly audit: AuditSink,
     private readonly policy: CorsConfigWithoutOrigins,
     /** Awaited after a version is written, before the answer: the cluster primary makes every worker apply it. */
     private readonly afterWrite: () => Promise<unknown> = async () => undefined,
@@ -166,6 +171,7 @@ export class ListWrites {
   ): Promise<WriteAnswer> {
     const preview = await this.preview(change);
     const { base } = preview;
+    if (base.lost) return sourceLost(base.versionInForce);
     if (expected !== undefined && (expected !== base.version || !base.inForce))
       return conflict(expected, base.version);
     if (preview.errors.length > 0)
@@ -213,6 +219,20 @@ export class ListWrites {
       },
     };
   }
+}
+
+/**
+ * The source has lost its text while a version is in force (docs/console.md "When the source has
+ * lost its text"): the text the write would be computed from is empty, and the version in force
+ * is not held as text (only compiled), so any write would drop every other origin. Refused until
+ * the list is restored; the version in force stays and keeps deciding.
+ */
+function sourceLost(version: number): WriteAnswer {
+  return adminAnswer(
+    'CG_GATEWAY_ADMIN_SOURCE_LOST',
+    `the source no longer holds the list (deleted or wiped); version ${version} stays in force. Restore the list (corsgate allowlist push FILE --to SOURCE), then write again; nothing was written`,
+    { version },
+  );
 }
 
 function conflict(expected: number, current: number): WriteAnswer {

@@ -142,9 +142,10 @@ export interface BrowserProfile {
    * The spec says `*` never covers Authorization (#cors-non-wildcard-request-header-name), but
    * Chrome, Firefox and Safari all allow it today (whatwg/fetch#1919, open since 2026-04).
    * The model follows the shipping browser and warns, so that `check` agrees with the browser.
+   * Measured in Chromium, Firefox ESR and WebKitGTK by the browser suite (docs/browsers.md).
    */
   readonly authorizationCoveredByWildcard: boolean;
-  /** R21: the most seconds this browser caches a preflight. */
+  /** R21: the most seconds this browser caches a preflight (from its source: docs/browsers.md). */
   readonly maxAgeCap: number;
 }
 

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isRedisSource, parseRedisSource, pullRedisAllowlist } from '@corsgate/redis';
 import {
   type ConfigIssue,
   type CorsConfig,
@@ -27,37 +26,32 @@ import { formatPath } from 'corsgate/internal';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatRouteIssue } from '../config/types.js';
 import { RouteTable } from '../decide/routes.js';
+import { shownSource, sourceFor } from '../sources/index.js';
 
 export type Loaded =
   | { ok: true; policy: Policy; warnings: string[]; route?: string }
   | { ok: false; errors: string[] };
 
 /**
- * The bytes of an allowlist source: a file, or the version stored in Redis (docs/sources.md), so
- * `explain` and `lint` judge exactly what the fleet would apply. A problem comes back as one
- * problem line, with the code given for a file that is missing or unreadable.
+ * The bytes of an allowlist source: a file, or the version a shared source stores
+ * (docs/sources.md), so `explain` and `lint` judge exactly what the fleet would apply. A problem
+ * comes back as one problem line with its code.
  */
+async function readSource(address: string, cwd: string): Promise<Uint8Array | string> {
+  const source = sourceFor(address, cwd);
+  try {
+    return (await source.pull()).bytes;
+  } catch (e) {
+    if (!(e instanceof AllowlistError)) throw e;
+    return formatAllowlistError(e, source.shown).join('\n');
+  }
+}
+
+/** A JSON config file's bytes, or its problem line. */
 async function read(
   path: string,
   codes: { missing: ConfigProblem['code']; unreadable: ConfigProblem['code'] },
 ): Promise<Buffer | string> {
-  if (isRedisSource(path)) {
-    const where = shownSource(path);
-    try {
-      const stored = await pullRedisAllowlist(path);
-      if (stored === undefined)
-        return formatProblem({
-          where,
-          severity: 'error',
-          code: 'CG_ALLOWLIST_MISSING',
-          message: 'nothing was pushed to this source yet',
-        });
-      return Buffer.from(stored.text, 'utf8');
-    } catch (e) {
-      if (!(e instanceof AllowlistError)) throw e;
-      return formatAllowlistError(e, where).join('\n');
-    }
-  }
   try {
     return await readFile(path);
   } catch (e) {
@@ -75,7 +69,6 @@ async function read(
   }
 }
 
-const ALLOWLIST_READ = { missing: 'CG_ALLOWLIST_MISSING', unreadable: 'CG_ALLOWLIST_UNREADABLE' } as const;
 const CONFIG_READ = {
   missing: 'CG_GATEWAY_CONFIG_UNREADABLE',
   unreadable: 'CG_GATEWAY_CONFIG_UNREADABLE',
@@ -91,9 +84,9 @@ export async function loadAllowlistPolicy(
   file: string,
   options: CorsConfigWithoutOrigins,
 ): Promise<Loaded> {
-  const bytes = await read(isRedisSource(file) ? file : resolve(cwd, file), ALLOWLIST_READ);
+  const bytes = await readSource(file, cwd);
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
-  const parsed = parseAllowlist(new Uint8Array(bytes), options);
+  const parsed = parseAllowlist(bytes, options);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
     return { ok: false, errors: parsed.errors.map((i) => formatAllowlistIssue(i, shownSource(file))) };
   return {
@@ -156,9 +149,9 @@ export async function loadYamlPolicy(
   const warnings = problems.filter((p) => p.severity === 'warning').map(formatProblem);
   if (config === undefined)
     return { ok: false, errors: problems.filter((p) => p.severity === 'error').map(formatProblem) };
-  const bytes = await read(config.allowlist, ALLOWLIST_READ);
+  const bytes = await readSource(config.allowlist, cwd);
   if (typeof bytes === 'string') return { ok: false, errors: [bytes] };
-  const parsed = parseAllowlist(new Uint8Array(bytes), config.policy);
+  const parsed = parseAllowlist(bytes, config.policy);
   if (parsed.errors.length > 0 || parsed.policy === undefined)
     return {
       ok: false,
@@ -184,14 +177,4 @@ export async function loadYamlPolicy(
   if (errors.length > 0) return { ok: false, errors };
   if (hit === undefined) return { ok: true, policy: parsed.policy, warnings };
   return { ok: true, policy: hit.policy, warnings, route: hit.route?.path ?? path };
-}
-
-/** A Redis URL as printed: without its password. */
-export function shownSource(source: string): string {
-  if (!isRedisSource(source)) return source;
-  try {
-    return parseRedisSource(source).display;
-  } catch {
-    return source.replace(/\/\/[^@/]*@/, '//***@');
-  }
 }

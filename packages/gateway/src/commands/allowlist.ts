@@ -8,28 +8,18 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  editRedisAllowlist,
-  isRedisSource,
-  pullRedisAllowlist,
-  pushRedisAllowlist,
-  type RedisWriteResult,
-} from '@corsgate/redis';
-import {
   AllowlistError,
   type AllowlistIssue,
-  allowlistHash,
   decodeAllowlist,
   formatAllowlistError,
   formatAllowlistIssue,
   parseAllowlist,
-  writeAllowlist,
-  writeFileAtomic,
 } from 'corsgate/allowlist';
 import { jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo, Command } from '../cli/io.js';
-import { shownSource } from '../cli/load-policy.js';
+import { type ListSource, shownSource, sourceFor, type WriteResult } from '../sources/index.js';
 
 export const ALLOWLIST_HELP = `Usage: corsgate allowlist push FILE --to SOURCE [options]
        corsgate allowlist pull --from SOURCE
@@ -132,7 +122,7 @@ export const allowlist: Command = async (argv, io) => {
 
 /** A refused write or read: the lint lines of its issues, or its one error; exit 2. */
 function refused(io: CliIo, source: string, error: AllowlistError, json: boolean): number {
-  const name = shown(source);
+  const name = shownSource(source);
   if (json) {
     io.stdout.write(
       `${jsonForTerminal({ source: name, code: error.code, message: error.message, errors: error.issues })}\n`,
@@ -145,36 +135,20 @@ function refused(io: CliIo, source: string, error: AllowlistError, json: boolean
   return EXIT.INVALID;
 }
 
-const shown = shownSource;
-
 async function pull(io: CliIo, from: string, json: boolean): Promise<number> {
-  if (isRedisSource(from)) {
-    const stored = await pullRedisAllowlist(from);
-    if (stored === undefined)
-      throw new AllowlistError('CG_ALLOWLIST_MISSING', `corsgate: nothing was pushed to ${shown(from)} yet`);
-    io.stdout.write(json ? `${JSON.stringify({ source: shown(from), ...stored }, null, 2)}\n` : stored.text);
-    return EXIT.OK;
-  }
-  let text: string;
-  try {
-    const bytes = await readFile(resolve(io.cwd, from));
-    const decoded = decodeAllowlist(new Uint8Array(bytes));
-    if (!decoded.ok)
-      throw new AllowlistError(
-        'CG_ALLOWLIST_INVALID_UTF8',
-        `corsgate: ${from} line ${decoded.line} is not valid UTF-8 at column ${decoded.column}`,
-      );
-    text = decoded.text;
-  } catch (error) {
-    if (error instanceof AllowlistError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+  const source = sourceFor(from, io.cwd);
+  const stored = await source.pull();
+  const decoded = decodeAllowlist(stored.bytes);
+  if (!decoded.ok)
     throw new AllowlistError(
-      code === 'ENOENT' ? 'CG_ALLOWLIST_MISSING' : 'CG_ALLOWLIST_UNREADABLE',
-      `corsgate: ${from}: ${code === 'ENOENT' ? 'the file does not exist' : (error as Error).message}`,
+      'CG_ALLOWLIST_INVALID_UTF8',
+      `corsgate: line ${decoded.line} is not valid UTF-8 at column ${decoded.column}`,
     );
-  }
+  const { bytes: _bytes, ...about } = stored;
   io.stdout.write(
-    json ? `${JSON.stringify({ source: from, text, hash: allowlistHash(text) }, null, 2)}\n` : text,
+    json
+      ? `${JSON.stringify({ source: source.shown, text: decoded.text, ...about }, null, 2)}\n`
+      : decoded.text,
   );
   return EXIT.OK;
 }
@@ -186,7 +160,7 @@ async function push(
   values: Values,
   expect: number | undefined,
 ): Promise<number> {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
     bytes = await readFile(resolve(io.cwd, file));
   } catch (error) {
@@ -198,33 +172,20 @@ async function push(
   }
   const config = { credentials: values.credentials === true };
   // Lint first, with the file's own name in the lines, exactly as `corsgate lint FILE` prints them.
-  const parsed = parseAllowlist(new Uint8Array(bytes), config);
+  const parsed = parseAllowlist(bytes, config);
   const lintExit = printLint(io, file, parsed.errors, parsed.warnings, values);
   if (lintExit !== EXIT.OK) return lintExit;
-  const text = (decodeAllowlist(new Uint8Array(bytes)) as { text: string }).text;
-  if (isRedisSource(to)) {
-    const result = await pushRedisAllowlist(to, text, {
-      config,
-      ...(expect === undefined ? {} : { expectVersion: expect }),
-    });
-    return done(io, to, result, values);
-  }
-  if (expect !== undefined) return usageError(io, '--expect-version applies to a Redis source only');
-  const path = resolve(io.cwd, to);
-  let before: string | undefined;
-  try {
-    before = await readFile(path, 'utf8');
-  } catch {
-    before = undefined;
-  }
-  if (before !== text) await writeFileAtomic(path, text);
-  return done(
-    io,
-    to,
-    { hash: allowlistHash(text), written: before !== text, added: [], removed: [] },
-    values,
-  );
+  const text = (decodeAllowlist(bytes) as { text: string }).text;
+  const target = sourceFor(to, io.cwd);
+  if (expect !== undefined && !target.versioned) return usageError(io, EXPECT_NEEDS_VERSIONS);
+  const result = await target.push(text, {
+    config,
+    ...(expect === undefined ? {} : { expectVersion: expect }),
+  });
+  return done(io, target, result, values);
 }
+
+const EXPECT_NEEDS_VERSIONS = '--expect-version applies to a Redis source only';
 
 async function edit(
   io: CliIo,
@@ -236,23 +197,13 @@ async function edit(
 ): Promise<number> {
   const config = { credentials: values.credentials === true };
   const change = action === 'add' ? { add: origins } : { remove: origins };
-  if (isRedisSource(to)) {
-    const result = await editRedisAllowlist(to, change, {
-      config,
-      ...(expect === undefined ? {} : { expectVersion: expect }),
-    });
-    return done(io, to, result, values);
-  }
-  if (expect !== undefined) return usageError(io, '--expect-version applies to a Redis source only');
-  const path = resolve(io.cwd, to);
-  const result = await writeAllowlist(path, change, { config });
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return done(
-    io,
-    to,
-    { hash: allowlistHash(text), written: result.written, added: result.added, removed: result.removed },
-    values,
-  );
+  const target = sourceFor(to, io.cwd);
+  if (expect !== undefined && !target.versioned) return usageError(io, EXPECT_NEEDS_VERSIONS);
+  const result = await target.edit(change, {
+    config,
+    ...(expect === undefined ? {} : { expectVersion: expect }),
+  });
+  return done(io, target, result, values);
 }
 
 function printLint(
@@ -278,13 +229,8 @@ function printLint(
   return EXIT.OK;
 }
 
-function done(
-  io: CliIo,
-  to: string,
-  result: Omit<Outcome, 'source'> | RedisWriteResult,
-  values: Values,
-): number {
-  const outcome: Outcome = { source: shown(to), ...result };
+function done(io: CliIo, to: ListSource, result: WriteResult, values: Values): number {
+  const outcome: Outcome = { source: to.shown, ...result };
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     return EXIT.OK;

@@ -4,9 +4,6 @@
  * come from `parseAllowlist` (corsgate/allowlist); this command only prints and, with --fix,
  * rewrites the file in normalised form.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { isRedisSource, pullRedisAllowlist, pushRedisAllowlist } from '@corsgate/redis';
 import {
   AllowlistError,
   type AllowlistIssue,
@@ -14,14 +11,13 @@ import {
   formatAllowlist,
   formatAllowlistIssue,
   parseAllowlist,
-  writeFileAtomic,
 } from 'corsgate/allowlist';
 import { jsonForTerminal } from 'corsgate/internal';
 import { parseCommandArgs } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { type Command, useColour } from '../cli/io.js';
-import { shownSource } from '../cli/load-policy.js';
 import { style } from '../cli/style.js';
+import { type ListSource, type StoredList, sourceFor } from '../sources/index.js';
 
 export const LINT_HELP = `Usage: corsgate lint FILE|SOURCE [--credentials] [--fix] [--strict] [--json]
 
@@ -65,109 +61,58 @@ export const lint: Command = async (argv, io) => {
   }
   const file = positionals[0]!;
   const options = { credentials: values.credentials === true };
-  const s = style(useColour(io));
-  if (isRedisSource(file)) return lintRedis(io, file, options, values, s);
-  const path = resolve(io.cwd, file);
-
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const issue: AllowlistIssue =
-      code === 'ENOENT'
-        ? {
-            code: 'CG_ALLOWLIST_MISSING',
-            severity: 'error',
-            line: 0,
-            column: 0,
-            text: '',
-            message: 'the file does not exist',
-          }
-        : {
-            code: 'CG_ALLOWLIST_UNREADABLE',
-            severity: 'error',
-            line: 0,
-            column: 0,
-            text: '',
-            message: `cannot read the file (${code ?? (e as Error).message})`,
-          };
-    return report(io, file, [issue], [], false, values, s);
-  }
-  let parsed = parseAllowlist(new Uint8Array(bytes), options);
-  let fixed = false;
-  if (values.fix === true) {
-    if (parsed.errors.length > 0) {
-      io.stderr.write(
-        `corsgate lint: not fixing ${file}: ${parsed.errors.length} error(s) remain; fix them by hand first\n`,
-      );
-    } else {
-      const decoded = decodeAllowlist(new Uint8Array(bytes));
-      if (decoded.ok) {
-        // The allowlist module's normalised form: comments, blank lines and order kept, duplicates
-        // dropped, LF line ends, no BOM.
-        const text = formatAllowlist(decoded.text, { removeDuplicates: true });
-        if (text !== decoded.text) {
-          await writeFileAtomic(path, text);
-          fixed = true;
-          parsed = parseAllowlist(text, options);
-        }
-      }
-    }
-  }
-  return report(io, file, parsed.errors, parsed.warnings, fixed, values, s);
+  return lintSource(io, sourceFor(file, io.cwd), options, values, style(useColour(io)));
 };
 
-/** `lint redis://…`: the stored version, judged exactly like a file (docs/sources.md). */
-async function lintRedis(
+/** The source's stored text, judged line by line; `--fix` writes the normalised text back (docs/sources.md). */
+async function lintSource(
   io: Parameters<Command>[1],
-  source: string,
+  source: ListSource,
   options: { credentials: boolean },
   values: { fix?: boolean; strict?: boolean; json?: boolean },
   s: ReturnType<typeof style>,
 ): Promise<number> {
-  const shown = shownSource(source);
-  const fileIssue = (code: AllowlistIssue['code'], message: string): AllowlistIssue => ({
-    code,
-    severity: 'error',
-    line: 0,
-    column: 0,
-    text: '',
-    message,
-  });
-  let stored: Awaited<ReturnType<typeof pullRedisAllowlist>>;
+  const whole = (e: AllowlistError): number =>
+    report(io, source.shown, [wholeSourceIssue(e)], [], false, values, s);
+  let stored: StoredList;
   try {
-    stored = await pullRedisAllowlist(source);
+    stored = await source.pull();
   } catch (e) {
     if (!(e instanceof AllowlistError)) throw e;
-    return report(io, shown, [fileIssue(e.code, e.message)], [], false, values, s);
+    return whole(e);
   }
-  if (stored === undefined)
-    return report(
-      io,
-      shown,
-      [fileIssue('CG_ALLOWLIST_MISSING', 'nothing was pushed to this source yet')],
-      [],
-      false,
-      values,
-      s,
-    );
-  let parsed = parseAllowlist(stored.text, options);
+  let parsed = parseAllowlist(stored.bytes, options);
   let fixed = false;
-  if (values.fix === true && parsed.errors.length === 0) {
-    const text = formatAllowlist(stored.text, { removeDuplicates: true });
-    if (text !== stored.text) {
+  if (values.fix === true && parsed.errors.length > 0) {
+    io.stderr.write(
+      `corsgate lint: not fixing ${source.shown}: ${parsed.errors.length} error(s) remain; fix them by hand first\n`,
+    );
+  } else if (values.fix === true) {
+    const decoded = decodeAllowlist(stored.bytes);
+    // The allowlist module's normalised form: comments, blank lines and order kept, duplicates
+    // dropped, LF line ends, no BOM.
+    const text = decoded.ok ? formatAllowlist(decoded.text, { removeDuplicates: true }) : undefined;
+    if (decoded.ok && text !== undefined && text !== decoded.text) {
       try {
-        await pushRedisAllowlist(source, text, { config: options, expectVersion: stored.version });
+        // Only if no one changed it meanwhile, where the source keeps versions.
+        await source.push(text, {
+          config: options,
+          ...(stored.version === undefined ? {} : { expectVersion: stored.version }),
+        });
       } catch (e) {
         if (!(e instanceof AllowlistError)) throw e;
-        return report(io, shown, [fileIssue(e.code, e.message)], [], false, values, s);
+        return whole(e);
       }
       fixed = true;
       parsed = parseAllowlist(text, options);
     }
   }
-  return report(io, shown, parsed.errors, parsed.warnings, fixed, values, s);
+  return report(io, source.shown, parsed.errors, parsed.warnings, fixed, values, s);
+}
+
+/** A source that cannot be read or written as a whole: one issue on line 0. */
+function wholeSourceIssue(e: AllowlistError): AllowlistIssue {
+  return { code: e.code, severity: 'error', line: 0, column: 0, text: '', message: e.message };
 }
 
 function report(

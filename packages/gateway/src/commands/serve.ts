@@ -13,6 +13,7 @@ import { type FlagValues, loadConfig } from '../config/load.js';
 import { type ConfigProblem, formatRouteIssue, type GatewayConfig } from '../config/types.js';
 import { RouteTable } from '../decide/routes.js';
 import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
+import { shownSource } from '../sources/index.js';
 
 export const SERVE_HELP = `Usage: corsgate serve --upstream URL [options]
 
@@ -78,10 +79,10 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
     watcher = await openAllowlist(config.allowlist, config.policy, config);
   } catch (error) {
     if (!(error instanceof AllowlistError)) throw error;
-    for (const line of formatAllowlistError(error, config.allowlist)) io.stderr.write(`${line}\n`);
-    io.stderr.write(
-      `corsgate serve: the allowlist ${config.allowlist} cannot be used (${error.code}); not started\n`,
-    );
+    // The source as shown: a URL's password never reaches the terminal or the log.
+    const shown = shownSource(config.allowlist);
+    for (const line of formatAllowlistError(error, shown)) io.stderr.write(`${line}\n`);
+    io.stderr.write(`corsgate serve: the allowlist ${shown} cannot be used (${error.code}); not started\n`);
     return undefined;
   }
   const origins = watcher.current.policy.config().origins;
@@ -92,7 +93,8 @@ async function openChecked(config: GatewayConfig, io: CliIo): Promise<AllowlistW
     await watcher.close();
     return undefined;
   }
-  for (const w of watcher.current.warnings) io.stderr.write(`${formatAllowlistIssue(w, config.allowlist)}\n`);
+  for (const w of watcher.current.warnings)
+    io.stderr.write(`${formatAllowlistIssue(w, shownSource(config.allowlist))}\n`);
   const status = watcher.status();
   if (status.ready === false) {
     // A Redis source with Redis down and no cache: start anyway, refusing every origin and not

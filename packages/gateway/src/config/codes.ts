@@ -52,6 +52,11 @@ export const GATEWAY_CODES = {
     status: 409,
     summary: 'an admin write whose If-Match version is not the version in force',
   },
+  CG_GATEWAY_ADMIN_SOURCE_LOST: {
+    severity: 'error',
+    status: 503,
+    summary: 'an admin write while the source has lost its text (deleted, wiped) and a version is in force',
+  },
   CG_GATEWAY_ADMIN_NOT_LISTED: {
     severity: 'error',
     status: 404,

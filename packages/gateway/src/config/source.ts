@@ -4,7 +4,7 @@
  * only a Redis source has.
  */
 import { resolve } from 'node:path';
-import { isRedisSource } from '@corsgate/redis';
+import { sourceFor } from '../sources/index.js';
 import { DEFAULTS } from './defaults.js';
 import type { FlagValues } from './flags.js';
 import type { FileConfig } from './schema.js';
@@ -17,7 +17,7 @@ export function allowlistSource(
   problems: ConfigProblem[],
 ): { allowlist: string; allowlistCache: string | undefined } {
   const { cwd, configDir } = dirs;
-  // A Redis URL is a source, not a path: only file paths resolve against a directory.
+  // A URL is a source, not a path: only file paths resolve against a directory.
   const allowlist =
     flags.allowlist !== undefined
       ? sourceOrPath(cwd, flags.allowlist)
@@ -30,7 +30,7 @@ export function allowlistSource(
       : file.allowlistCache !== undefined
         ? resolve(configDir, file.allowlistCache)
         : undefined;
-  if (allowlistCache !== undefined && !isRedisSource(allowlist))
+  if (allowlistCache !== undefined && !sourceFor(allowlist).cacheable)
     problems.push({
       code: 'CG_GATEWAY_FLAG',
       severity: 'error',
@@ -40,12 +40,13 @@ export function allowlistSource(
   return { allowlist, allowlistCache };
 }
 
-/** The audit log's file: the flag's, else beside the allowlist file (a Redis URL is no directory). */
+/** The audit log's file: the flag's, else the source's default (beside a file; a URL is no directory). */
 export function auditFileFor(flags: FlagValues, allowlist: string, cwd: string): string {
   if (flags.auditFile !== undefined) return resolve(cwd, flags.auditFile);
-  return isRedisSource(allowlist) ? resolve(cwd, 'corsgate.audit.jsonl') : `${allowlist}.audit.jsonl`;
+  return sourceFor(allowlist, cwd).defaultAuditFile(cwd);
 }
 
+/** A path resolves against `dir`; a source URL stays as given. */
 function sourceOrPath(dir: string, source: string): string {
-  return isRedisSource(source) ? source : resolve(dir, source);
+  return sourceFor(source, dir).address;
 }

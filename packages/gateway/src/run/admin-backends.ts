@@ -3,11 +3,9 @@
  * table, seen origins, candidate) and the cluster primary's, which asks every worker over IPC and
  * merges their answers.
  */
-import { FleetDenied, isRedisSource } from '@corsgate/redis';
+import type { FleetDenied } from '@corsgate/redis';
 import { AggregatorRegistry } from 'prom-client';
 import type { AdminBackend } from '../admin/admin.js';
-import { AuditLog } from '../admin/audit.js';
-import { FileListStore, RedisListStore } from '../admin/list-store.js';
 import { ListWrites } from '../admin/writes.js';
 import type { GatewayConfig } from '../config/types.js';
 import { type AllowlistWatcher, sourceReady } from '../server/allowlist.js';
@@ -15,6 +13,7 @@ import type { Candidate } from '../server/candidate.js';
 import { type DeniedTable, type DeniedView, mergeDenied, viewDenied } from '../server/denied.js';
 import { register } from '../server/metrics.js';
 import type { SeenOrigins } from '../server/seen.js';
+import { sourceFor } from '../sources/index.js';
 import { allowlistStatusView, allowlistView, reloadView } from '../views/allowlist.js';
 import type { WorkerChannel } from './channel.js';
 
@@ -134,10 +133,9 @@ function listWrites(
   watcher: AllowlistWatcher,
   afterWrite?: () => Promise<unknown>,
 ): ListWrites {
-  const store = isRedisSource(config.allowlist)
-    ? new RedisListStore(config.allowlist, watcher, config.policy)
-    : new FileListStore(config.allowlist, watcher);
-  return new ListWrites(store, new AuditLog(config.auditFile), config.policy, afterWrite);
+  const source = sourceFor(config.allowlist);
+  const store = source.writer(watcher, config.policy);
+  return new ListWrites(store, source.audit(config.auditFile), config.policy, afterWrite);
 }
 
 /** `/denied?scope=fleet`: what every node sharing the Redis source refused (docs/sources.md "Fleet view"). */
@@ -153,7 +151,7 @@ async function fleetView(fleet: FleetDenied, limit: number): Promise<object> {
 
 /** With a Redis source, the nodes share their refused-origin counts through it. */
 export function fleetDenied(config: GatewayConfig): FleetDenied | undefined {
-  return isRedisSource(config.allowlist) ? new FleetDenied(config.allowlist).start() : undefined;
+  return sourceFor(config.allowlist).fleetDenied();
 }
 
 /** `/ready`: a node is ready once its allowlist source has a version in force. */

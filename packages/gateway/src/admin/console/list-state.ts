@@ -5,7 +5,7 @@
  * slices that give the event loop a turn every few milliseconds, and only one page of lines is
  * rendered.
  */
-import type { AllowlistIssue, AllowlistSnapshot } from 'corsgate/allowlist';
+import { AllowlistError, type AllowlistIssue, type AllowlistSnapshot } from 'corsgate/allowlist';
 import type { ListWrites } from '../writes.js';
 import type { ListState } from './page.js';
 
@@ -36,6 +36,12 @@ export async function listState(
   requestedFrom: number,
 ): Promise<Omit<ListState, 'path'>> {
   const list = await writes.store.read();
+  // A source that lost its text is no list to show or edit: the caller shows the version in force.
+  if (list.lost)
+    throw new AllowlistError(
+      'CG_ALLOWLIST_MISSING',
+      `corsgate: the source no longer holds the list (deleted or wiped); version ${list.versionInForce} stays in force`,
+    );
   const fromLine = Number.isSafeInteger(requestedFrom) && requestedFrom > 0 ? requestedFrom : 1;
   const inForce = list.inForce && snapshot !== undefined && snapshot.hash === list.hash;
   const parsed = inForce

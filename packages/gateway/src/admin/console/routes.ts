@@ -3,7 +3,7 @@
  * `GET /console.css` its stylesheet, and each `POST /console/...` form applies one change through
  * the same write path as the JSON API, then redirects back (303) or shows the page with the error.
  */
-import type { AllowlistIssue } from 'corsgate/allowlist';
+import { AllowlistError, type AllowlistIssue, type AllowlistSnapshot } from 'corsgate/allowlist';
 import type { DeniedView } from '../../views/denied.js';
 import { closeAfter, refuseBody } from '../bodies.js';
 import type { AdminContext } from '../context.js';
@@ -11,8 +11,8 @@ import { explainRequest, matchingEntry } from '../explain.js';
 import { SESSION_COOKIE, Sessions } from '../guard.js';
 import { cookie, expectedVersion, MALFORMED_VERSION, SECURITY_HEADERS, sendText } from '../http.js';
 import type { ListChange, WriteAnswer } from '../writes.js';
-import { listState } from './list-state.js';
-import { type ConsoleData, type Notice, renderConsole, type StatusState } from './page.js';
+import { LINES_PER_PAGE, listState } from './list-state.js';
+import { type ConsoleData, type ListState, type Notice, renderConsole, type StatusState } from './page.js';
 import { CONSOLE_CSS } from './style.js';
 
 /** No script, no external anything: styles from this listener, forms back to it, never framed. */
@@ -68,17 +68,17 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   };
   if (!canRead) return base;
   const notice = extra.notice ?? doneNotice(ctx);
-  const [view, denied, audit, list] = await Promise.all([
+  const [view, denied, audit, read] = await Promise.all([
     (backend.status?.() ?? backend.allowlist()) as Promise<StatusState & { path: string }>,
     backend.denied(100) as Promise<{ origins?: DeniedView[] }>,
     backend.writes?.audit.list(50) ?? Promise.resolve([]),
-    backend.writes === undefined
-      ? undefined
-      : listState(backend.writes, backend.snapshot?.(), Number(url.searchParams.get('lines') ?? 1)),
+    listOrOutage(ctx),
   ]);
+  const { list, outage } = read;
   const snapshot = backend.snapshot?.();
   const data: ConsoleData = {
     ...base,
+    ...(outage === undefined ? {} : { canWrite: false, notice: notice ?? outage }),
     status: view,
     denied: (denied.origins ?? []).map((d) => ({
       ...d,
@@ -93,6 +93,41 @@ async function gather(ctx: AdminContext, extra: Extra): Promise<ConsoleData> {
   return explainOrigin === null || backend.snapshot === undefined
     ? data
     : { ...data, explain: explainOf(ctx, explainOrigin) };
+}
+
+/**
+ * The list as the source holds it, or, when the source cannot be read or reached (Redis down) or
+ * has lost its text (the file deleted, Redis wiped), the version in force with a notice saying so:
+ * it keeps deciding, and the page offers no change (docs/console.md "During an outage").
+ */
+async function listOrOutage(ctx: AdminContext): Promise<{ list?: Omit<ListState, 'path'>; outage?: Notice }> {
+  const { backend, url } = ctx;
+  if (backend.writes === undefined) return {};
+  const snapshot = backend.snapshot?.();
+  try {
+    return { list: await listState(backend.writes, snapshot, Number(url.searchParams.get('lines') ?? 1)) };
+  } catch (error) {
+    if (!(error instanceof AllowlistError)) throw error;
+    const outage: Notice = {
+      kind: 'warn',
+      text: `The source cannot be used (${error.code}: ${error.message.replace(/^corsgate: /, '')}). The version in force below keeps deciding every request; changes are refused until the source is back.`,
+    };
+    return snapshot === undefined ? { outage } : { outage, list: inForceState(snapshot) };
+  }
+}
+
+/** The version in force as the console shows it when the source cannot: its entries, one a line. */
+function inForceState(snapshot: AllowlistSnapshot): Omit<ListState, 'path'> {
+  const shown = snapshot.entries.slice(0, LINES_PER_PAGE);
+  return {
+    version: snapshot.version,
+    inForce: true,
+    issues: [],
+    entryCount: snapshot.entries.length,
+    entries: new Map(shown.map((e, i) => [i + 1, e.origin])),
+    page: { from: 1, lines: shown.map((e) => e.origin), size: LINES_PER_PAGE },
+    totalLines: snapshot.entries.length,
+  };
 }
 
 function explainOf(ctx: AdminContext, origin: string): NonNullable<ConsoleData['explain']> {
@@ -122,7 +157,8 @@ function page(
 
 function answerNotice(answer: WriteAnswer): Notice {
   const issues = (answer.body['issues'] as AllowlistIssue[] | undefined) ?? [];
-  return { kind: 'bad', text: `${answer.status}: ${String(answer.body['error'])}`, issues };
+  const code = typeof answer.body['code'] === 'string' ? ` ${answer.body['code']}` : '';
+  return { kind: 'bad', text: `${answer.status}${code}: ${String(answer.body['error'])}`, issues };
 }
 
 /** What the console says after a change: made from the server's own answer, never from the URL. */
@@ -283,7 +319,12 @@ export function consoleRoute(ctx: AdminContext): boolean {
   }
   post(ctx, url.pathname.slice('/console/'.length)).catch((error: unknown) => {
     if (res.headersSent || refuseBody(req, res, error)) return;
-    sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`);
+    // The source cannot be read or reached: nothing was written; the page says so with the code.
+    if (error instanceof AllowlistError)
+      page(ctx, 503, {
+        notice: { kind: 'bad', text: `503 ${error.code}: nothing was written. ${error.message}` },
+      });
+    else sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`);
   });
   return true;
 }
