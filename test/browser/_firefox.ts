@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type Frame, type Page } from 'puppeteer-core';
 import { aptInstall } from './_chromium.js';
 import {
   type Engine,
@@ -86,6 +86,20 @@ function firefoxPage(page: Page): EnginePage {
   };
 }
 
+/**
+ * A new tab in a user context. With many contexts opened and closed side by side, Firefox
+ * 153 ESR now and then fails `browsingContext.create` with "no such frame" (the about:blank it
+ * starts from was discarded): that one error is tried once more, every other fails the row.
+ */
+async function newPage(context: BrowserContext): Promise<Page> {
+  try {
+    return await context.newPage();
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('no such frame')) throw error;
+    return context.newPage();
+  }
+}
+
 /** Firefox as an `Engine`: one browser process; each context is a BiDi user context. */
 export async function firefoxEngine(): Promise<Engine> {
   const executablePath = ensureFirefox();
@@ -113,7 +127,7 @@ export async function firefoxEngine(): Promise<Engine> {
       const context = await browser.createBrowserContext();
       return {
         async open(url) {
-          const page = await context.newPage();
+          const page = await newPage(context);
           await page.goto(url);
           return firefoxPage(page);
         },

@@ -3,7 +3,8 @@
  * compiled into two nginx includes (docs/nginx.md). A policy plain nginx directives cannot decide
  * exactly as the engine does is refused with a CG_EXPORT_ code (docs/errors.md), never exported.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatProblem } from 'corsgate';
 import { formatAllowlistError } from 'corsgate/allowlist';
@@ -16,7 +17,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { nginxHttpInclude, nginxServerInclude } from '../export/nginx.js';
 import { buildPlan } from '../export/plan.js';
 import { gatewayVersion } from '../package-version.js';
-import { AllowlistError, openAllowlist } from '../server/allowlist.js';
+import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
 import { FLAG_KEYS, SERVE_OPTIONS } from './serve.js';
 
 export const EXPORT_HELP = `Usage: corsgate export nginx --upstream URL --out DIR [serve's options]
@@ -26,13 +27,23 @@ corsgate-http.conf (include it in http {}) and corsgate-server.conf (include it 
 Takes the same allowlist, policy flags and --config as \`corsgate serve\`. A policy plain nginx
 directives cannot decide exactly as the engine does is refused (CG_EXPORT_..., docs/errors.md).
   --out DIR                 where to write the two includes (each replaced atomically)
+  --watch                   keep running: write the includes for every applied version of the list
+  --check-command CMD       with --watch: run before each reload; a failure puts the last good
+                            includes back (default: nginx -t)
+  --reload-command CMD      with --watch: run after a version passed the check (e.g. nginx -s reload)
 `;
 
-const EXPORT_OPTIONS = { ...SERVE_OPTIONS, out: { type: 'string' } } as const;
+const EXPORT_OPTIONS = {
+  ...SERVE_OPTIONS,
+  out: { type: 'string' },
+  watch: { type: 'boolean' },
+  'check-command': { type: 'string' },
+  'reload-command': { type: 'string' },
+} as const;
 
 /** serve's flags through serve's own loader: the same configuration, the same problems. */
 function loadServeConfig(values: Record<string, OptionValue>, io: CliIo): GatewayConfig | undefined {
-  const { out: _out, ...given } = values;
+  const { out: _out, watch: _w, 'check-command': _c, 'reload-command': _r, ...given } = values;
   const layered = layerEnvironment(SERVE_OPTIONS, given, io.env);
   const flags: FlagValues = {};
   for (const [option, key] of Object.entries(FLAG_KEYS)) {
@@ -74,7 +85,7 @@ export const exportCommand: Command = async (argv, io) => {
     io.stderr.write('corsgate export nginx: invalid configuration; nothing written\n');
     return EXIT.INVALID;
   }
-  let watcher: Awaited<ReturnType<typeof openAllowlist>>;
+  let watcher: AllowlistWatcher;
   try {
     watcher = await openAllowlist(config.allowlist, config.policy, config);
   } catch (error) {
@@ -83,29 +94,103 @@ export const exportCommand: Command = async (argv, io) => {
     io.stderr.write(`corsgate export nginx: the allowlist cannot be used (${error.code}); nothing written\n`);
     return EXIT.INVALID;
   }
-  try {
-    const result = buildPlan({
-      policy: watcher.current.policy.config(),
-      publicOrigins: config.publicOrigins,
-      reportOnly: config.reportOnly,
-      routes: config.routes.length,
-      upstream: config.upstream + config.upstreamPath,
-    });
-    if (!result.ok) {
-      for (const r of result.refusals)
-        io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
-      io.stderr.write('corsgate export nginx: not exportable exactly; nothing written (docs/nginx.md)\n');
-      return EXIT.INVALID;
-    }
-    const version = `corsgate ${gatewayVersion()}`;
-    const dir = resolve(io.cwd, out);
-    writeAtomically(join(dir, 'corsgate-http.conf'), nginxHttpInclude(result.plan, version));
-    writeAtomically(join(dir, 'corsgate-server.conf'), nginxServerInclude(result.plan, version));
-    io.stdout.write(
-      `corsgate export nginx: wrote ${join(dir, 'corsgate-http.conf')} and corsgate-server.conf\n`,
-    );
-    return EXIT.OK;
-  } finally {
+  const dir = resolve(io.cwd, out);
+  const written = writeVersion(config, watcher, dir, io);
+  if (written === undefined || values.watch !== true) {
     await watcher.close();
+    return written === undefined ? EXIT.INVALID : EXIT.OK;
   }
+  const reload = values['reload-command'];
+  if (typeof reload !== 'string') {
+    await watcher.close();
+    io.stderr.write('corsgate export nginx: --watch needs --reload-command\n');
+    return EXIT.INVALID;
+  }
+  const check = typeof values['check-command'] === 'string' ? values['check-command'] : 'nginx -t';
+  return watchVersions(config, watcher, dir, { check, reload }, io);
 };
+
+const INCLUDES = ['corsgate-http.conf', 'corsgate-server.conf'] as const;
+
+/** Writes the includes for the version in force; the texts written, or undefined when refused. */
+function writeVersion(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  dir: string,
+  io: CliIo,
+): readonly string[] | undefined {
+  const result = buildPlan({
+    policy: watcher.current.policy.config(),
+    publicOrigins: config.publicOrigins,
+    reportOnly: config.reportOnly,
+    routes: config.routes.length,
+    upstream: config.upstream + config.upstreamPath,
+  });
+  if (!result.ok) {
+    for (const r of result.refusals) io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
+    io.stderr.write('corsgate export nginx: not exportable exactly; nothing written (docs/nginx.md)\n');
+    return undefined;
+  }
+  const version = `corsgate ${gatewayVersion()}, list ${watcher.current.hash.slice(0, 12)}`;
+  const texts = [nginxHttpInclude(result.plan, version), nginxServerInclude(result.plan, version)];
+  for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), texts[i]!);
+  io.stdout.write(`corsgate export nginx: wrote ${join(dir, INCLUDES[0])} and ${INCLUDES[1]}\n`);
+  return texts;
+}
+
+function runShell(command: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((done) => {
+    execFile('sh', ['-c', command], { timeout: 30_000 }, (error, stdout, stderr) =>
+      done({ ok: error === null, output: `${stdout}${stderr}`.trim() }),
+    );
+  });
+}
+
+/**
+ * Every applied version of the list (the source's `reloaded` and `recovered` events): written,
+ * checked, then reloaded; a version the exporter refuses or the check fails never reaches nginx,
+ * and the last good includes are put back (docs/nginx.md "Kept current").
+ */
+async function watchVersions(
+  config: GatewayConfig,
+  watcher: AllowlistWatcher,
+  dir: string,
+  commands: { check: string; reload: string },
+  io: CliIo,
+): Promise<number> {
+  let good: readonly string[] = INCLUDES.map((name) => readFileSync(join(dir, name), 'utf8'));
+  let queue = Promise.resolve();
+  const apply = async (): Promise<void> => {
+    const texts = writeVersion(config, watcher, dir, io);
+    if (texts === undefined) return;
+    const checked = await runShell(commands.check);
+    if (!checked.ok) {
+      for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), good[i]!);
+      io.stderr.write(`corsgate export nginx: check failed, last good version kept: ${checked.output}\n`);
+      return;
+    }
+    const reloaded = await runShell(commands.reload);
+    if (!reloaded.ok) io.stderr.write(`corsgate export nginx: reload failed: ${reloaded.output}\n`);
+    else io.stdout.write(`corsgate export nginx: reloaded ${watcher.current.hash.slice(0, 12)}\n`);
+    good = texts;
+  };
+  const off = watcher.on((event) => {
+    if (event.type === 'reloaded' || event.type === 'recovered') queue = queue.then(apply);
+    else if (event.type === 'rejected')
+      io.stderr.write(
+        `corsgate export nginx: list version rejected (${event.errors.length} errors); nginx keeps the last good one\n`,
+      );
+  });
+  io.stdout.write('corsgate export nginx: watching the list\n');
+  // The source's watchers do not hold the process open (a library must not): this does, until a signal.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  await new Promise<void>((stop) => {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  clearInterval(keepAlive);
+  off();
+  await queue;
+  await watcher.close();
+  return EXIT.OK;
+}
