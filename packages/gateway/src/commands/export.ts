@@ -66,6 +66,10 @@ export function writeAtomically(path: string, text: string): void {
 
 export const exportCommand: Command = async (argv, io) => {
   const [target, ...rest] = argv;
+  if (target === '--help' || target === '-h') {
+    io.stdout.write(EXPORT_HELP);
+    return EXIT.OK;
+  }
   if (target !== 'nginx') {
     io.stderr.write(
       `corsgate export: give the target: corsgate export nginx (got ${target ?? 'nothing'})\n${EXPORT_HELP}`,

@@ -17,7 +17,18 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter((f) =>
   f.endsWith('.md'),
 );
-const COMMANDS = ['serve', 'demo', 'check', 'scan', 'origin', 'lint', 'allowlist', 'suggest', 'explain'];
+const COMMANDS = [
+  'serve',
+  'demo',
+  'check',
+  'scan',
+  'origin',
+  'lint',
+  'allowlist',
+  'suggest',
+  'export',
+  'explain',
+];
 
 /** Flags of other programs the docs show, with whose they are. */
 const FOREIGN: Record<string, string> = {
