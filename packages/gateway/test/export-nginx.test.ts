@@ -6,13 +6,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { connect } from 'node:net';
 import { createPolicy, parseOriginPattern } from 'corsgate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { canonicalHeadersRegex, patternRegex } from '../src/export/origin-regex.js';
-import { freePort, tempDir } from './helpers.js';
+import { freePort, tempDir, waitForPort } from './helpers.js';
 
 const ENTRIES = [
   'https://*.example.com',
@@ -66,23 +65,6 @@ describe('origin expressions', () => {
     );
   });
 });
-
-async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('nginx did not listen');
-}
 
 describe('real nginx with the export', () => {
   const tmp = tempDir();

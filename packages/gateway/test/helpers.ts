@@ -400,3 +400,21 @@ export function gatewayForDescribe(
   });
   return fixture;
 }
+
+/** Resolves once `port` on loopback accepts a connection; fails if `proc` exits first (10 s). */
+export async function waitForPort(port: number, proc: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`process exited ${proc.exitCode} before listening`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listened on port ${port} within 10 s`);
+}
