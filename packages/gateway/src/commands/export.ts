@@ -127,8 +127,11 @@ function writeVersion(
     policy: watcher.current.policy.config(),
     publicOrigins: config.publicOrigins,
     reportOnly: config.reportOnly,
-    routes: config.routes.length,
-    upstream: config.upstream + config.upstreamPath,
+    routes: config.routes,
+    caseSensitiveRoutes: config.dangerouslyCaseSensitiveRoutes,
+    escapedPaths: config.escapedPaths,
+    upstream: config.upstream,
+    upstreamPath: config.upstreamPath,
   });
   if (!result.ok) {
     for (const r of result.refusals) io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
