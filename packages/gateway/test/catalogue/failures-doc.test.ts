@@ -3,6 +3,7 @@
  * renders it and compares. After changing a class, regenerate with
  * `npx vitest run packages/gateway/test/catalogue/failures-doc.test.ts -u`.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import { CATALOGUE, CLASS_IDS, type ClassKind, type FailureClass } from '../../s
 
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, '../../src');
+const repo = join(here, '../../../..');
+const biome = join(repo, 'node_modules/.bin/biome');
 const rulesDoc = readFileSync(join(here, '../../../../docs/rules.md'), 'utf8');
 
 const KINDS: readonly [ClassKind, string, string][] = [
@@ -79,7 +82,12 @@ function renderDoc(): string {
     out.push(`## ${heading}`, '', intro, '');
     for (const id of CLASS_IDS) if (CATALOGUE[id].kind === kind) out.push(renderClass(id, CATALOGUE[id]));
   }
-  return out.join('\n');
+  // Formatted as `biome check` wants docs/ (aligned tables), by biome itself.
+  return execFileSync(biome, ['format', '--stdin-file-path=docs/failures.md'], {
+    cwd: repo,
+    input: out.join('\n'),
+    encoding: 'utf8',
+  });
 }
 
 describe('the failure catalogue', () => {
