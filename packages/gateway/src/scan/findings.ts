@@ -4,6 +4,8 @@
  * JSON, the SARIF rules and docs/cli.md describe the same classes (a test checks the docs).
  */
 
+import { MORE_FINDING_CLASSES } from './findings-more.js';
+
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -117,6 +119,7 @@ export const FINDING_CLASSES = {
       'a trusted page cannot read the error status or body (the browser reports a CORS error instead of the 404 or 500), which hides failures and breaks error handling',
     fix: 'add the CORS headers on every status (nginx: add_header … always; frameworks: register the CORS middleware before routing and error handlers)',
   },
+  ...MORE_FINDING_CLASSES,
 } as const satisfies Record<string, FindingClass>;
 
 export type FindingId = keyof typeof FINDING_CLASSES;
