@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, freePort, tempDir, waitForPort } from './helpers.js';
+import { nginxConf } from './nginx-export.js';
 
 /** Resolves with the first line of `stream` that matches, within `ms`. */
 function nextLine(
@@ -52,10 +53,7 @@ describe('corsgate export nginx --watch with real nginx', () => {
     const up = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
     tmp.file('allowed_origins.list', 'https://app.example.com\n');
     const port = await freePort();
-    const conf = tmp.file(
-      'nginx.conf',
-      `daemon off;\nworker_processes 1;\npid ${tmp.dir}/nginx.pid;\nerror_log ${tmp.dir}/error.log;\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n  client_body_temp_path ${tmp.dir}/body; proxy_temp_path ${tmp.dir}/proxy; fastcgi_temp_path ${tmp.dir}/fcgi; uwsgi_temp_path ${tmp.dir}/uwsgi; scgi_temp_path ${tmp.dir}/scgi;\n  include ${tmp.dir}/corsgate-http.conf;\n  server {\n    listen 127.0.0.1:${port};\n    include ${tmp.dir}/corsgate-server.conf;\n  }\n}\n`,
-    );
+    const conf = tmp.file('nginx.conf', nginxConf(tmp.dir, port));
     exporter = spawn(
       process.execPath,
       [
