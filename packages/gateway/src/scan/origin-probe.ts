@@ -1,5 +1,4 @@
-/** The shapes of scan's origin probes (scan/probes.ts builds them, scan/origin-variants.ts adds some). */
-import type { FindingId } from './findings.js';
+/** An origin the server should trust (scan/probes.ts parses them, scan/origin-variants.ts builds on them). */
 
 /** An origin the server should trust: exact, or `scheme://*.domain[:port]` for its subdomains. */
 export interface TrustedOrigin {
@@ -11,17 +10,3 @@ export interface TrustedOrigin {
   readonly port: string;
   readonly wildcard: boolean;
 }
-
-/** One Origin to send, and the class of misconfiguration the server shows if it allows it. */
-export interface OriginProbe {
-  readonly origin: string;
-  readonly finding: FindingId;
-  /** The trusted origin this look-alike was built from. */
-  readonly lookalikeOf?: string;
-}
-
-/**
- * The attacker's domain in every look-alike: under `.example`, reserved by RFC 2606, so a probe can
- * never reach or name a real site.
- */
-export const ATTACKER_DOMAIN = 'attacker.example';

@@ -5,7 +5,8 @@
  * the `tldts` package (its ICANN and private sections), no I/O.
  */
 import { parse } from 'tldts';
-import { ATTACKER_DOMAIN, type OriginProbe, type TrustedOrigin } from './origin-probe.js';
+import { ATTACKER_DOMAIN, type OriginProbe } from '../catalogue/finding.js';
+import type { TrustedOrigin } from './origin-probe.js';
 
 /** Characters the URL Standard lets into a host name that a `[\w.-]+` host pattern stops at. */
 export const HOST_CHARACTERS = ['$', '+', '&'] as const;

@@ -67,28 +67,36 @@ export async function preflightProbes(ctx: ScanContext, origin: string, actual: 
   await multiLineList(ctx, origin, usual);
 }
 
-/** 401/403 from an auth layer, 404/405 from a router, or an answer with no trace of CORS. */
+/** A preflight not handled: 401/403 from an auth layer, 404/405 from a router, or no trace of CORS. */
 export function judgeUnhandled(ctx: ScanContext, usual: Reply, corsOnActual: boolean): void {
   const { status, lines } = usual;
   const auth = getHeader(lines, 'www-authenticate');
   const corsAware =
     [...lines.keys()].some((n) => n.startsWith('access-control-')) ||
     (getHeader(lines, 'vary') ?? '').toLowerCase().includes('origin');
-  let why: string | undefined;
+  const asked = `a preflight for ${USUAL_METHOD} with ${USUAL_HEADERS.join(', ')}`;
   // A bare 403 with Vary: Origin is how CORS libraries (corsgate, rs/cors) refuse a preflight.
   if (status === 401 || ((status === 403 || status === 407) && (auth !== null || !corsAware)))
-    why = `an authentication layer answered it ${status}${auth === null ? '' : ` with WWW-Authenticate: ${auth}`}, but a browser never sends credentials on a preflight`;
+    ctx.add(
+      'preflight-auth',
+      false,
+      `${asked} was answered ${status}${auth === null ? '' : ` with WWW-Authenticate: ${auth}`} by an authentication layer, but a browser never sends credentials on a preflight`,
+      usual.trace,
+    );
   else if ((status === 404 || status === 405 || status === 501) && !corsAware)
-    why = `it was answered ${status}: nothing handles OPTIONS at this URL`;
+    ctx.add(
+      'preflight-status',
+      false,
+      `${asked} was answered ${status}: nothing handles OPTIONS at this URL`,
+      usual.trace,
+    );
   else if (!corsAware && corsOnActual)
-    why = `it was answered ${status} without any CORS header, while the GET has them: the OPTIONS went past the CORS handler to the application or the upstream`;
-  if (why === undefined) return;
-  ctx.add(
-    'preflight-not-handled',
-    false,
-    `a preflight for ${USUAL_METHOD} with ${USUAL_HEADERS.join(', ')}: ${why}`,
-    usual.trace,
-  );
+    ctx.add(
+      'preflight-forwarded',
+      false,
+      `${asked} was answered ${status} without any CORS header, while the GET has them: the OPTIONS went past the CORS handler to the application or the upstream`,
+      usual.trace,
+    );
 }
 
 function judgeWildcardAuthorization(ctx: ScanContext, usual: Reply, origin: string): void {
@@ -111,7 +119,7 @@ function judgeMismatch(ctx: ScanContext, usual: Reply, actual: Reply, origin: st
   if (allows(usual, origin) && !allows(actual, origin)) {
     const errored = actual.status >= 400;
     ctx.add(
-      errored ? 'error-statuses-without-cors' : 'preflight-actual-mismatch',
+      errored ? 'errors-without-cors' : 'preflight-actual-mismatch',
       false,
       `the preflight from ${origin} is allowed (Access-Control-Allow-Origin: ${acao(usual)}), but the ${actual.status} answer to the GET has Access-Control-Allow-Origin: ${acao(actual)}`,
       actual.trace,

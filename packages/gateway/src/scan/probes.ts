@@ -3,14 +3,13 @@
  * (`--origin`): each one a known way a server's origin check goes wrong. Pure: no I/O.
  */
 import { getDomain } from 'tldts';
+import { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE } from '../catalogue/finding.js';
 import type { FindingId } from './findings.js';
-import { ATTACKER_DOMAIN, type OriginProbe, type TrustedOrigin } from './origin-probe.js';
+import type { TrustedOrigin } from './origin-probe.js';
 import { originVariants, sharedHostingProbes } from './origin-variants.js';
 
-export { ATTACKER_DOMAIN, type OriginProbe, type TrustedOrigin };
+export { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE, type TrustedOrigin };
 
-/** The probe for reflection: an origin no allowlist can contain. */
-export const REFLECTION_PROBE = `https://corsgate-scan.${ATTACKER_DOMAIN}`;
 /** Characters browsers accept in host names that lenient parsers stop at (FINDING special-characters). */
 export const SPECIAL_CHARACTERS = ['_', '`', '}', '!'] as const;
 

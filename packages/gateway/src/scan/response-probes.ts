@@ -53,7 +53,7 @@ export async function authErrorProbe(ctx: ScanContext, allowed: OriginAnswer): P
   ]);
   if ('error' in answer || answer.status < 400 || allows(answer, allowed.origin)) return;
   ctx.add(
-    'error-statuses-without-cors',
+    'errors-without-cors',
     false,
     `the GET from ${allowed.origin} is allowed, but with an invalid bearer token it was answered ${answer.status} with Access-Control-Allow-Origin: ${getHeader(answer.lines, 'access-control-allow-origin') ?? '(absent)'}`,
     answer.trace,

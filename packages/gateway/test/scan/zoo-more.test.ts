@@ -42,25 +42,25 @@ function evidence(r: ScanReport, id: FindingId): { request: string[]; response: 
 }
 
 describe.concurrent('scan names each new class on a server with only that fault, with its evidence', () => {
-  it('reports an auth layer answering the preflight 401 as preflight-not-handled', async () => {
+  it('reports an auth layer answering the preflight 401 as preflight-auth', async () => {
     const r = await scanOf(FAULTS.preflightAuth());
-    expect(ids(r)).toEqual(one('low', 'preflight-not-handled'));
-    const e = evidence(r, 'preflight-not-handled');
+    expect(ids(r)).toEqual(one('low', 'preflight-auth'));
+    const e = evidence(r, 'preflight-auth');
     expect(e.request).toContain('Access-Control-Request-Method: PUT');
     expect(e.response).toEqual(expect.arrayContaining(['401', 'WWW-Authenticate: Bearer']));
   });
 
-  it('reports a router answering OPTIONS 405 as preflight-not-handled', async () => {
+  it('reports a router answering OPTIONS 405 as preflight-status', async () => {
     const r = await scanOf(FAULTS.preflight405());
-    expect(ids(r)).toEqual(one('low', 'preflight-not-handled'));
-    expect(evidence(r, 'preflight-not-handled').response).toContain('405');
+    expect(ids(r)).toEqual(one('low', 'preflight-status'));
+    expect(evidence(r, 'preflight-status').response).toContain('405');
   });
 
-  it('reports an OPTIONS passed on to an upstream that knows no CORS as preflight-not-handled', async () => {
+  it('reports an OPTIONS passed on to an upstream that knows no CORS as preflight-forwarded', async () => {
     const r = await scanOf(FAULTS.preflightForwarded());
-    expect(ids(r)).toEqual(one('low', 'preflight-not-handled'));
+    expect(ids(r)).toEqual(one('low', 'preflight-forwarded'));
     expect(r.findings[0]?.message).toMatch(/went past the CORS handler/);
-    expect(evidence(r, 'preflight-not-handled').response).toContain('Allow: GET, PUT, OPTIONS');
+    expect(evidence(r, 'preflight-forwarded').response).toContain('Allow: GET, PUT, OPTIONS');
   });
 
   it('reports a proxy and the app both adding Access-Control-Allow-Origin as acao-duplicate', async () => {
@@ -78,10 +78,10 @@ describe.concurrent('scan names each new class on a server with only that fault,
     expect(evidence(r, 'refusal-5xx').response).toContain('500');
   });
 
-  it('reports a 401 for a bad token without CORS headers as error-statuses-without-cors', async () => {
+  it('reports a 401 for a bad token without CORS headers as errors-without-cors (a 401, not only a 404)', async () => {
     const r = await scanOf(FAULTS.authErrorWithoutCors());
-    expect(ids(r)).toEqual(one('low', 'error-statuses-without-cors'));
-    const e = evidence(r, 'error-statuses-without-cors');
+    expect(ids(r)).toEqual(one('low', 'errors-without-cors'));
+    const e = evidence(r, 'errors-without-cors');
     expect(e.request).toContain('Authorization: Bearer corsgate-scan-invalid-token');
     expect(e.response).toContain('401');
   });
