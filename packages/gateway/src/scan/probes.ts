@@ -2,7 +2,10 @@
  * The origins `corsgate scan` sends, built from the target and the origins that should be trusted
  * (`--origin`): each one a known way a server's origin check goes wrong. Pure: no I/O.
  */
+import { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE } from '../catalogue/finding.js';
 import type { FindingId } from './findings.js';
+
+export { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE } from '../catalogue/finding.js';
 
 /** An origin the server should trust: exact, or `scheme://*.domain[:port]` for its subdomains. */
 export interface TrustedOrigin {
@@ -15,21 +18,6 @@ export interface TrustedOrigin {
   readonly wildcard: boolean;
 }
 
-/** One Origin to send, and the class of misconfiguration the server shows if it allows it. */
-export interface OriginProbe {
-  readonly origin: string;
-  readonly finding: FindingId;
-  /** The trusted origin this look-alike was built from. */
-  readonly lookalikeOf?: string;
-}
-
-/**
- * The attacker's domain in every look-alike: under `.example`, reserved by RFC 2606, so a probe can
- * never reach or name a real site.
- */
-export const ATTACKER_DOMAIN = 'attacker.example';
-/** The probe for reflection: an origin no allowlist can contain. */
-export const REFLECTION_PROBE = `https://corsgate-scan.${ATTACKER_DOMAIN}`;
 /** Characters browsers accept in host names that lenient parsers stop at (FINDING special-characters). */
 export const SPECIAL_CHARACTERS = ['_', '`', '}', '!'] as const;
 

@@ -10,19 +10,14 @@ import {
   parseTokenList,
   varyCoversOrigin,
 } from '../browser-model/index.js';
+import type { ClassId } from '../catalogue/classes.js';
+import { echoes, type Finding, finding, type OriginProbe, originFinding } from '../catalogue/finding.js';
 import type { ConnectOptions } from '../probe/http.js';
 import { Prober, type Reply } from '../probe/prober.js';
 import type { ExchangeTrace } from '../probe/trace.js';
-import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
+import { type FindingId, SEVERITIES } from './findings.js';
 import { isInternalHost } from './internal-host.js';
-import {
-  IP_HOST,
-  type OriginProbe,
-  originProbes,
-  parseTrustedOrigin,
-  REFLECTION_PROBE,
-  type TrustedOrigin,
-} from './probes.js';
+import { IP_HOST, originProbes, parseTrustedOrigin, REFLECTION_PROBE, type TrustedOrigin } from './probes.js';
 
 export interface ScanOptions {
   readonly url: string;
@@ -35,19 +30,7 @@ export interface ScanOptions {
   readonly connect?: ConnectOptions;
 }
 
-export interface Finding {
-  readonly id: FindingId;
-  readonly severity: Severity;
-  readonly title: string;
-  /** What this server did, in one sentence. */
-  readonly message: string;
-  /** Whether the over-trusted origin also got credentials. */
-  readonly credentials: boolean;
-  /** The request that proved it and the answer. */
-  readonly probe: ExchangeTrace;
-  readonly impact: string;
-  readonly fix: string;
-}
+export type { Finding } from '../catalogue/finding.js';
 
 export interface ScanReport {
   readonly url: string;
@@ -141,7 +124,7 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
 /** One scan's state: the answers so far and what they proved. */
 class Scan {
   readonly notes: string[] = [];
-  private readonly findings = new Map<FindingId, Finding>();
+  private readonly findings = new Map<ClassId, Finding>();
 
   constructor(
     private readonly url: URL,
@@ -209,7 +192,7 @@ class Scan {
    * notes name instead.
    */
   sortedFindings(): Finding[] {
-    const implied = new Set<FindingId>();
+    const implied = new Set<ClassId>();
     for (const [loosest, consequences] of IMPLIES)
       if (this.findings.has(loosest) && !implied.has(loosest))
         for (const c of consequences)
@@ -339,41 +322,6 @@ class Scan {
       answer.trace,
     );
   }
-}
-
-function finding(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): Finding {
-  const c = FINDING_CLASSES[id];
-  return {
-    id,
-    severity: credentials ? c.severity.credentials : c.severity.anonymous,
-    title: c.title,
-    message,
-    credentials,
-    probe,
-    impact: c.impact,
-    fix: c.fix,
-  };
-}
-
-/** The finding an origin probe proves: the answer names that origin, which should not be trusted. */
-export function originFinding(probe: OriginProbe, answer: Reply): Finding | undefined {
-  if (!echoes(answer, probe.origin)) return undefined;
-  const credentials = corsCheck(answer.lines, probe.origin, true).ok;
-  const of = probe.lookalikeOf === undefined ? '' : ` (built from the trusted ${probe.lookalikeOf})`;
-  return finding(
-    probe.finding,
-    credentials,
-    `the server allowed Origin ${probe.origin}${of}${credentials ? ' with credentials' : ''}`,
-    answer.trace,
-  );
-}
-
-/** The response names exactly this origin (not `*`): the server decided for it. */
-function echoes(answer: Reply, origin: string): boolean {
-  return (
-    getHeader(answer.lines, 'access-control-allow-origin') === origin &&
-    corsCheck(answer.lines, origin, false).ok
-  );
 }
 
 /** A browser would hand this origin the response (without credentials). */
