@@ -229,6 +229,7 @@ export function nginxHttpInclude(plan: ExportPlan, version: string, njsPath: str
     '# Include it in the http block; include corsgate-server.conf in the server block (docs/nginx.md).',
     '# Needs the njs module: load_module modules/ngx_http_js_module.so; (Debian: libnginx-mod-http-js).',
     `js_import corsgate from ${q(njsPath)};`,
+    ...upstreamBlock(plan),
     ...sharedMaps(plan),
     ...scopeReasonMap(plan),
     '# The base policy (requests no route matches).',
@@ -239,6 +240,24 @@ export function nginxHttpInclude(plan: ExportPlan, version: string, njsPath: str
     ]),
     '',
   ].join('\n');
+}
+
+/** The upstream with idle connections kept open, as the gateway's undici pool keeps them. */
+function upstreamBlock(plan: ExportPlan): string[] {
+  const url = new URL(plan.upstream);
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
+  return ['upstream corsgate_upstream {', `    server ${url.hostname}:${port};`, '    keepalive 64;', '}'];
+}
+
+/** `proxy_pass` to the upstream block; for https, the upstream's name for SNI and verification. */
+function proxyPass(plan: ExportPlan): string[] {
+  const url = new URL(plan.upstream);
+  if (url.protocol !== 'https:') return ['proxy_pass http://corsgate_upstream;'];
+  return [
+    'proxy_ssl_server_name on;',
+    `proxy_ssl_name ${url.hostname};`,
+    'proxy_pass https://corsgate_upstream;',
+  ];
 }
 
 /** The `add_header … always` lines of one scope. */
@@ -277,7 +296,7 @@ function locationBody(plan: ExportPlan, scope: ScopePlan, s: string, stripCookie
     'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     'proxy_set_header X-Forwarded-Proto $scheme;',
     'proxy_set_header X-Forwarded-Host $http_host;',
-    `proxy_pass ${plan.upstream};`,
+    ...proxyPass(plan),
   ].map((line) => `    ${line}`);
 }
 
