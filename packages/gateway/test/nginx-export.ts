@@ -28,13 +28,14 @@ export async function runExport(
 
 /** An nginx.conf including the two exports of `dir`, as docs/nginx.md shows it. */
 export function nginxConf(dir: string, port: number, httpExtra = ''): string {
-  return `daemon off;
+  return `load_module /usr/lib/nginx/modules/ngx_http_js_module.so;
+daemon off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
 events { worker_connections 256; }
 http {
-  access_log off;
+  ${httpExtra.includes('access_log') ? '' : 'access_log off;'}
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   ${httpExtra}
   include ${dir}/corsgate-http.conf;
@@ -73,10 +74,14 @@ export async function startNginx(dir: TempDir, httpExtra = ''): Promise<RunningN
   };
 }
 
-/** Exports with `args` in a new temporary directory (files written there first), then starts nginx. */
+/**
+ * Exports with `args` in a new temporary directory (files written there first), then starts nginx;
+ * `$DIR` in `httpExtra` names that directory.
+ */
 export async function exportAndStart(
   args: readonly string[],
   files: Readonly<Record<string, string>> = {},
+  httpExtra = '',
 ): Promise<RunningNginx & { dir: TempDir }> {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) dir.file(name, text);
@@ -85,7 +90,7 @@ export async function exportAndStart(
     dir.remove();
     throw new Error(`corsgate export nginx exited ${code}: ${output}`);
   }
-  const nginx = await startNginx(dir);
+  const nginx = await startNginx(dir, httpExtra.replaceAll('$DIR', dir.dir));
   return {
     ...nginx,
     dir,

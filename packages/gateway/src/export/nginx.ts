@@ -7,6 +7,7 @@
  * Each policy scope (the base policy, each route's) has its own chain, its variables suffixed
  * `_rN` for route N; what does not depend on the policy is computed once.
  */
+import { njsModule } from './njs.js';
 import { escapeRegex } from './origin-regex.js';
 import type { ExportPlan, RoutePlan, ScopePlan } from './plan.js';
 
@@ -54,9 +55,11 @@ function sharedMaps(plan: ExportPlan): string[] {
     '    "~[A-Z]" "U";',
     '    default "l";',
     '}',
+    // Origin lines are counted in njs (export/njs.ts), only when there is an Origin.
+    'js_set $corsgate_origin_lines corsgate.originLines;',
     'map $http_origin $corsgate_present {',
     '    "" 0;',
-    '    default 1;',
+    '    default $corsgate_origin_lines;',
     '}',
   );
   // The application's own origins (same-origin: passed through without CORS headers), by the
@@ -86,7 +89,10 @@ function originMap(scope: ScopePlan, s: string): string[] {
   return lines;
 }
 
-/** Preflight checks: the method (case-sensitive) and the canonical request headers. */
+/**
+ * Preflight checks: the method (case-sensitive) by a map; the request headers in njs, which reads
+ * every line of the header (export/njs.ts), and only for OPTIONS.
+ */
 function preflightMaps(scope: ScopePlan, s: string): string[] {
   const listed = scope.methods.filter((m) => !['GET', 'HEAD', 'POST'].includes(m));
   const lines = [
@@ -97,15 +103,26 @@ function preflightMaps(scope: ScopePlan, s: string): string[] {
   if (listed.length > 0) lines.push(`    ${q(`~^(?:${listed.map(escapeRegex).join('|')})$`)} "listed";`);
   lines.push(
     '}',
-    `map $http_access_control_request_headers $corsgate${s}_acrh {`,
+    `js_set $corsgate${s}_acrh_js corsgate.acrh_${scopeId(s)};`,
+    `map $request_method $corsgate${s}_acrh_raw {`,
+    '    default "none";',
+    `    OPTIONS $corsgate${s}_acrh_js;`,
+    '}',
+    `map $corsgate${s}_acrh_raw $corsgate${s}_acrh {`,
     '    default "no";',
-    '    "" "none";',
+    '    "none" "none";',
+    '    "~^echo:" "echo";',
+    '}',
+    `map $corsgate${s}_acrh_raw $corsgate${s}_acrh_echo {`,
+    '    default "";',
+    '    "~^echo:(?<corsgate_acrh_value>.*)$" $corsgate_acrh_value;',
+    '}',
   );
-  if (scope.requestHeadersRegex !== undefined)
-    lines.push(`    ${q(`~${scope.requestHeadersRegex}`)} "echo";`);
-  lines.push('}');
   return lines;
 }
+
+/** The njs function id of a scope: `base`, `r1`, `r2`… */
+const scopeId = (s: string): string => (s === '' ? 'base' : s.slice(1));
 
 /** The class of the request, then the action: pf_ok, pf_no, block, allowed or other. */
 function actionMaps(block: boolean, s: string): string[] {
@@ -113,6 +130,7 @@ function actionMaps(block: boolean, s: string): string[] {
     // Fixed-width fields only: nothing the client sends can shift them.
     `map "$corsgate_present$corsgate_own_origin$corsgate_own_fetch$corsgate${s}_listed" $corsgate${s}_class {`,
     '    "~^0" "notcors";',
+    '    "~^2" "refused";',
     '    "~^1(?:1.|01)" "own";',
     '    "1001" "allowed";',
     '    default "refused";',
@@ -147,11 +165,36 @@ function headerMaps(scope: ScopePlan, s: string): string[] {
     '}',
     `map "$corsgate${s}_action|$corsgate${s}_acrh" $corsgate${s}_acah {`,
     '    default "";',
-    '    "pf_ok|echo" "$http_access_control_request_headers";',
+    `    "pf_ok|echo" $corsgate${s}_acrh_echo;`,
     '}',
     `map "$corsgate${s}_action|$http_access_control_request_private_network" $corsgate${s}_acapn {`,
     '    default "";',
     ...(scope.privateNetwork ? ['    "~^pf_ok\\|true$" "true";'] : []),
+    '}',
+  ];
+}
+
+/**
+ * The engine's reason code for the scope's decision (docs/engine.md "Reason codes"), for access
+ * logs through `$corsgate_reason`. A refused Origin that is not lower-case `scheme://host[:port]`
+ * is reported `origin-malformed`; one line holding two origins `origin-multiple`.
+ */
+function reasonMap(s: string): string[] {
+  const refused = '~^.refused\\|[^|]*\\|[^|]*\\|';
+  return [
+    `map "$corsgate_present$corsgate${s}_class|$corsgate${s}_action|$corsgate${s}_acrm|$corsgate_origin_case|$http_origin" $corsgate${s || '_base'}_reason {`,
+    '    default "origin-malformed";',
+    ...[
+      ['~^2', 'origin-multiple'],
+      ['~^.notcors\\|', 'not-cors'],
+      ['~^.own\\|', 'same-origin'],
+      ['~^.allowed\\|pf_no\\|no\\|', 'method-not-allowed'],
+      ['~^.allowed\\|pf_no\\|', 'headers-not-allowed'],
+      ['~^.allowed\\|', 'origin-allowed'],
+      [`${refused}[^|]*\\|null$`, 'origin-null'],
+      [`${refused}[^|]*\\|.*,`, 'origin-multiple'],
+      [`${refused}l\\|[a-z][a-z0-9+.-]*://[^/?#@\\s]+$`, 'origin-not-allowed'],
+    ].map(([regex, reason]) => `    ${q(regex!)} ${reason};`),
     '}',
   ];
 }
@@ -162,6 +205,17 @@ function scopeMaps(scope: ScopePlan, block: boolean, s: string): string[] {
     ...preflightMaps(scope, s),
     ...actionMaps(block, s),
     ...headerMaps(scope, s),
+    ...reasonMap(s),
+  ];
+}
+
+/** `$corsgate_reason`: the reason of the scope whose location answered (`$corsgate_scope`). */
+function scopeReasonMap(plan: ExportPlan): string[] {
+  return [
+    'map $corsgate_scope $corsgate_reason {',
+    '    default $corsgate_base_reason;',
+    ...plan.routes.map((_, i) => `    r${i + 1} $corsgate${routeSuffix(i)}_reason;`),
+    '}',
   ];
 }
 
@@ -169,11 +223,15 @@ function scopeMaps(scope: ScopePlan, block: boolean, s: string): string[] {
 const routeSuffix = (i: number): string => `_r${i + 1}`;
 
 /** The `http`-level include: every map. */
-export function nginxHttpInclude(plan: ExportPlan, version: string): string {
+export function nginxHttpInclude(plan: ExportPlan, version: string, njsPath: string): string {
   return [
     `# Written by corsgate export nginx (${version}); do not edit: it is replaced on every export.`,
     '# Include it in the http block; include corsgate-server.conf in the server block (docs/nginx.md).',
+    '# Needs the njs module: load_module modules/ngx_http_js_module.so; (Debian: libnginx-mod-http-js).',
+    `js_import corsgate from ${q(njsPath)};`,
+    ...upstreamBlock(plan),
     ...sharedMaps(plan),
+    ...scopeReasonMap(plan),
     '# The base policy (requests no route matches).',
     ...scopeMaps(plan.base, plan.block, ''),
     ...plan.routes.flatMap((r, i) => [
@@ -182,6 +240,24 @@ export function nginxHttpInclude(plan: ExportPlan, version: string): string {
     ]),
     '',
   ].join('\n');
+}
+
+/** The upstream with idle connections kept open, as the gateway's undici pool keeps them. */
+function upstreamBlock(plan: ExportPlan): string[] {
+  const url = new URL(plan.upstream);
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
+  return ['upstream corsgate_upstream {', `    server ${url.hostname}:${port};`, '    keepalive 64;', '}'];
+}
+
+/** `proxy_pass` to the upstream block; for https, the upstream's name for SNI and verification. */
+function proxyPass(plan: ExportPlan): string[] {
+  const url = new URL(plan.upstream);
+  if (url.protocol !== 'https:') return ['proxy_pass http://corsgate_upstream;'];
+  return [
+    'proxy_ssl_server_name on;',
+    `proxy_ssl_name ${url.hostname};`,
+    'proxy_pass https://corsgate_upstream;',
+  ];
 }
 
 /** The `add_header … always` lines of one scope. */
@@ -204,6 +280,7 @@ function addHeaders(s: string): string[] {
 /** The body of a location for one scope: answer, block, or forward the normalised path. */
 function locationBody(plan: ExportPlan, scope: ScopePlan, s: string, stripCookies: boolean): string[] {
   return [
+    `set $corsgate_scope ${s === '' ? 'base' : s.slice(1)};`,
     ...addHeaders(s),
     ...CORS_RESPONSE_HEADERS.map((name) => `proxy_hide_header ${name};`),
     `if ($corsgate${s}_action = pf_ok) { return ${scope.preflightStatus}; }`,
@@ -219,7 +296,7 @@ function locationBody(plan: ExportPlan, scope: ScopePlan, s: string, stripCookie
     'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     'proxy_set_header X-Forwarded-Proto $scheme;',
     'proxy_set_header X-Forwarded-Host $http_host;',
-    `proxy_pass ${plan.upstream};`,
+    ...proxyPass(plan),
   ].map((line) => `    ${line}`);
 }
 
@@ -241,6 +318,7 @@ export function nginxServerInclude(plan: ExportPlan, version: string): string {
   return [
     `# Written by corsgate export nginx (${version}); do not edit: it is replaced on every export.`,
     ...addHeaders(''),
+    'set $corsgate_scope base;',
     'if ($corsgate_target) { return 400 \'{"error":"request target refused","reason":"$corsgate_target"}\'; }',
     ...plan.routes.flatMap((r, i) => routeLocation(plan, r, i)),
     'location / {',
@@ -248,4 +326,12 @@ export function nginxServerInclude(plan: ExportPlan, version: string): string {
     '}',
     '',
   ].join('\n');
+}
+
+/** The njs module the http include imports: one request-header check per policy scope. */
+export function nginxNjsModule(plan: ExportPlan): string {
+  return njsModule([
+    { id: 'base', names: plan.base.requestHeaders },
+    ...plan.routes.map((r, i) => ({ id: `r${i + 1}`, names: r.scope.requestHeaders })),
+  ]);
 }

@@ -14,7 +14,7 @@ import {
   parseOriginPattern,
 } from 'corsgate';
 import type { RouteConfig } from '../config/types.js';
-import { canonicalHeadersRegex, escapeRegex, patternRegex } from './origin-regex.js';
+import { escapeRegex, patternRegex } from './origin-regex.js';
 
 /** Why a configuration is not exported; each documented in docs/errors.md (a test checks both ways). */
 export const EXPORT_CODES = {
@@ -50,8 +50,8 @@ export interface ScopePlan {
   readonly credentials: boolean;
   /** Listed methods beyond GET, HEAD and POST, case-sensitive. */
   readonly methods: readonly string[];
-  /** The anchored expression of the canonical ACRH values allowed; undefined when none is. */
-  readonly requestHeadersRegex: string | undefined;
+  /** The request headers allowed (lower case), checked in njs (export/njs.ts). */
+  readonly requestHeaders: readonly string[];
   readonly exposeHeaders: string | undefined;
   readonly maxAge: string | undefined;
   readonly preflightStatus: number;
@@ -167,7 +167,7 @@ function scopePlan(policy: NormalisedCorsConfig): ScopePlan {
     allowNull,
     credentials: policy.credentials,
     methods: policy.methods,
-    requestHeadersRegex: names.length === 0 ? undefined : canonicalHeadersRegex(names),
+    requestHeaders: [...new Set(names)],
     exposeHeaders: policy.exposeHeaders.length > 0 ? policy.exposeHeaders.join(', ') : undefined,
     maxAge: policy.maxAge === undefined ? undefined : String(policy.maxAge),
     preflightStatus: policy.preflightStatus,
