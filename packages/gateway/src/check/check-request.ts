@@ -20,9 +20,9 @@ import {
   readableHeaders,
   varyCoversOrigin,
 } from '../browser-model/index.js';
+import { probeOverTrust } from '../catalogue/over-trust.js';
 import { exchange, UnreachableError } from '../probe/http.js';
 import { type ProbeResponse, responseLines } from '../probe/trace.js';
-import { probeOverTrust } from '../scan/over-trust.js';
 import { readCheckInput } from './input.js';
 import { localNetworkStep } from './local-network.js';
 import { checkVary, findMistakes } from './mistakes.js';

@@ -14,7 +14,7 @@ import type { CliIo, Command } from '../cli/io.js';
 import { layerEnvironment, type OptionValue, relocate } from '../config/env.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
-import { nginxHttpInclude, nginxServerInclude } from '../export/nginx.js';
+import { nginxHttpInclude, nginxNjsModule, nginxServerInclude } from '../export/nginx.js';
 import { buildPlan } from '../export/plan.js';
 import { gatewayVersion } from '../package-version.js';
 import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
@@ -22,11 +22,12 @@ import { FLAG_KEYS, SERVE_OPTIONS } from './serve.js';
 
 export const EXPORT_HELP = `Usage: corsgate export nginx --upstream URL --out DIR [serve's options]
 
-Compiles the allowlist and the policy into two nginx includes in DIR (docs/nginx.md):
-corsgate-http.conf (include it in http {}) and corsgate-server.conf (include it in server {}).
+Compiles the allowlist and the policy into nginx includes in DIR (docs/nginx.md):
+corsgate-http.conf (include it in http {}), corsgate-server.conf (include it in server {}) and
+corsgate.js (the njs module the first imports; load ngx_http_js_module).
 Takes the same allowlist, policy flags and --config as \`corsgate serve\`. A policy plain nginx
 directives cannot decide exactly as the engine does is refused (CG_EXPORT_..., docs/errors.md).
-  --out DIR                 where to write the two includes (each replaced atomically)
+  --out DIR                 where to write the three files (each replaced atomically)
   --watch                   keep running: write the includes for every applied version of the list
   --check-command CMD       with --watch: run before each reload; a failure puts the last good
                             includes back (default: nginx -t)
@@ -114,7 +115,7 @@ export const exportCommand: Command = async (argv, io) => {
   return watchVersions(config, watcher, dir, { check, reload }, io);
 };
 
-const INCLUDES = ['corsgate-http.conf', 'corsgate-server.conf'] as const;
+const INCLUDES = ['corsgate.js', 'corsgate-http.conf', 'corsgate-server.conf'] as const;
 
 /** Writes the includes for the version in force; the texts written, or undefined when refused. */
 function writeVersion(
@@ -127,8 +128,11 @@ function writeVersion(
     policy: watcher.current.policy.config(),
     publicOrigins: config.publicOrigins,
     reportOnly: config.reportOnly,
-    routes: config.routes.length,
-    upstream: config.upstream + config.upstreamPath,
+    routes: config.routes,
+    caseSensitiveRoutes: config.dangerouslyCaseSensitiveRoutes,
+    escapedPaths: config.escapedPaths,
+    upstream: config.upstream,
+    upstreamPath: config.upstreamPath,
   });
   if (!result.ok) {
     for (const r of result.refusals) io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
@@ -136,9 +140,13 @@ function writeVersion(
     return undefined;
   }
   const version = `corsgate ${gatewayVersion()}, list ${watcher.current.hash.slice(0, 12)}`;
-  const texts = [nginxHttpInclude(result.plan, version), nginxServerInclude(result.plan, version)];
+  const texts = [
+    nginxNjsModule(result.plan),
+    nginxHttpInclude(result.plan, version, join(dir, INCLUDES[0])),
+    nginxServerInclude(result.plan, version),
+  ];
   for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), texts[i]!);
-  io.stdout.write(`corsgate export nginx: wrote ${join(dir, INCLUDES[0])} and ${INCLUDES[1]}\n`);
+  io.stdout.write(`corsgate export nginx: wrote ${INCLUDES.join(', ')} in ${dir}\n`);
   return texts;
 }
 
