@@ -10,7 +10,7 @@ import {
   getHeader,
   localNetworkAccess,
 } from '../browser-model/index.js';
-import { classView } from './classes.js';
+import { classView, type HarClassId } from './classes.js';
 import { type LookAlike, lookAlike } from './look-alikes.js';
 import { type Attempt, pairAttempts } from './pair.js';
 import type { HarEngine, HarFile } from './read.js';
@@ -31,7 +31,7 @@ export interface Diagnosis {
   /** Entry indexes in log.entries. */
   readonly entry: number | undefined;
   readonly preflightEntry: number | undefined;
-  readonly classId: string;
+  readonly classId: HarClassId;
   readonly title: string;
   /** True when no CORS header can fix it (docs/failures.md "Not CORS"). */
   readonly notCors: boolean;

@@ -6,16 +6,20 @@
  */
 import { getHeader } from '../browser-model/index.js';
 import { isLocalAddress } from '../browser-model/local-network.js';
+import type { ClassId } from '../catalogue/classes.js';
 import type { Attempt } from './pair.js';
 import type { HarEngine } from './read.js';
 
-export type LookAlikeId =
+/** The catalogue's `not-cors` classes, and a redirected preflight (docs/failures.md). */
+export type LookAlikeId = Extract<
+  ClassId,
   | 'local-network-access'
   | 'mixed-content'
   | 'blocked-by-client'
   | 'network-error'
   | 'preflight-redirect'
-  | 'third-party-cookies';
+  | 'third-party-cookies'
+>;
 
 export interface LookAlike {
   readonly id: LookAlikeId;

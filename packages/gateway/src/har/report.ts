@@ -4,6 +4,7 @@
  * failed request, located at its entry of the HAR).
  */
 import { BROWSERS } from '../browser-model/index.js';
+import { sarifRule } from '../catalogue/sarif.js';
 import { style } from '../cli/style.js';
 import { gatewayVersion } from '../package-version.js';
 import { classView } from './classes.js';
@@ -63,19 +64,19 @@ export function renderHarReport(file: string, report: HarReport, colour: boolean
   return `${out.join('\n')}\n`;
 }
 
+/** Not a class: a failed request whose cause the file does not show. */
+const UNEXPLAINED_RULE = {
+  id: 'unexplained',
+  shortDescription: { text: classView('unexplained').title },
+  help: { text: `${classView('unexplained').fix}.` },
+  defaultConfiguration: { level: 'warning' },
+};
+
 /** The report as a SARIF 2.1.0 log. */
 export function harToSarif(file: string, report: HarReport): object {
   const ids = [...new Set(report.diagnoses.map((d) => d.classId))];
-  const rules = ids.map((id) => {
-    const c = classView(id);
-    return {
-      id,
-      shortDescription: { text: c.title },
-      help: { text: `Fix: ${c.fix}. With corsgate: ${c.corsgate}.` },
-      defaultConfiguration: { level: c.notCors ? 'warning' : 'error' },
-      properties: { tags: c.notCors ? ['cors', 'not-cors'] : ['cors'] },
-    };
-  });
+  // The catalogue's own rule for each class (its SARIF rule id is the class id, docs/failures.md).
+  const rules = ids.map((id) => (id === 'unexplained' ? UNEXPLAINED_RULE : sarifRule(id)));
   const results = report.diagnoses.map((d) => ({
     ruleId: d.classId,
     ruleIndex: ids.indexOf(d.classId),

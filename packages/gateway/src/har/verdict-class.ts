@@ -5,6 +5,7 @@
  * preflights") names exactly what its policy lacks.
  */
 import { getHeader, parseTokenList } from '../browser-model/index.js';
+import type { HarClassId } from './classes.js';
 import type { Attempt } from './pair.js';
 import type { Verdict } from './replay.js';
 
@@ -16,7 +17,7 @@ export interface CorsgateFix {
 }
 
 export interface Classified {
-  readonly id: string;
+  readonly id: HarClassId;
   readonly message: string;
   /** The generic fix for this request, when more precise than the class's. */
   readonly fix?: string;
@@ -176,7 +177,7 @@ export function classOfVerdict(
 }
 
 /** Chromium's DevTools protocol `corsError` names (CorsError in the protocol) → a class. */
-const CHROMIUM_CORS_ERRORS: Readonly<Record<string, string>> = {
+const CHROMIUM_CORS_ERRORS: Readonly<Record<string, HarClassId>> = {
   MissingAllowOriginHeader: 'acao-missing',
   PreflightMissingAllowOriginHeader: 'acao-missing',
   AllowOriginMismatch: 'acao-mismatch',
