@@ -43,10 +43,11 @@ const finding = (severity: Severity, id: FindingId) => `${severity} ${id}`;
 describe('scan finds each known misconfiguration in a real server, with its class and severity', () => {
   it('reports the cors package reflecting any origin with credentials as critical origin-reflected', async () => {
     const s = await zoo(expressApp(cors({ origin: true, credentials: true })));
-    // The cors package also echoes any requested header by default (allowedHeaders unset).
+    // The cors package also echoes any requested header by default (allowedHeaders unset), however many.
     expect(await scan(s.url)).toEqual([
       finding('critical', 'origin-reflected'),
       finding('low', 'preflight-any-header'),
+      finding('low', 'acrh-unbounded'),
     ]);
   });
 
@@ -101,8 +102,10 @@ describe('scan finds each known misconfiguration in a real server, with its clas
   it('reports a host parsed with the legacy url.parse as high special-characters', async () => {
     const s = await zoo(handwritten(CHECKS.legacyUrlParse));
     const report = await runScan({ url: s.url, trusted: [APP] });
+    // url.parse also lowercases the host, so https://APP.EXAMPLE.COM passes the same check.
     expect(report.findings.map((f) => `${f.severity} ${f.id}`)).toEqual([
       finding('high', 'special-characters'),
+      finding('low', 'origin-not-normalised'),
     ]);
     expect(report.findings[0]?.message).toBe(
       'the server allowed Origin https://app.example.com`.attacker.example (built from the trusted https://app.example.com) with credentials',
@@ -140,12 +143,15 @@ describe('scan finds each known misconfiguration in a real server, with its clas
         preflight: (req, res) => {
           res.setHeader('Access-Control-Allow-Methods', req.headers['access-control-request-method'] ?? '');
           res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '');
+          res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
         },
       }),
     );
+    // An echo without a bound is also acrh-unbounded (the cors package's default too).
     expect(await scan(s.url)).toEqual([
       finding('low', 'preflight-any-method'),
       finding('low', 'preflight-any-header'),
+      finding('low', 'acrh-unbounded'),
     ]);
   });
 
