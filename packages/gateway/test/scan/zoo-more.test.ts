@@ -13,10 +13,10 @@ import { runScan, type ScanReport } from '../../src/scan/run.js';
 import { APP, cors, expressApp, type ZooServer } from './_zoo.js';
 import { correctServer, FAULTS } from './_zoo-more.js';
 
-async function scanOf(server: Promise<ZooServer>): Promise<ScanReport> {
+async function scanOf(server: Promise<ZooServer>, at = (url: string) => url): Promise<ScanReport> {
   const s = await server;
   try {
-    const report = await runScan({ url: s.url, trusted: [APP], timeoutMs: 5000 });
+    const report = await runScan({ url: at(s.url), trusted: [APP], timeoutMs: 5000 });
     expect(report.error).toBeUndefined();
     return report;
   } finally {
@@ -34,11 +34,15 @@ function evidence(r: ScanReport, id: FindingId): { request: string[]; response: 
   expect(f!.probe.response).toBeDefined();
   const text = renderScan(r, 'medium', false);
   expect(text).toContain(`probe:  ${f!.probe.request.method} ${f!.probe.request.url}`);
-  return {
-    request: f!.probe.request.headers.map(([n, v]) => `${n}: ${v}`),
-    response: [`${f!.probe.response!.status}`, ...f!.probe.response!.headers.map(([n, v]) => `${n}: ${v}`)],
-    text,
-  };
+  expect(text).toContain(`          < ${f!.probe.response!.status}\n`);
+  const request = f!.probe.request.headers.map(([n, v]) => `${n}: ${v}`);
+  const response = f!.probe.response!.headers.map(([n, v]) => `${n}: ${v}`);
+  // The printed report shows every line a test below points at (CORS, Vary, auth, Allow, Upgrade).
+  const shown = (l: string) =>
+    !/^(host|accept|connection|content-|date|keep-alive|x-powered-by|etag|transfer-)/i.test(l);
+  for (const l of request.filter(shown)) expect(text).toContain(`> ${l}`);
+  for (const l of response.filter(shown)) expect(text).toContain(`< ${l}`);
+  return { request, response: [`${f!.probe.response!.status}`, ...response], text };
 }
 
 describe.concurrent('scan names each new class on a server with only that fault, with its evidence', () => {
@@ -176,8 +180,9 @@ describe.concurrent('scan names each new class on a server with only that fault,
     );
   });
 
-  it('reports a WebSocket server taking any Origin as high websocket-any-origin', async () => {
-    const r = await scanOf(FAULTS.websocketAnyOrigin());
+  it('reports a WebSocket server taking any Origin as high websocket-any-origin, scanned by its ws:// URL', async () => {
+    const r = await scanOf(FAULTS.websocketAnyOrigin(), (url) => url.replace('http:', 'ws:'));
+    expect(r.url).toMatch(/^http:/);
     expect(ids(r)).toEqual(one('high', 'websocket-any-origin'));
     const e = evidence(r, 'websocket-any-origin');
     expect(e.request).toEqual(
