@@ -36,7 +36,7 @@ describe('a Redis source URL', () => {
   });
 
   it.each([
-    ['http://h:6379', 'the scheme must be redis:// or rediss://'],
+    ['http://h:6379', 'the scheme must be redis://, rediss://'],
     ['redis://h:6379/zero', 'is not a number'],
     ['redis://h:6379?db=1', 'unknown parameter "db"'],
     ['redis://h:6379?key=', 'the key is empty'],

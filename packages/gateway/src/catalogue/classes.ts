@@ -439,6 +439,107 @@ const OVER_TRUST = {
     },
     rules: ['§2'],
   },
+  'public-suffix-wildcard': {
+    kind: 'over-trust',
+    title: 'every site under a public suffix is allowed',
+    meaning:
+      'the origin check accepts any host under a public suffix of the Public Suffix List (.com, .co.uk): a wildcard or pattern that stops one label too high',
+    engines: same(ALL_ENGINES_READ),
+    severity: { credentials: 'high', anonymous: 'low' },
+    impact: `anyone registers a domain under the suffix and reads the responses: ${CREDENTIALED_READ}; ${ANONYMOUS_READ}`,
+    fix: 'a wildcard must stop at a domain you own (https://*.example.com), never at a public suffix; better, list the origins',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate wildcard lines name a domain (https://*.example.com): write the domain you own, or list the origins',
+    },
+    rules: ['R10', '§6'],
+  },
+  'shared-hosting-trusted': {
+    kind: 'over-trust',
+    title: 'origins on shared hosting are allowed',
+    meaning:
+      'the origin check accepts every site under a shared host where anyone can publish (the Public Suffix List private section: github.io, s3.amazonaws.com, blob.core.windows.net, vercel.app)',
+    engines: same(ALL_ENGINES_READ),
+    severity: { credentials: 'high', anonymous: 'low' },
+    impact: `anyone publishes a page under the shared host and reads the responses: ${CREDENTIALED_READ}; ${ANONYMOUS_READ}`,
+    fix: 'allow the one origin you own on the shared host (https://myorg.github.io), never every subdomain of the host',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'replace the wildcard line (https://*.github.io) with the one origin you own there',
+    },
+    rules: ['R10', '§6'],
+  },
+  'origin-not-normalised': {
+    kind: 'over-trust',
+    title: 'other spellings of a trusted origin are allowed',
+    meaning:
+      'the check parses and normalises the Origin (upper case, a trailing dot, the default port) instead of comparing it whole: https://app.example.com. is another origin to the browser, and the others are never sent by one',
+    engines: same(
+      'sends the one serialized form of an origin (lower case, no default port); a page at a trailing-dot host sends that dot',
+    ),
+    severity: LOW,
+    impact:
+      'a page on the trailing-dot twin of a trusted host (another origin, with its own cookies and storage) reads the responses; a check that parses is one parser difference away from a look-alike',
+    fix: 'compare the Origin header byte for byte with the allowed origins as browsers serialize them',
+    corsgate: { change: { kind: 'none' }, text: EXACT_LIST },
+    rules: ['R10', '§3.1'],
+  },
+  'host-characters': {
+    kind: 'over-trust',
+    title: 'a look-alike origin with $, + or & in the host name is allowed',
+    meaning:
+      'the URL Standard lets $, + and & into a host name; a regular expression that takes the host as [\\w.-]+ (or splits at the first such character) stops there and sees the trusted host in https://app.example.com$.attacker.example',
+    engines: {
+      chromium: 'parses such a host and sends it as the Origin when the name resolves',
+      firefox: 'parses such a host and sends it as the Origin when the name resolves',
+      webkit:
+        'parses such a host and sends it as the Origin when the name resolves (Safari is the usual target)',
+    },
+    severity: { credentials: 'high', anonymous: 'low' },
+    impact: `an attacker serves a page from such a name under a domain they own and reads the responses: ${CREDENTIALED_READ}`,
+    fix: 'compare the Origin header as a whole string; a regular expression must be anchored at both ends (^…$) and match the whole host',
+    corsgate: { change: { kind: 'none' }, text: EXACT_LIST },
+    rules: ['R10', '§3.1', '§6'],
+  },
+  'private-network-any-origin': {
+    kind: 'over-trust',
+    title: 'the legacy Access-Control-Allow-Private-Network is granted to any origin',
+    meaning:
+      'a private or local server answers a Private Network Access preflight (Access-Control-Request-Private-Network: true) from an origin it has never heard of with Access-Control-Allow-Private-Network: true',
+    engines: {
+      chromium:
+        'sent the Private Network Access preflight before Local Network Access (a permission prompt) replaced it; versions and enterprise policies that still send it let the page in',
+      firefox: 'sends no Private Network Access preflight: the request goes without it',
+      webkit: 'sends no Private Network Access preflight: the request goes without it',
+    },
+    severity: { credentials: 'high', anonymous: 'medium' },
+    impact:
+      'a public page opened on a machine inside the network reaches this private or local server (a router, a printer, a dev server) and reads it',
+    fix: 'send Access-Control-Allow-Private-Network: true only to the origins that should reach the private network, never with Access-Control-Allow-Origin: *',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate never grants Private Network Access by itself: list only the origins that need the internal API',
+    },
+    rules: ['§2'],
+  },
+  'websocket-any-origin': {
+    kind: 'over-trust',
+    title: 'the WebSocket endpoint accepts a handshake from any Origin',
+    meaning:
+      'the server answers 101 Switching Protocols to a handshake whose Origin it has never heard of; CORS does not apply to WebSockets, so the server must check Origin itself (RFC 6455 §10.2)',
+    engines: same(
+      'opens the socket from any page, with the cookies of the target site, and never checks a response header',
+    ),
+    severity: { credentials: 'high', anonymous: 'medium' },
+    impact:
+      "any page opens the socket with the visitor's cookies and reads and sends messages as them (cross-site WebSocket hijacking)",
+    fix: "check the handshake's Origin against the allowed origins and refuse the others with 403 (ws: verifyClient; socket.io: allowRequest)",
+    corsgate: {
+      change: { kind: 'allow-origin' },
+      text: 'put the socket behind corsgate serve: it refuses a handshake whose Origin is not in the allowlist',
+    },
+    rules: ['§3.2'],
+  },
 } as const satisfies Record<string, FailureClass>;
 
 /** Server habits that break users only sometimes. */
@@ -464,17 +565,157 @@ const MISTAKES = {
   'errors-without-cors': {
     kind: 'mistake',
     title: 'error responses lack the CORS headers the resource has',
-    meaning: 'the success responses carry CORS headers, the 404 or 500 responses do not',
+    meaning:
+      'the success responses carry CORS headers, the error responses do not: a 404 from the router, a 401 from an authentication layer, a 500 from the error handler',
     engines: same('reports a CORS error instead of the status, and hides the body from the script'),
     severity: LOW,
     impact:
-      'a trusted page cannot read the error status or body (the browser reports a CORS error instead of the 404 or 500), which hides failures and breaks error handling',
-    fix: 'add the CORS headers on every status (nginx: add_header … always; frameworks: register the CORS middleware before routing and error handlers)',
+      'a trusted page cannot read the error status or body (the browser reports a CORS error instead of the 401, 404 or 500), so it cannot send the user to log in again, retry or report the failure',
+    fix: 'add the CORS headers on every status (nginx: add_header … always; frameworks: register the CORS middleware before authentication, routing and error handlers)',
     corsgate: {
       change: { kind: 'none' },
       text: 'corsgate adds the CORS headers on every status the upstream returns',
     },
     rules: ['R11', 'R12'],
+  },
+  'preflight-forwarded': {
+    kind: 'mistake',
+    title: 'the preflight goes past the CORS handler',
+    meaning:
+      'the GET carries CORS headers, but the OPTIONS preflight is answered without any (a proxy forwards it to an upstream that knows no CORS, or the framework answers OPTIONS with its own Allow list)',
+    engines: same(
+      'blocks, as for a preflight without Access-Control-Allow-Origin (acao-missing); the actual request is never sent',
+    ),
+    severity: LOW,
+    impact: `${BLOCKED_IMPACT}; every request that needs a preflight (PUT, DELETE, JSON bodies, Authorization) fails`,
+    fix: 'answer OPTIONS requests that carry Origin and Access-Control-Request-Method in the CORS handler, before routing and proxying',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate answers preflights itself and never forwards them: put it in front of the API',
+    },
+    rules: ['R9', 'R14'],
+  },
+  'preflight-actual-mismatch': {
+    kind: 'mistake',
+    title: 'the preflight allows what the actual response then refuses',
+    meaning:
+      'the preflight passes the CORS check for an origin (or allows credentials) and the actual response for the same origin does not: the two answers come from different places (an OPTIONS block in nginx, a route without the middleware)',
+    engines: same(
+      'sends the actual request after the preflight, then blocks its response (acao-missing or credentials-not-allowed)',
+    ),
+    severity: LOW,
+    impact:
+      'the server acts on the request (a PUT changes data) and the page is still refused the answer, so it retries or reports a failure that did not happen',
+    fix: 'answer preflights and actual requests from the same CORS handler and policy (the same origins, the same credentials setting)',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate answers both from one policy: remove the CORS layer that answers only one of them',
+    },
+    rules: ['R10', 'R14', 'R19'],
+  },
+  'refusal-5xx': {
+    kind: 'mistake',
+    title: 'a refused origin is answered with a server error',
+    meaning:
+      "the server answers an origin it does not allow with a 5xx instead of the usual answer without CORS headers (the cors package's callback(new Error(...)) becomes Express's 500)",
+    engines: same(
+      'blocks, as for any response without Access-Control-Allow-Origin; the page sees a CORS error',
+    ),
+    severity: LOW,
+    impact:
+      'every page on another site (and every crawler sending Origin) fills the error logs and alerts, retries multiply, and same-origin tools that send Origin break',
+    fix: 'refuse an origin by leaving out the CORS headers and answering the request as usual (cors package: call back with false, not with an Error)',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate refuses an origin by leaving out the CORS headers (a preflight gets 403 with Vary: Origin), never with a 5xx',
+    },
+    rules: ['R10', 'R12'],
+  },
+  'wildcard-authorization': {
+    kind: 'mistake',
+    title: 'Access-Control-Allow-Headers: * is relied on to allow Authorization',
+    meaning:
+      'the preflight answers a request for Authorization with "*" and does not name Authorization; the Fetch Standard says "*" never covers Authorization, engines let it today (whatwg/fetch#1919)',
+    engines: same(
+      'lets "*" cover Authorization without credentials today (a warning, not a failure); with credentials "*" is a literal name and covers nothing',
+    ),
+    severity: LOW,
+    impact:
+      'works in every engine today and breaks the day an engine follows the standard: every request with Authorization fails',
+    fix: 'list Authorization explicitly: Access-Control-Allow-Headers: Authorization, Content-Type',
+    corsgate: {
+      change: { kind: 'flag', flag: '--request-headers', takes: 'header' },
+      text: 'start the gateway with --request-headers Authorization (requestHeaders: in corsgate.yaml)',
+    },
+    rules: ['R17', 'R18'],
+  },
+  'preflight-vary-missing': {
+    kind: 'mistake',
+    title: 'the preflight answer depends on the requested method or headers, but Vary does not say so',
+    meaning:
+      'two preflights asking for different methods or headers get different Access-Control-Allow-Methods or -Headers, and Vary lacks Access-Control-Request-Method or -Headers',
+    engines: same(
+      'keeps its own preflight cache by origin and URL, so the browser is not affected; shared caches are',
+    ),
+    severity: LOW,
+    impact:
+      "a cache that stores OPTIONS answers (a CDN told to cache them) replays one request's allowed methods or headers to another, which then fails",
+    fix: 'add Vary: Access-Control-Request-Method, Access-Control-Request-Headers to preflight answers built from those headers, or answer with a fixed list',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate answers preflights with fixed lists from its policy',
+    },
+    rules: ['R24'],
+  },
+  'max-age-over-cap': {
+    kind: 'mistake',
+    title: "Access-Control-Max-Age is above an engine's cap",
+    meaning:
+      'the preflight asks to be cached longer than an engine keeps any preflight: Chromium 7200 s, Firefox 86400 s, WebKit 600 s',
+    engines: {
+      chromium: 'caps the preflight cache at 7200 s',
+      firefox: 'caps the preflight cache at 86400 s',
+      webkit: 'caps the preflight cache at 600 s',
+    },
+    severity: LOW,
+    impact:
+      'above the cap the engine silently uses its cap, so the preflight is repeated more often than the value says (a latency budget planned on the value is wrong)',
+    fix: 'send a Max-Age the engines honour: 600 for every engine, 7200 at most',
+    corsgate: { change: { kind: 'none' }, text: 'start the gateway with --max-age 600' },
+    rules: ['R20', 'R21'],
+  },
+  'acrh-unbounded': {
+    kind: 'mistake',
+    title: 'the preflight echoes an Access-Control-Request-Headers of any length',
+    meaning:
+      'the server parses and echoes every name a preflight asks for, however many: a hundred names come back in Access-Control-Allow-Headers',
+    engines: same(
+      'asks only for the headers the script set; an attacker asks for any number with a plain HTTP client',
+    ),
+    severity: LOW,
+    impact:
+      'one small preflight makes the server parse, allocate and send a large answer (rs/cors and jub0bs/cors cap the list for this reason)',
+    fix: 'answer with a fixed list of allowed headers, or refuse a list longer than the headers the API accepts',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate answers with the fixed --request-headers list and bounds what it parses (docs/rules.md §4)',
+    },
+    rules: ['R17', '§4'],
+  },
+  'acrh-multiline-refused': {
+    kind: 'mistake',
+    title: 'Access-Control-Request-Headers sent on two lines is not understood',
+    meaning:
+      'HTTP lets a list header come on several lines; the server reads one line only (AWS API Gateway event.headers, Go Header.Get) and allows half the list',
+    engines: same('sends one line; a proxy or an HTTP/2 to HTTP/1.1 hop may split it into several'),
+    severity: LOW,
+    impact: `${BLOCKED_IMPACT}, behind the proxies that split the list`,
+    fix: 'read every line of the header (Node: req.headers joins them; Go: r.Header.Values), or answer with a fixed list',
+    corsgate: {
+      change: { kind: 'none' },
+      text: 'corsgate reads every line of the header (docs/rules.md §4)',
+    },
+    rules: ['R9', '§4'],
   },
 } as const satisfies Record<string, FailureClass>;
 

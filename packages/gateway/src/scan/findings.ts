@@ -23,6 +23,24 @@ export const FINDING_IDS = [
   'private-network-credentials',
   'vary-missing',
   'errors-without-cors',
+  // Issue 24: the classes the field keeps shipping (docs/cli.md "What it finds").
+  'preflight-auth',
+  'preflight-status',
+  'preflight-forwarded',
+  'acao-duplicate',
+  'refusal-5xx',
+  'wildcard-authorization',
+  'preflight-vary-missing',
+  'max-age-over-cap',
+  'preflight-actual-mismatch',
+  'acrh-unbounded',
+  'acrh-multiline-refused',
+  'public-suffix-wildcard',
+  'shared-hosting-trusted',
+  'private-network-any-origin',
+  'origin-not-normalised',
+  'host-characters',
+  'websocket-any-origin',
 ] as const satisfies readonly ClassId[];
 
 export type FindingId = (typeof FINDING_IDS)[number];

@@ -1,0 +1,213 @@
+/**
+ * A console message's diagnosis: the engine, the catalogue class, what the server must have
+ * answered, and the fix on any server and on corsgate (the allowlist line, the flag with its
+ * value). What the message does not say and the fix needs (Firefox never names the page origin
+ * nor the refused method), it names as needed, with the flag that gives it or a HAR.
+ */
+import { CATALOGUE, type ClassId, type FailureClass } from '../catalogue/classes.js';
+import {
+  type Engine,
+  type MessageFacts,
+  type MessageReading,
+  readConsoleMessage,
+} from './console-message.js';
+
+/** Facts the operator adds with flags, for what the message does not say. */
+export interface GivenFacts {
+  readonly origin?: string;
+  readonly method?: string;
+}
+
+export interface Need {
+  /** The fact. */
+  readonly fact: 'origin' | 'method';
+  /** The flag that gives it. */
+  readonly flag: '--origin' | '--method';
+  readonly why: string;
+}
+
+export interface Diagnosis {
+  readonly engine: Engine | null;
+  /** The catalogue class (docs/failures.md), or null when the message is not a CORS failure or unknown. */
+  readonly classId: ClassId | null;
+  readonly title: string;
+  /** Classes the engine words the same way; their fix is the same unless said. */
+  readonly alsoPossible: readonly ClassId[];
+  /** What the message said, with what the flags added. */
+  readonly facts: MessageFacts;
+  /** Where each fact came from, when not from the message. */
+  readonly fromFlags: readonly ('origin' | 'method')[];
+  /** The response (or preflight response) the browser needed: header lines and status. */
+  readonly expected: readonly string[];
+  readonly fix: {
+    readonly generic: string;
+    readonly corsgate: string;
+    /** The line to add to the allowlist, when the fix is one. */
+    readonly allowlistLine?: string;
+    /** The `serve` flag to set, with its value, when the fix is one. */
+    readonly flag?: string;
+  } | null;
+  /** What the fix needs that the message does not say. */
+  readonly needs: readonly Need[];
+  /** Anything else worth saying (not a CORS problem, an unknown message). */
+  readonly notes: readonly string[];
+}
+
+const ENGINE_NAMES: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
+
+/** Reads the message and diagnoses it. */
+export function diagnoseMessage(text: string, given: GivenFacts = {}): Diagnosis {
+  return diagnose(readConsoleMessage(text), given);
+}
+
+export function diagnose(reading: MessageReading, given: GivenFacts): Diagnosis {
+  const fromFlags: ('origin' | 'method')[] = [];
+  let facts = reading.facts;
+  if (facts.origin === undefined && given.origin !== undefined) {
+    facts = { ...facts, origin: given.origin };
+    fromFlags.push('origin');
+  }
+  if (facts.method === undefined && given.method !== undefined) {
+    facts = { ...facts, method: normaliseMethod(given.method) };
+    fromFlags.push('method');
+  }
+  const engine = reading.engine ?? null;
+  const base = { engine, alsoPossible: [], facts, fromFlags, expected: [], fix: null, needs: [] };
+  if ('notCors' in reading)
+    return {
+      ...base,
+      classId: null,
+      title: 'not a CORS failure: the request got no answer',
+      notes: [
+        `${ENGINE_NAMES[reading.engine]} says "CORS request did not succeed" when no response came at all (connection refused or reset, DNS, TLS, a blocked port): no CORS header can fix it; check that the server is up at that address (corsgate check URL --origin ORIGIN shows what answers)`,
+      ],
+    };
+  if ('unknown' in reading)
+    return {
+      ...base,
+      classId: null,
+      title: 'not a CORS failure corsgate knows',
+      notes: [
+        `the text names no CORS failure class corsgate knows${engine === null ? '' : ` (it looks like ${ENGINE_NAMES[engine]}'s)`}: paste the whole console line, e.g. "Access to fetch at … has been blocked by CORS policy: …" (Chromium), "Cross-Origin Request Blocked: … (Reason: …)" (Firefox), or the line before "… due to access control checks." (WebKit); or a HAR export of the page`,
+      ],
+    };
+  return classDiagnosis(reading.engine, reading.classId, reading.alsoPossible, facts, fromFlags);
+}
+
+/** Browsers upper-case only these six when normalising a method (R7); the rest stay as written. */
+function normaliseMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].includes(upper) ? upper : method;
+}
+
+function classDiagnosis(
+  engine: Engine,
+  classId: ClassId,
+  alsoPossible: readonly ClassId[],
+  facts: MessageFacts,
+  fromFlags: readonly ('origin' | 'method')[],
+): Diagnosis {
+  const c: FailureClass = CATALOGUE[classId];
+  const needs: Need[] = [];
+  const origin = facts.origin ?? 'ORIGIN';
+  const needOrigin = () => {
+    if (facts.origin === undefined)
+      needs.push({
+        fact: 'origin',
+        flag: '--origin',
+        why: `${ENGINE_NAMES[engine]}'s message does not name the page origin`,
+      });
+  };
+  const change = c.corsgate.change;
+  let allowlistLine: string | undefined;
+  let flag: string | undefined;
+  if (change.kind === 'allow-origin') {
+    needOrigin();
+    allowlistLine = origin;
+  } else if (change.kind === 'flag') {
+    if (change.takes === 'method') {
+      if (facts.method === undefined)
+        needs.push({
+          fact: 'method',
+          flag: '--method',
+          why: `${ENGINE_NAMES[engine]}'s message does not name the refused method`,
+        });
+      flag = `${change.flag} ${facts.method ?? 'METHOD'}`;
+    } else if (change.takes === 'header') flag = `${change.flag} ${(facts.header ?? 'NAME').toLowerCase()}`;
+    else flag = change.flag;
+  }
+  const expected = expectedAnswer(classId, facts);
+  if (expected.some((l) => l.includes('ORIGIN'))) needOrigin();
+  const corsgate =
+    allowlistLine !== undefined
+      ? `add this line to the allowlist: ${allowlistLine}`
+      : flag !== undefined
+        ? `restart the gateway with ${flag}${change.kind === 'flag' && change.takes !== undefined ? ' (added to the comma-separated list it already has)' : ''}`
+        : c.corsgate.text;
+  const notes: string[] = [];
+  if (alsoPossible.length > 0)
+    notes.push(
+      `${ENGINE_NAMES[engine]} words ${[classId, ...alsoPossible].join(' and ')} alike (Access-Control-Allow-Origin absent or naming another origin); the fix is the same`,
+    );
+  return {
+    engine,
+    classId,
+    title: c.title,
+    alsoPossible,
+    facts,
+    fromFlags,
+    expected,
+    fix: {
+      generic: c.fix,
+      corsgate,
+      ...(allowlistLine === undefined ? {} : { allowlistLine }),
+      ...(flag === undefined ? {} : { flag }),
+    },
+    needs: dedupe(needs),
+    notes,
+  };
+}
+
+function dedupe(needs: readonly Need[]): Need[] {
+  return needs.filter((n, i) => needs.findIndex((m) => m.fact === n.fact) === i);
+}
+
+/** The answer the browser needed, as header lines (ORIGIN, METHOD, NAME where unknown). */
+function expectedAnswer(classId: ClassId, facts: MessageFacts): string[] {
+  const origin = facts.origin ?? 'ORIGIN';
+  const acao = `Access-Control-Allow-Origin: ${origin}`;
+  const creds = facts.credentials === true ? ['Access-Control-Allow-Credentials: true'] : [];
+  const preflight =
+    facts.preflight === true ? 'the preflight (OPTIONS) response: status 200-299 with' : 'the response:';
+  switch (classId) {
+    case 'method-not-allowed':
+      return [
+        'the preflight (OPTIONS) response: status 200-299 with',
+        acao,
+        `Access-Control-Allow-Methods: ${facts.method ?? 'METHOD'}`,
+        ...creds,
+      ];
+    case 'header-not-allowed':
+      return [
+        'the preflight (OPTIONS) response: status 200-299 with',
+        acao,
+        `Access-Control-Allow-Headers: ${(facts.header ?? 'NAME').toLowerCase()}`,
+        ...creds,
+      ];
+    case 'preflight-status':
+    case 'preflight-redirect':
+    case 'preflight-auth':
+      return [
+        `the preflight (OPTIONS) response: status 204 (any of 200-299, never a redirect${facts.status === undefined ? '' : `, not ${facts.status}`}) with`,
+        acao,
+        ...creds,
+      ];
+    case 'credentials-not-allowed':
+    case 'wildcard-with-credentials':
+      return [preflight, acao, 'Access-Control-Allow-Credentials: true', 'Vary: Origin'];
+    case 'acao-duplicate':
+      return [`${preflight} exactly one line`, acao, ...creds];
+    default:
+      return [preflight, acao, ...creds, 'Vary: Origin'];
+  }
+}
