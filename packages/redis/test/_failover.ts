@@ -165,7 +165,7 @@ export async function runFailover(
   return figures;
 }
 
-function waitForVersion(node: RedisAllowlistSource, hash: string): Promise<void> {
+export function waitForVersion(node: RedisAllowlistSource, hash: string): Promise<void> {
   if (node.current.hash === hash) return Promise.resolve();
   return new Promise((resolve) => {
     const off = node.on(() => {
