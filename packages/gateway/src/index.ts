@@ -1,6 +1,6 @@
 /** @corsgate/gateway: the `corsgate` command and the gateway server. */
 
-export type { Browser, HeaderPair } from './browser-model/index.js';
+export type { AddressSpace, Browser, HeaderPair } from './browser-model/index.js';
 export * as browserModel from './browser-model/index.js';
 export { type OriginAnswer, originOfUrl } from './browser-model/origin.js';
 export {

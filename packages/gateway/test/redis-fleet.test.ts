@@ -381,5 +381,11 @@ describe('the fleet view and admin writes with a Redis source', () => {
     });
     expect(String(records[0]!['node'])).toMatch(/:\d+$/);
     expect(records[1]).toMatchObject({ token: 'cli', action: 'replace', fromVersion: 0, toVersion: 1 });
-  });
+    const page = await (
+      await fetch(`${nodes[2]!.adminUrl}/`, { headers: { Authorization: `Bearer ${token}` } })
+    ).text();
+    expect(page).toContain('<th scope="col">Node</th>');
+    expect(page).toContain(String(records[0]!['node']));
+    // Three gateway processes and a Redis server: room for a loaded machine.
+  }, 60_000);
 });

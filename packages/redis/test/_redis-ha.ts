@@ -80,11 +80,19 @@ function spawnRedis(dir: string, port: number, args: string[], binary = 'redis-s
 
 const BASE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
 
+/** A redis-server on a free port; one that exits at start (a port taken meanwhile) is tried on another. */
 async function startServer(dir: string, extra: string[] = []): Promise<Proc> {
-  const port = await freePort();
-  const proc = spawnRedis(dir, port, ['--port', String(port), '--dir', dir, ...BASE, ...extra]);
-  await until(`redis-server on ${port}`, async () => (await rawCommand(port, 'PING')).startsWith('+PONG'));
-  return proc;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = spawnRedis(dir, port, ['--port', String(port), '--dir', dir, ...BASE, ...extra]);
+    const exited = once(proc.child, 'exit').then(() => false);
+    const up = until(`redis-server on ${port}`, async () =>
+      (await rawCommand(port, 'PING')).startsWith('+PONG'),
+    );
+    up.catch(() => undefined);
+    if (await Promise.race([up.then(() => true), exited])) return proc;
+    if (attempt >= 3) throw new Error(`redis-server did not start (3 ports tried), last ${port}`);
+  }
 }
 
 export interface SentinelSetup {
@@ -192,6 +200,13 @@ export interface ClusterSetup {
   /** The node serving `key`'s slot as master now. */
   masterOf(key: string): Promise<Proc>;
   /**
+   * Moves `key`'s slot to another master the way `redis-cli --cluster reshard` does, one step at a
+   * time (IMPORTING, MIGRATING, MIGRATE of each key, SETSLOT NODE on every master), awaiting
+   * `between()` after each step: clients meanwhile get ASK, then MOVED, and TRYAGAIN for a
+   * script whose keys are split between the two nodes.
+   */
+  migrate(key: string, between: () => Promise<void>): Promise<{ from: number; to: number }>;
+  /**
    * Kills `key`'s master; resolves once its replica reports itself master. The killed node is
    * then started again (as a supervisor would) and rejoins as the new master's replica, so writes
    * can be confirmed by a replica again.
@@ -254,10 +269,33 @@ export async function startCluster(): Promise<ClusterSetup> {
     }
     throw new Error(`no master serves the slot of ${key}`);
   };
+  const cli = async (port: number, ...args: string[]): Promise<string> =>
+    (await run('redis-cli', ['-p', String(port), ...args])).stdout.trim();
+  const migrate = async (key: string, between: () => Promise<void>) => {
+    const slot = String(await slotOf(key));
+    const from = await masterOf(key);
+    const masters: Proc[] = [];
+    for (const node of nodes)
+      if ((await rawCommand(node.port, 'ROLE')).includes('master')) masters.push(node);
+    const to = masters.find((m) => m !== from)!;
+    const [fromId, toId] = [await cli(from.port, 'CLUSTER', 'MYID'), await cli(to.port, 'CLUSTER', 'MYID')];
+    await cli(to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+    await cli(from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+    await between();
+    const keys = (await cli(from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, '100')).split('\n').filter(Boolean);
+    for (const k of keys) {
+      await cli(from.port, 'MIGRATE', '127.0.0.1', String(to.port), k, '0', '5000');
+      await between();
+    }
+    for (const m of masters) await cli(m.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+    await between();
+    return { from: from.port, to: to.port };
+  };
   return {
     nodes,
     url: `redis+cluster://${addresses.slice(0, 3).join(',')}`,
     masterOf,
+    migrate,
     failover: async (key) => {
       const master = await masterOf(key);
       const killedAt = Date.now();

@@ -5,8 +5,9 @@
  */
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushRedisAllowlist } from '../src/write.js';
-import { runFailover } from './_failover.js';
+import { openRedisAllowlist } from '../src/source.js';
+import { editRedisAllowlist, pullRedisAllowlist, pushRedisAllowlist } from '../src/write.js';
+import { runFailover, waitForVersion } from './_failover.js';
 import { type ClusterSetup, startCluster } from './_redis-ha.js';
 
 const KEY = '{corsgate:allowlist}';
@@ -30,6 +31,40 @@ describe('a fleet on Redis Cluster', () => {
     } finally {
       client.destroy();
     }
+  });
+
+  it('follows the list’s slot moving to another master (ASK, TRYAGAIN, then MOVED) in the middle of a stream of writes: each applied once, none lost, a node keeps up', async () => {
+    const url = `${cluster.url}?key=moving`;
+    await pushRedisAllowlist(url, 'https://m0.example\n');
+    const node = await openRedisAllowlist(url, { pollIntervalMs: 500 });
+    const applied: string[] = [];
+    const refused: string[] = [];
+    let writes = 0;
+    const write = async (): Promise<void> => {
+      const origin = `https://m${++writes}.example`;
+      try {
+        await editRedisAllowlist(url, { add: origin }, { timeoutMs: 8_000 });
+        applied.push(origin);
+      } catch (error) {
+        refused.push((error as { code?: string }).code ?? String(error));
+      }
+    };
+    // Two writes after each step of the migration, while the slot is half moved.
+    const moved = await cluster.migrate('{moving}', async () => {
+      await Promise.all([write(), write()]);
+    });
+    expect(moved.to).not.toBe(moved.from);
+    expect((await cluster.masterOf('{moving}')).port).toBe(moved.to);
+    await write();
+    const stored = (await pullRedisAllowlist(url))!;
+    const lines = stored.text.split('\n');
+    for (const origin of applied) expect(lines.filter((l) => l === origin)).toHaveLength(1);
+    for (const code of refused)
+      expect(['CG_ALLOWLIST_UNREACHABLE', 'CG_ALLOWLIST_WRITE_UNCONFIRMED']).toContain(code);
+    expect(applied.length).toBeGreaterThan(refused.length);
+    await waitForVersion(node, stored.hash);
+    expect(node.current.version).toBe(stored.version);
+    await node.close();
   });
 
   it('follows a failover of the slot master: writes reach the promoted replica, every node applies a version written after it, no request waits, no write is lost or applied twice', async () => {

@@ -11,9 +11,11 @@ export type Severity = (typeof SEVERITIES)[number];
 
 /**
  * `blocked`: the browser refuses the request (the console shows a CORS error); `over-trust`: the
- * server lets in an origin it should not; `mistake`: a server habit that breaks some users only.
+ * server lets in an origin it should not; `mistake`: a server habit that breaks some users only;
+ * `not-cors`: a failure that looks like CORS (the console says "blocked", or "CORS request did
+ * not succeed") but that no response header can fix.
  */
-export type ClassKind = 'blocked' | 'over-trust' | 'mistake';
+export type ClassKind = 'blocked' | 'over-trust' | 'mistake' | 'not-cors';
 
 /** The change that fixes the class on a corsgate gateway, when one exists. */
 export type CorsgateChange =
@@ -718,7 +720,95 @@ const MISTAKES = {
   },
 } as const satisfies Record<string, FailureClass>;
 
-export const CATALOGUE = { ...BLOCKED, ...OVER_TRUST, ...MISTAKES } as const satisfies Record<
+const NO_HEADER_HELPS = 'no CORS header, allowlist line or corsgate flag changes this';
+
+/**
+ * Failures that look like CORS but are not (`corsgate explain` names them instead of proposing a
+ * CORS change): the browser stops the request for a reason of its own.
+ */
+const NOT_CORS = {
+  'local-network-access': {
+    kind: 'not-cors',
+    title: "Chromium's Local Network Access: a page reached for a loopback or private address",
+    meaning:
+      'a page served from a more public address (the internet) fetched a loopback or private one (localhost, 127.0.0.1, 10.x, 192.168.x, an intranet name); Chromium lets it through only from a secure context and only once the user allows it',
+    engines: {
+      chromium:
+        'blocks unless the page is https and the user allowed local network access when asked; a preflight fails with net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS',
+      firefox: 'lets it through (no permission asked in the versions the browser suite runs)',
+      webkit: 'lets it through (no permission asked)',
+    },
+    severity: LOW,
+    impact: `${BLOCKED_IMPACT}; it fails before reaching the server`,
+    fix: 'serve the page over https and let users allow local network access when Chromium asks, or call the API at a public address',
+    corsgate: { change: { kind: 'none' }, text: NO_HEADER_HELPS },
+    rules: ['§2'],
+  },
+  'mixed-content': {
+    kind: 'not-cors',
+    title: 'mixed content: an https page requested an http URL',
+    meaning:
+      'a page loaded over https fetched a plain http URL (not localhost); browsers block such mixed content before it is sent, whatever the server would answer',
+    engines: same('blocks before sending; the console names mixed content, not CORS'),
+    severity: LOW,
+    impact: `${BLOCKED_IMPACT}; it never reaches the server`,
+    fix: 'call the API over https',
+    corsgate: {
+      change: { kind: 'none' },
+      text: `${NO_HEADER_HELPS}; serve corsgate over TLS (--tls-cert, --tls-key) and call it with https`,
+    },
+    rules: [],
+  },
+  'blocked-by-client': {
+    kind: 'not-cors',
+    title: 'blocked by the browser itself: an extension or a policy',
+    meaning:
+      'the browser cancelled the request on its own (net::ERR_BLOCKED_BY_CLIENT): an ad or privacy blocker, or an enterprise policy, matched its URL',
+    engines: same('blocks when an extension or a policy matches the URL'),
+    severity: LOW,
+    impact: `${BLOCKED_IMPACT}; only for the users with that extension`,
+    fix: 'try without the extension; rename the path it matches (ads, track, analytics) if users keep it',
+    corsgate: { change: { kind: 'none' }, text: NO_HEADER_HELPS },
+    rules: [],
+  },
+  'network-error': {
+    kind: 'not-cors',
+    title: 'a network error: no server answered',
+    meaning:
+      'the connection was refused, reset or timed out, the name did not resolve or the certificate was refused: there is no response whose headers could be judged (Firefox still words it "CORS request did not succeed")',
+    engines: {
+      chromium: 'fails with net::ERR_CONNECTION_REFUSED (or another net::ERR_…), and says so in the console',
+      firefox: 'fails; console: "(Reason: CORS request did not succeed)" with status (null)',
+      webkit: 'fails; console: "Could not connect to the server."',
+    },
+    severity: LOW,
+    impact: BLOCKED_IMPACT.replace('; the request may still have reached the server', ''),
+    fix: 'make the server reachable at that URL: is it running, on that host and port, with a certificate the browser accepts?',
+    corsgate: {
+      change: { kind: 'none' },
+      text: `${NO_HEADER_HELPS}; check that corsgate listens where the page calls it`,
+    },
+    rules: [],
+  },
+  'third-party-cookies': {
+    kind: 'not-cors',
+    title: 'third-party cookies blocked by the browser on a credentialed request',
+    meaning:
+      'the response allows credentials, but the browser kept the cookie from the cross-site request (Safari always, Firefox by default), so the API answers as if no one were signed in (401, 403)',
+    engines: {
+      chromium: 'sends the cookie unless the user blocks third-party cookies',
+      firefox: 'keeps the cookie (Total Cookie Protection) unless the API is on the same site',
+      webkit: 'keeps the cookie (Intelligent Tracking Prevention) unless the API is on the same site',
+    },
+    severity: LOW,
+    impact: 'the request succeeds at CORS level but the API sees no session',
+    fix: 'serve the API on the same site as the page (a subdomain), or authenticate with a token in Authorization instead of a cookie',
+    corsgate: { change: { kind: 'none' }, text: NO_HEADER_HELPS },
+    rules: [],
+  },
+} as const satisfies Record<string, FailureClass>;
+
+export const CATALOGUE = { ...BLOCKED, ...OVER_TRUST, ...MISTAKES, ...NOT_CORS } as const satisfies Record<
   string,
   FailureClass
 >;

@@ -2,7 +2,7 @@
  * The shapes `checkRequest` takes and returns: what a browser would do for one cross-origin
  * request, as plain data (printed by `corsgate check`, serialised by `--json`).
  */
-import type { Browser, HeaderPair } from '../browser-model/index.js';
+import type { AddressSpace, Browser, HeaderPair } from '../browser-model/index.js';
 import { CATALOGUE, type ClassId } from '../catalogue/classes.js';
 import type { Finding } from '../catalogue/finding.js';
 import type { ExchangeTrace } from '../probe/trace.js';
@@ -21,6 +21,12 @@ export interface CheckOptions {
   readonly credentials?: boolean;
   /** Default chromium. */
   readonly browser?: Browser;
+  /**
+   * Where the page is served from, for Chromium's Local Network Access (docs/failures.md "Not
+   * CORS"): `public` with a loopback or private URL adds its warning. Default: read from an
+   * IP-literal origin, else unknown (no warning).
+   */
+  readonly pageAddressSpace?: AddressSpace;
   /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   /**

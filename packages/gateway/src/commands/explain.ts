@@ -13,6 +13,7 @@ import { type FlagValues, policyFromFlagsOnly } from '../config/load.js';
 
 export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist SOURCE | --config FILE) --origin ORIGIN [options]
        corsgate explain --message TEXT|- [--origin O] [--method M] [--json]   (see --message --help)
+       corsgate explain --har FILE [--json | --sarif]   (see --har --help)
 
 Asks the corsgate engine, offline, how it answers one request: the kind (preflight, actual,
 same-origin, not-cors), allowed or not, the exact response headers, and the reason code.
@@ -47,6 +48,9 @@ export const explain: Command = async (argv, io) => {
   // A console message is its own input (docs/cli.md "corsgate explain --message").
   if (argv.some((a) => a === '--message' || a.startsWith('--message=')))
     return (await import('./explain-message.js')).explainMessage(argv, io);
+  // A HAR is its own input (docs/cli.md "explain --har"): read, paired and judged in ../har.
+  if (argv.some((a) => a === '--har' || a.startsWith('--har=')))
+    return (await import('./explain-har.js')).explainHar(argv, io);
   const parsed = parseCommandArgs(
     'explain',
     argv,

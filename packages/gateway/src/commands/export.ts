@@ -32,6 +32,9 @@ directives cannot decide exactly as the engine does is refused (CG_EXPORT_..., d
   --check-command CMD       with --watch: run before each reload; a failure puts the last good
                             includes back (default: nginx -t)
   --reload-command CMD      with --watch: run after a version passed the check (e.g. nginx -s reload)
+  --dangerously-without-njs no njs module: the first line of a repeated Origin or
+                            Access-Control-Request-Headers decides, and only the canonical
+                            request-header list browsers send is allowed (docs/nginx.md)
 `;
 
 const EXPORT_OPTIONS = {
@@ -40,11 +43,19 @@ const EXPORT_OPTIONS = {
   watch: { type: 'boolean' },
   'check-command': { type: 'string' },
   'reload-command': { type: 'string' },
+  'dangerously-without-njs': { type: 'boolean' },
 } as const;
 
 /** serve's flags through serve's own loader: the same configuration, the same problems. */
 function loadServeConfig(values: Record<string, OptionValue>, io: CliIo): GatewayConfig | undefined {
-  const { out: _out, watch: _w, 'check-command': _c, 'reload-command': _r, ...given } = values;
+  const {
+    out: _out,
+    watch: _w,
+    'check-command': _c,
+    'reload-command': _r,
+    'dangerously-without-njs': _n,
+    ...given
+  } = values;
   const layered = layerEnvironment(SERVE_OPTIONS, given, io.env);
   const flags: FlagValues = {};
   for (const [option, key] of Object.entries(FLAG_KEYS)) {
@@ -100,7 +111,8 @@ export const exportCommand: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const dir = resolve(io.cwd, out);
-  const written = writeVersion(config, watcher, dir, io);
+  const njs = values['dangerously-without-njs'] !== true;
+  const written = writeVersion(config, watcher, dir, njs, io);
   if (written === undefined || values.watch !== true) {
     await watcher.close();
     return written === undefined ? EXIT.INVALID : EXIT.OK;
@@ -112,7 +124,7 @@ export const exportCommand: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const check = typeof values['check-command'] === 'string' ? values['check-command'] : 'nginx -t';
-  return watchVersions(config, watcher, dir, { check, reload }, io);
+  return watchVersions(config, watcher, { dir, njs }, { check, reload }, io);
 };
 
 const INCLUDES = ['corsgate.js', 'corsgate-http.conf', 'corsgate-server.conf'] as const;
@@ -122,6 +134,7 @@ function writeVersion(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
   dir: string,
+  njs: boolean,
   io: CliIo,
 ): readonly string[] | undefined {
   const result = buildPlan({
@@ -133,6 +146,7 @@ function writeVersion(
     escapedPaths: config.escapedPaths,
     upstream: config.upstream,
     upstreamPath: config.upstreamPath,
+    njs,
   });
   if (!result.ok) {
     for (const r of result.refusals) io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
@@ -166,14 +180,14 @@ function runShell(command: string): Promise<{ ok: boolean; output: string }> {
 async function watchVersions(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
-  dir: string,
+  { dir, njs }: { dir: string; njs: boolean },
   commands: { check: string; reload: string },
   io: CliIo,
 ): Promise<number> {
   let good: readonly string[] = INCLUDES.map((name) => readFileSync(join(dir, name), 'utf8'));
   let queue = Promise.resolve();
   const apply = async (): Promise<void> => {
-    const texts = writeVersion(config, watcher, dir, io);
+    const texts = writeVersion(config, watcher, dir, njs, io);
     if (texts === undefined) return;
     const checked = await runShell(commands.check);
     if (!checked.ok) {

@@ -9,8 +9,13 @@ import { gatewayVersion } from '../package-version.js';
 import { atLeast, FINDING_IDS, SEVERITIES, type Severity } from './findings.js';
 import type { Finding, ScanReport } from './run.js';
 
-/** Headers worth showing as evidence: the CORS ones, Vary and the origin the probe sent. */
-const EVIDENCE = /^(origin|vary|access-control-)/i;
+/**
+ * Headers worth showing as evidence: the CORS ones, Vary and the origin the probe sent, and what
+ * the other classes turn on (the token sent and the authentication asked for, the Allow list of an
+ * upstream answering OPTIONS, a redirect's Location, the WebSocket handshake; not Connection).
+ */
+const EVIDENCE =
+  /^(origin|vary|access-control-|authorization|www-authenticate|allow|location|upgrade|sec-websocket-)/i;
 
 /** The readable report: each finding with its proof, impact and fix, then the notes. */
 export function renderScan(report: ScanReport, failOn: Severity, colour: boolean): string {

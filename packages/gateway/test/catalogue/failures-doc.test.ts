@@ -32,6 +32,11 @@ const KINDS: readonly [ClassKind, string, string][] = [
     'Server mistakes',
     'Habits that break some users, some of the time (`corsgate check` and `corsgate scan` flag them).',
   ],
+  [
+    'not-cors',
+    'Not CORS',
+    'Failures that look like CORS (the console says the request was blocked or did not succeed) but that no response header can fix; `corsgate explain` names them instead of proposing a CORS change.',
+  ],
 ];
 
 function change(c: FailureClass): string {
@@ -60,7 +65,7 @@ function renderClass(id: string, c: FailureClass): string {
     `| Fix (any server) | ${c.fix} |`,
     `| Fix (corsgate) | ${c.corsgate.text} |`,
     `| corsgate change | ${change(c)} |`,
-    `| Rules | ${c.rules.join(', ')} (docs/rules.md) |`,
+    `| Rules | ${c.rules.length === 0 ? 'none: outside the CORS protocol' : `${c.rules.join(', ')} (docs/rules.md)`} |`,
     '',
   ].join('\n');
 }

@@ -11,12 +11,12 @@ import { SHARED_HOSTS } from '../../src/scan/origin-variants.js';
 import { renderScan } from '../../src/scan/report.js';
 import { runScan, type ScanReport } from '../../src/scan/run.js';
 import { APP, cors, expressApp, type ZooServer } from './_zoo.js';
-import { correctServer, FAULTS } from './_zoo-more.js';
+import { CORSGATE_ADAPTERS, correctServer, FAULTS } from './_zoo-more.js';
 
-async function scanOf(server: Promise<ZooServer>): Promise<ScanReport> {
+async function scanOf(server: Promise<ZooServer>, at = (url: string) => url): Promise<ScanReport> {
   const s = await server;
   try {
-    const report = await runScan({ url: s.url, trusted: [APP], timeoutMs: 5000 });
+    const report = await runScan({ url: at(s.url), trusted: [APP], timeoutMs: 5000 });
     expect(report.error).toBeUndefined();
     return report;
   } finally {
@@ -34,11 +34,15 @@ function evidence(r: ScanReport, id: FindingId): { request: string[]; response: 
   expect(f!.probe.response).toBeDefined();
   const text = renderScan(r, 'medium', false);
   expect(text).toContain(`probe:  ${f!.probe.request.method} ${f!.probe.request.url}`);
-  return {
-    request: f!.probe.request.headers.map(([n, v]) => `${n}: ${v}`),
-    response: [`${f!.probe.response!.status}`, ...f!.probe.response!.headers.map(([n, v]) => `${n}: ${v}`)],
-    text,
-  };
+  expect(text).toContain(`          < ${f!.probe.response!.status}\n`);
+  const request = f!.probe.request.headers.map(([n, v]) => `${n}: ${v}`);
+  const response = f!.probe.response!.headers.map(([n, v]) => `${n}: ${v}`);
+  // The printed report shows every line a test below points at (CORS, Vary, auth, Allow, Upgrade).
+  const shown = (l: string) =>
+    !/^(host|accept|connection|content-|date|keep-alive|x-powered-by|etag|transfer-)/i.test(l);
+  for (const l of request.filter(shown)) expect(text).toContain(`> ${l}`);
+  for (const l of response.filter(shown)) expect(text).toContain(`< ${l}`);
+  return { request, response: [`${f!.probe.response!.status}`, ...response], text };
 }
 
 describe.concurrent('scan names each new class on a server with only that fault, with its evidence', () => {
@@ -146,7 +150,17 @@ describe.concurrent('scan names each new class on a server with only that fault,
     );
   });
 
-  it('reports every github.io site allowed as high shared-hosting-trusted', async () => {
+  it('reports every github.io site allowed as high shared-hosting-trusted, even when --origin declares it', async () => {
+    const declared = await FAULTS.sharedHosting();
+    try {
+      const d = await runScan({ url: declared.url, trusted: [APP, 'https://*.github.io'] });
+      expect(ids(d)).toEqual(one('high', 'shared-hosting-trusted'));
+      expect(d.findings[0]?.message).toMatch(
+        /^--origin https:\/\/\*\.github\.io declares every site under github\.io/,
+      );
+    } finally {
+      await declared.close();
+    }
     const r = await scanOf(FAULTS.sharedHosting());
     expect(ids(r)).toEqual(one('high', 'shared-hosting-trusted'));
     expect(evidence(r, 'shared-hosting-trusted').response).toContain(
@@ -176,8 +190,9 @@ describe.concurrent('scan names each new class on a server with only that fault,
     );
   });
 
-  it('reports a WebSocket server taking any Origin as high websocket-any-origin', async () => {
-    const r = await scanOf(FAULTS.websocketAnyOrigin());
+  it('reports a WebSocket server taking any Origin as high websocket-any-origin, scanned by its ws:// URL', async () => {
+    const r = await scanOf(FAULTS.websocketAnyOrigin(), (url) => url.replace('http:', 'ws:'));
+    expect(r.url).toMatch(/^http:/);
     expect(ids(r)).toEqual(one('high', 'websocket-any-origin'));
     const e = evidence(r, 'websocket-any-origin');
     expect(e.request).toEqual(
@@ -187,12 +202,21 @@ describe.concurrent('scan names each new class on a server with only that fault,
   });
 });
 
-describe.concurrent('scan finds nothing in a correct hand-written server', () => {
+describe.concurrent('scan finds nothing in correct servers (hand-written, corsgate adapters)', () => {
   it('finds nothing where errors keep CORS headers, preflights are answered and sockets check Origin', async () => {
     const r = await scanOf(correctServer());
     expect(ids(r)).toEqual([]);
     expect(r.notes).toEqual([]);
   });
+
+  it.each(Object.keys(CORSGATE_ADAPTERS) as (keyof typeof CORSGATE_ADAPTERS)[])(
+    "finds nothing in corsgate's %s adapter with a strict config",
+    async (name) => {
+      const r = await scanOf(CORSGATE_ADAPTERS[name]());
+      expect(ids(r)).toEqual([]);
+      expect(r.notes).toEqual([]);
+    },
+  );
 
   it('the shared hosts it probes are all in the Public Suffix List private section', () => {
     for (const host of SHARED_HOSTS)

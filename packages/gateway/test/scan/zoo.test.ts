@@ -1,7 +1,8 @@
 /**
  * `corsgate scan` against the zoo: real servers on loopback, each wrong in one known way, must be
  * reported with that class and severity and nothing else; correct servers (corsgate's gateway and
- * adapters with strict configs, the `cors` package with a fixed list) must give no finding.
+ * adapters with strict configs, the `cors` package with a fixed list) must give no finding. Servers
+ * and scans run concurrently.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FindingId, Severity } from '../../src/scan/findings.js';
@@ -40,7 +41,7 @@ async function scan(url: string, options: Partial<ScanOptions> = {}): Promise<st
 }
 const finding = (severity: Severity, id: FindingId) => `${severity} ${id}`;
 
-describe('scan finds each known misconfiguration in a real server, with its class and severity', () => {
+describe.concurrent('scan finds each known misconfiguration in a real server, with its class and severity', () => {
   it('reports the cors package reflecting any origin with credentials as critical origin-reflected', async () => {
     const s = await zoo(expressApp(cors({ origin: true, credentials: true })));
     // The cors package also echoes any requested header by default (allowedHeaders unset), however many.
@@ -182,7 +183,7 @@ describe('scan finds each known misconfiguration in a real server, with its clas
   });
 });
 
-describe('scan gives correct servers no finding (no false positives)', () => {
+describe.concurrent('scan gives correct servers no finding (no false positives)', () => {
   it('finds nothing in the cors package with a fixed list', async () => {
     const s = await zoo(
       expressApp(
