@@ -201,6 +201,30 @@ async function startNginx(port, dir, template) {
   return { port, pid: child.pid, stop: () => stop(child) };
 }
 
+/** `corsgate export nginx` of the policy every target applies, then nginx on it. */
+async function startExportedNginx(port, name, extra) {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  execFileSync(process.execPath, [
+    join(root, 'packages/gateway/dist/cli/bin.js'),
+    'export',
+    'nginx',
+    '--upstream',
+    upstreamUrl,
+    '--allowlist',
+    join(tmp, 'allowed_origins.list'),
+    '--credentials',
+    '--methods',
+    'PUT,DELETE',
+    '--max-age',
+    '600',
+    '--out',
+    dir,
+    ...extra,
+  ]);
+  return startNginx(port, dir, 'nginx-export.conf.tpl');
+}
+
 const allTargets = [
   {
     name: 'upstream alone',
@@ -236,27 +260,12 @@ const allTargets = [
   {
     // The same policy exported by `corsgate export nginx` (docs/nginx.md), same nginx settings.
     name: 'nginx + corsgate export',
-    start: async (port) => {
-      const dir = join(tmp, 'nginx-export');
-      mkdirSync(dir, { recursive: true });
-      execFileSync(process.execPath, [
-        join(root, 'packages/gateway/dist/cli/bin.js'),
-        'export',
-        'nginx',
-        '--upstream',
-        upstreamUrl,
-        '--allowlist',
-        join(tmp, 'allowed_origins.list'),
-        '--credentials',
-        '--methods',
-        'PUT,DELETE',
-        '--max-age',
-        '600',
-        '--out',
-        dir,
-      ]);
-      return startNginx(port, dir, 'nginx-export.conf.tpl');
-    },
+    start: (port) => startExportedNginx(port, 'nginx-export', []),
+  },
+  {
+    // Without the njs module: the first line of a repeated header decides (docs/nginx.md).
+    name: 'nginx + corsgate export --dangerously-without-njs',
+    start: (port) => startExportedNginx(port, 'nginx-export-plain', ['--dangerously-without-njs']),
   },
   {
     name: 'nginx field config (if on $http_origin)',

@@ -79,7 +79,17 @@ function titleIn(c: Case, engine: EngineName, console: boolean): string {
   return notes.length === 0 ? c.title : `${c.title} [${notes.join('; ')}]`;
 }
 
-function defineWay(engine: EngineName, getSuite: () => Suite, way: WayIn, console: boolean): void {
+/**
+ * Every row against one way in. `gapOf` names why a row cannot run there beyond a missing feature
+ * (a policy nginx's export refuses: matrix-nginx.test.ts).
+ */
+export function defineWay(
+  engine: EngineName,
+  getSuite: () => Suite,
+  way: WayIn,
+  console: boolean,
+  gapOf: (c: Case) => string | undefined = () => undefined,
+): void {
   // Rows of one way in run side by side in the one browser: most of a row's time is waiting on
   // the loopback round trips and the browser, not CPU.
   describe.concurrent(`against ${way.name}`, () => {
@@ -92,8 +102,12 @@ function defineWay(engine: EngineName, getSuite: () => Suite, way: WayIn, consol
     });
     for (const c of CASES) {
       const missing = (c.needs ?? []).filter((f) => !way.features.has(f));
-      if (missing.length > 0) {
-        const why = missing.map((f) => way.gapReasons?.[f] ?? `no ${f} support`).join('; ');
+      const gap = gapOf(c);
+      if (missing.length > 0 || gap !== undefined) {
+        const why = [
+          ...missing.map((f) => way.gapReasons?.[f] ?? `no ${f} support`),
+          ...(gap ? [gap] : []),
+        ].join('; ');
         it.skip(`${c.title} [gap: ${why}]`, () => {});
         continue;
       }

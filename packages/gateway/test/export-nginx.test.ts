@@ -3,8 +3,9 @@
  * (property-tested against `createPolicy`), and real nginx running the export answers as the
  * gateway would: preflights, refusals, blocks, CORS headers on nginx's own errors.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createPolicy, parseOriginPattern } from 'corsgate';
 import fc from 'fast-check';
@@ -12,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValues, rawRequest } from '../../../test/conformance/_raw-http.js';
 import { main } from '../src/cli/main.js';
 import { patternRegex } from '../src/export/origin-regex.js';
+import { runScan } from '../src/scan/run.js';
 import { freePort, tempDir, waitForPort } from './helpers.js';
-import { nginxConf } from './nginx-export.js';
+import { NGINX, nginxConf, runExport } from './nginx-export.js';
 
 const ENTRIES = [
   'https://*.example.com',
@@ -273,6 +275,33 @@ describe('real nginx with the export', () => {
         }),
       );
     }
+  });
+
+  it('gives corsgate scan nothing to report, with the exact and the subdomain entries trusted', async () => {
+    const report = await runScan({
+      url: `${base}/api/items`,
+      trusted: ['https://app.example.com', 'https://*.example.org'],
+    });
+    expect(report.error).toBeUndefined();
+    // The trusted origins were allowed, so every check ran: an empty list is a verdict, not a skip.
+    expect(report.notes.filter((n) => /not allowed|skipped/.test(n))).toEqual([]);
+    expect(report.findings.map((f) => `${f.severity} ${f.id}`)).toEqual([]);
+  });
+
+  it('exports without njs only when asked (--dangerously-without-njs), for an nginx without the module', async () => {
+    const dir = tempDir();
+    dir.file('allowed_origins.list', 'https://app.example.com\n');
+    const args = ['--upstream', 'http://127.0.0.1:1', '--allowlist', 'allowed_origins.list'];
+    const plain = await runExport([...args, '--dangerously-without-njs'], dir.dir);
+    expect(plain.code, plain.output).toBe(0);
+    const http = readFileSync(`${dir.dir}/corsgate-http.conf`, 'utf8');
+    expect(http).not.toContain('js_');
+    const conf = dir.file('nginx.conf', nginxConf(dir.dir, 1).replace(/^load_module .*\n/, ''));
+    const checked = spawnSync(NGINX, ['-t', '-q', '-p', dir.dir, '-c', conf], { encoding: 'utf8' });
+    expect(checked.status, checked.stderr).toBe(0);
+    await runExport(args, dir.dir);
+    expect(readFileSync(`${dir.dir}/corsgate-http.conf`, 'utf8')).toContain('js_import corsgate');
+    dir.remove();
   });
 
   it('refuses to export a policy plain nginx cannot decide exactly, writing nothing', async () => {

@@ -235,6 +235,12 @@ const FIREFOX: readonly Wording[] = [
     facts: (m) => ({ ...statusOf(m[1]), preflight: true }),
   },
   {
+    // CORSExternalRedirectNotAllowed: what Firefox says for a preflight answered with a redirect.
+    engine: 'firefox',
+    pattern: /Reason: CORS request external redirect not allowed\)/,
+    classId: 'preflight-redirect',
+  },
+  {
     engine: 'firefox',
     pattern: /Reason: CORS request did not succeed\)/,
     classId: 'network-error',

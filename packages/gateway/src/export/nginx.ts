@@ -8,7 +8,7 @@
  * `_rN` for route N; what does not depend on the policy is computed once.
  */
 import { njsModule } from './njs.js';
-import { escapeRegex } from './origin-regex.js';
+import { canonicalHeadersRegex, escapeRegex } from './origin-regex.js';
 import type { ExportPlan, RoutePlan, ScopePlan } from './plan.js';
 
 /** The CORS response headers an upstream's answer never keeps: corsgate alone sets them. */
@@ -56,10 +56,10 @@ function sharedMaps(plan: ExportPlan): string[] {
     '    default "l";',
     '}',
     // Origin lines are counted in njs (export/njs.ts), only when there is an Origin.
-    'js_set $corsgate_origin_lines corsgate.originLines;',
+    ...(plan.njs ? ['js_set $corsgate_origin_lines corsgate.originLines;'] : []),
     'map $http_origin $corsgate_present {',
     '    "" 0;',
-    '    default $corsgate_origin_lines;',
+    `    default ${plan.njs ? '$corsgate_origin_lines' : '1'};`,
     '}',
   );
   // The application's own origins (same-origin: passed through without CORS headers), by the
@@ -93,7 +93,7 @@ function originMap(scope: ScopePlan, s: string): string[] {
  * Preflight checks: the method (case-sensitive) by a map; the request headers in njs, which reads
  * every line of the header (export/njs.ts), and only for OPTIONS.
  */
-function preflightMaps(scope: ScopePlan, s: string): string[] {
+function preflightMaps(scope: ScopePlan, s: string, njs: boolean): string[] {
   const listed = scope.methods.filter((m) => !['GET', 'HEAD', 'POST'].includes(m));
   const lines = [
     `map $http_access_control_request_method $corsgate${s}_acrm {`,
@@ -101,8 +101,32 @@ function preflightMaps(scope: ScopePlan, s: string): string[] {
     '    "~^(?:GET|HEAD|POST)$" "safe";',
   ];
   if (listed.length > 0) lines.push(`    ${q(`~^(?:${listed.map(escapeRegex).join('|')})$`)} "listed";`);
+  lines.push('}');
+  return [...lines, ...(njs ? acrhNjsMaps(s) : acrhPlainMaps(scope, s))];
+}
+
+/** Without njs: the first line only, allowed when it is the canonical list browsers send. */
+function acrhPlainMaps(scope: ScopePlan, s: string): string[] {
+  const lines = [
+    `map $http_access_control_request_headers $corsgate${s}_acrh {`,
+    '    default "no";',
+    '    "" "none";',
+  ];
+  if (scope.requestHeaders.length > 0)
+    lines.push(`    ${q(`~${canonicalHeadersRegex(scope.requestHeaders)}`)} "echo";`);
   lines.push(
     '}',
+    `map $corsgate${s}_acrh $corsgate${s}_acrh_echo {`,
+    '    default "";',
+    '    echo $http_access_control_request_headers;',
+    '}',
+  );
+  return lines;
+}
+
+/** With njs: every line, checked as the engine's parser does (export/njs.ts). */
+function acrhNjsMaps(s: string): string[] {
+  return [
     `js_set $corsgate${s}_acrh_js corsgate.acrh_${scopeId(s)};`,
     `map $request_method $corsgate${s}_acrh_raw {`,
     '    default "none";',
@@ -117,8 +141,7 @@ function preflightMaps(scope: ScopePlan, s: string): string[] {
     '    default "";',
     '    "~^echo:(?<corsgate_acrh_value>.*)$" $corsgate_acrh_value;',
     '}',
-  );
-  return lines;
+  ];
 }
 
 /** The njs function id of a scope: `base`, `r1`, `r2`… */
@@ -199,11 +222,11 @@ function reasonMap(s: string): string[] {
   ];
 }
 
-function scopeMaps(scope: ScopePlan, block: boolean, s: string): string[] {
+function scopeMaps(scope: ScopePlan, plan: ExportPlan, s: string): string[] {
   return [
     ...originMap(scope, s),
-    ...preflightMaps(scope, s),
-    ...actionMaps(block, s),
+    ...preflightMaps(scope, s, plan.njs),
+    ...actionMaps(plan.block, s),
     ...headerMaps(scope, s),
     ...reasonMap(s),
   ];
@@ -227,17 +250,18 @@ export function nginxHttpInclude(plan: ExportPlan, version: string, njsPath: str
   return [
     `# Written by corsgate export nginx (${version}); do not edit: it is replaced on every export.`,
     '# Include it in the http block; include corsgate-server.conf in the server block (docs/nginx.md).',
-    '# Needs the njs module: load_module modules/ngx_http_js_module.so; (Debian: libnginx-mod-http-js).',
-    `js_import corsgate from ${q(njsPath)};`,
+    ...(plan.njs
+      ? [
+          '# Needs the njs module: load_module modules/ngx_http_js_module.so; (Debian: libnginx-mod-http-js).',
+          `js_import corsgate from ${q(njsPath)};`,
+        ]
+      : ['# Without njs (--dangerously-without-njs): the first line of a repeated header decides.']),
     ...upstreamBlock(plan),
     ...sharedMaps(plan),
     ...scopeReasonMap(plan),
     '# The base policy (requests no route matches).',
-    ...scopeMaps(plan.base, plan.block, ''),
-    ...plan.routes.flatMap((r, i) => [
-      `# route ${r.path}`,
-      ...scopeMaps(r.scope, plan.block, routeSuffix(i)),
-    ]),
+    ...scopeMaps(plan.base, plan, ''),
+    ...plan.routes.flatMap((r, i) => [`# route ${r.path}`, ...scopeMaps(r.scope, plan, routeSuffix(i))]),
     '',
   ].join('\n');
 }

@@ -84,6 +84,11 @@ export interface ExportPlan {
   readonly upstream: string;
   /** The upstream URL's path, put before every forwarded path (no trailing slash; often ''). */
   readonly upstreamPath: string;
+  /**
+   * Repeated header lines read in njs (the default). Without it (`--dangerously-without-njs`),
+   * the first line decides and only canonical request-header lists are allowed (docs/nginx.md).
+   */
+  readonly njs: boolean;
 }
 
 export interface PlanInput {
@@ -95,6 +100,7 @@ export interface PlanInput {
   readonly escapedPaths: 'reject' | 'unescape';
   readonly upstream: string;
   readonly upstreamPath: string;
+  readonly njs: boolean;
 }
 
 const MAX_ACRH_NAMES = 128;
@@ -224,6 +230,7 @@ export function buildPlan(
       block: !input.reportOnly,
       upstream: input.upstream,
       upstreamPath: input.upstreamPath,
+      njs: input.njs,
     },
   };
 }

@@ -5,7 +5,10 @@
  * the `tldts` package (its ICANN and private sections), no I/O.
  */
 import { parse } from 'tldts';
+import { corsCheck } from '../browser-model/index.js';
 import { ATTACKER_DOMAIN, type OriginProbe } from '../catalogue/finding.js';
+import type { Reply } from '../probe/prober.js';
+import type { ScanContext } from './context.js';
 import type { TrustedOrigin } from './origin-probe.js';
 
 /** Characters the URL Standard lets into a host name that a `[\w.-]+` host pattern stops at. */
@@ -49,4 +52,26 @@ export function sharedHostingProbes(): OriginProbe[] {
     origin: `https://${LABEL}.${host}`,
     finding: 'shared-hosting-trusted',
   }));
+}
+
+/**
+ * A declared `--origin scheme://*.SUFFIX` the server honours is still the fault when SUFFIX is a
+ * public suffix: declaring it does not make every site under .com or github.io the operator's.
+ */
+export function judgeDeclaredWildcard(
+  ctx: ScanContext,
+  t: TrustedOrigin,
+  origin: string,
+  answer: Reply,
+): void {
+  const psl = parse(t.host, { allowPrivateDomains: true });
+  if (psl.publicSuffix !== t.host) return;
+  const id = psl.isPrivate === true ? 'shared-hosting-trusted' : 'public-suffix-wildcard';
+  const credentials = corsCheck(answer.lines, origin, true).ok;
+  ctx.add(
+    id,
+    credentials,
+    `--origin ${t.text} declares every site under ${t.host}, a public suffix${psl.isPrivate === true ? ' of shared hosting' : ''}, and the server allowed ${origin}${credentials ? ' with credentials' : ''}`,
+    answer.trace,
+  );
 }

@@ -12,6 +12,7 @@ import type { ExchangeTrace } from '../probe/trace.js';
 import { allows, type OriginAnswer, originOf, type ScanContext } from './context.js';
 import { type FindingId, SEVERITIES } from './findings.js';
 import { isInternalHost } from './internal-host.js';
+import { judgeDeclaredWildcard } from './origin-variants.js';
 import { preflightProbes } from './preflight-probes.js';
 import { privateNetworkProbe } from './private-network.js';
 import { IP_HOST, originProbes, parseTrustedOrigin, REFLECTION_PROBE, type TrustedOrigin } from './probes.js';
@@ -238,6 +239,7 @@ class Scan implements ScanContext {
         continue;
       }
       if (!allows(answer, origin)) this.notes.push(`the trusted origin ${origin} is not allowed by this URL`);
+      else if (t.wildcard) judgeDeclaredWildcard(this, t, origin, answer);
       out.push({ origin, answer });
     }
     return out;

@@ -5,9 +5,16 @@
  * reading one header line, a WebSocket server without an Origin check), and a hand-written server
  * that gets all of it right.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { serve as serveHono } from '@hono/node-server';
 import cors from 'cors';
+import { cors as corsgateFastify } from 'corsgate/fastify';
+import { cors as corsgateHono } from 'corsgate/hono';
+import { cors as corsgateKoa } from 'corsgate/koa';
 import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
 import { WebSocketServer } from 'ws';
 import { APP, listen, type ZooServer } from './_zoo.js';
 
@@ -279,3 +286,43 @@ function checked(decide: (origin: string) => boolean): Promise<ZooServer> {
     resource(req, res);
   });
 }
+
+/** corsgate's strict config for the framework adapters: one origin, credentials, PUT. */
+const STRICT = { origins: [APP], credentials: true, methods: ['PUT'] };
+
+/** corsgate's Fastify, Koa and Hono adapters in front of the resource (the clean side of the zoo). */
+export const CORSGATE_ADAPTERS = {
+  fastify: async (): Promise<ZooServer> => {
+    const app = Fastify();
+    await app.register(corsgateFastify, STRICT);
+    app.get('/api/items', async () => ({ items: [] }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}/api/items`, close: () => app.close() };
+  },
+  koa: (): Promise<ZooServer> => {
+    const app = new Koa();
+    app.use(corsgateKoa(STRICT));
+    app.use((ctx) => {
+      if (ctx.path === '/api/items') ctx.body = { items: [] };
+    });
+    return listen(createServer(app.callback()));
+  },
+  hono: (): Promise<ZooServer> => {
+    const app = new Hono();
+    app.use('*', corsgateHono(STRICT));
+    app.get('/api/items', (c) => c.json({ items: [] }));
+    return new Promise((resolve) => {
+      const server = serveHono({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+        resolve({
+          url: `http://127.0.0.1:${info.port}/api/items`,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              (server as Server).closeAllConnections();
+            }),
+        }),
+      );
+    });
+  },
+} as const;

@@ -11,7 +11,7 @@ import { SHARED_HOSTS } from '../../src/scan/origin-variants.js';
 import { renderScan } from '../../src/scan/report.js';
 import { runScan, type ScanReport } from '../../src/scan/run.js';
 import { APP, cors, expressApp, type ZooServer } from './_zoo.js';
-import { correctServer, FAULTS } from './_zoo-more.js';
+import { CORSGATE_ADAPTERS, correctServer, FAULTS } from './_zoo-more.js';
 
 async function scanOf(server: Promise<ZooServer>, at = (url: string) => url): Promise<ScanReport> {
   const s = await server;
@@ -150,7 +150,17 @@ describe.concurrent('scan names each new class on a server with only that fault,
     );
   });
 
-  it('reports every github.io site allowed as high shared-hosting-trusted', async () => {
+  it('reports every github.io site allowed as high shared-hosting-trusted, even when --origin declares it', async () => {
+    const declared = await FAULTS.sharedHosting();
+    try {
+      const d = await runScan({ url: declared.url, trusted: [APP, 'https://*.github.io'] });
+      expect(ids(d)).toEqual(one('high', 'shared-hosting-trusted'));
+      expect(d.findings[0]?.message).toMatch(
+        /^--origin https:\/\/\*\.github\.io declares every site under github\.io/,
+      );
+    } finally {
+      await declared.close();
+    }
     const r = await scanOf(FAULTS.sharedHosting());
     expect(ids(r)).toEqual(one('high', 'shared-hosting-trusted'));
     expect(evidence(r, 'shared-hosting-trusted').response).toContain(
@@ -192,12 +202,21 @@ describe.concurrent('scan names each new class on a server with only that fault,
   });
 });
 
-describe.concurrent('scan finds nothing in a correct hand-written server', () => {
+describe.concurrent('scan finds nothing in correct servers (hand-written, corsgate adapters)', () => {
   it('finds nothing where errors keep CORS headers, preflights are answered and sockets check Origin', async () => {
     const r = await scanOf(correctServer());
     expect(ids(r)).toEqual([]);
     expect(r.notes).toEqual([]);
   });
+
+  it.each(Object.keys(CORSGATE_ADAPTERS) as (keyof typeof CORSGATE_ADAPTERS)[])(
+    "finds nothing in corsgate's %s adapter with a strict config",
+    async (name) => {
+      const r = await scanOf(CORSGATE_ADAPTERS[name]());
+      expect(ids(r)).toEqual([]);
+      expect(r.notes).toEqual([]);
+    },
+  );
 
   it('the shared hosts it probes are all in the Public Suffix List private section', () => {
     for (const host of SHARED_HOSTS)

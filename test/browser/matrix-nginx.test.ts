@@ -1,0 +1,35 @@
+/**
+ * The browser matrix (test/browser/_matrix.ts) against nginx running `corsgate export nginx`, in
+ * Chromium (docs/nginx.md "Proof"): every row the export can run, side by side in one browser,
+ * with the same expectations as every other way in. Rows whose policy the exporter refuses are
+ * gaps naming the code.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Case } from './_cases.js';
+import { type Suite, startSuite } from './_harness.js';
+import { defineWay } from './_matrix.js';
+import { nginxWay } from './_nginx-way.js';
+
+const REFUSED: Partial<Record<Case['variant'], string>> = {
+  any: 'corsgate export nginx refuses a list holding * (CG_EXPORT_ANY_ORIGIN)',
+  debug: 'corsgate export nginx refuses debug (CG_EXPORT_DEBUG)',
+};
+
+let suite: Suite;
+beforeAll(async () => {
+  suite = await startSuite('chromium');
+  process.stdout.write(`browser matrix (nginx): ${suite.engine.version}\n`);
+}, 120_000);
+afterAll(async () => {
+  await suite?.close();
+});
+
+describe.concurrent('Chromium', () => {
+  defineWay(
+    'chromium',
+    () => suite,
+    nginxWay,
+    true,
+    (c) => REFUSED[c.variant],
+  );
+});
