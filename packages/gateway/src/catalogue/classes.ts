@@ -269,8 +269,7 @@ const BLOCKED = {
     engines: {
       chromium:
         'blocks; console: "Response to preflight request doesn\'t pass access control check: Redirect is not allowed for a preflight request."',
-      firefox:
-        'blocks; console: "(Reason: CORS preflight response did not succeed)" with the 3xx status code',
+      firefox: 'blocks; console: "(Reason: CORS request external redirect not allowed)", without the status',
       webkit: 'blocks; console: "Preflight response is not successful. Status code: 301"',
     },
     severity: LOW,

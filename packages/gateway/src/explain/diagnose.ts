@@ -9,6 +9,7 @@ import {
   type Engine,
   type MessageFacts,
   type MessageReading,
+  type NotCors,
   readConsoleMessage,
 } from './console-message.js';
 
@@ -42,10 +43,10 @@ export interface Diagnosis {
   readonly fix: {
     readonly generic: string;
     readonly corsgate: string;
-    /** The line to add to the allowlist, when the fix is one. */
-    readonly allowlistLine?: string;
-    /** The `serve` flag to set, with its value, when the fix is one. */
-    readonly flag?: string;
+    /** The allowlist line the request needs (the page origin, or ORIGIN when unknown). */
+    readonly allowlistLine: string;
+    /** The `serve` flags the request needs, each with its value (`--methods PUT`). */
+    readonly flags: readonly string[];
   } | null;
   /** What the fix needs that the message does not say. */
   readonly needs: readonly Need[];
@@ -73,15 +74,7 @@ export function diagnose(reading: MessageReading, given: GivenFacts): Diagnosis 
   }
   const engine = reading.engine ?? null;
   const base = { engine, alsoPossible: [], facts, fromFlags, expected: [], fix: null, needs: [] };
-  if ('notCors' in reading)
-    return {
-      ...base,
-      classId: null,
-      title: 'not a CORS failure: the request got no answer',
-      notes: [
-        `${ENGINE_NAMES[reading.engine]} says "CORS request did not succeed" when no response came at all (connection refused or reset, DNS, TLS, a blocked port): no CORS header can fix it; check that the server is up at that address (corsgate check URL --origin ORIGIN shows what answers)`,
-      ],
-    };
+  if ('notCors' in reading) return notCorsDiagnosis(reading.engine, reading.notCors, base);
   if ('unknown' in reading)
     return {
       ...base,
@@ -94,11 +87,43 @@ export function diagnose(reading: MessageReading, given: GivenFacts): Diagnosis 
   return classDiagnosis(reading.engine, reading.classId, reading.alsoPossible, facts, fromFlags);
 }
 
+/** A failure that looks like CORS but is not (docs/failures.md "Not CORS"): no CORS change proposed. */
+function notCorsDiagnosis(
+  engine: Engine,
+  id: NotCors,
+  base: Omit<Diagnosis, 'classId' | 'title' | 'notes'>,
+): Diagnosis {
+  const c = CATALOGUE[id];
+  const note =
+    id === 'network-error'
+      ? `${ENGINE_NAMES[engine]} says "CORS request did not succeed" or "net::ERR_…" when no response came at all (connection refused or reset, DNS, TLS, a blocked port): no CORS header can fix it; check that the server is up at that address (corsgate check URL --origin ORIGIN shows what answers)`
+      : `${capitalise(c.meaning)}: no CORS header can fix it. ${capitalise(c.fix)} (docs/failures.md#${id})`;
+  return {
+    ...base,
+    classId: null,
+    title:
+      id === 'network-error'
+        ? 'not a CORS failure: the request got no answer'
+        : `not a CORS failure: ${c.title}`,
+    notes: [note],
+  };
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** Browsers upper-case only these six when normalising a method (R7); the rest stay as written. */
 function normaliseMethod(method: string): string {
   const upper = method.toUpperCase();
   return ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].includes(upper) ? upper : method;
 }
+
+/** Preflight classes whose corsgate fix must allow the method the request uses. */
+const NEEDS_METHOD: ReadonlySet<ClassId> = new Set<ClassId>([
+  'method-not-allowed',
+  'preflight-status',
+  'preflight-redirect',
+  'preflight-auth',
+]);
 
 function classDiagnosis(
   engine: Engine,
@@ -108,46 +133,22 @@ function classDiagnosis(
   fromFlags: readonly ('origin' | 'method')[],
 ): Diagnosis {
   const c: FailureClass = CATALOGUE[classId];
+  const name = ENGINE_NAMES[engine];
   const needs: Need[] = [];
-  const origin = facts.origin ?? 'ORIGIN';
-  const needOrigin = () => {
-    if (facts.origin === undefined)
-      needs.push({
-        fact: 'origin',
-        flag: '--origin',
-        why: `${ENGINE_NAMES[engine]}'s message does not name the page origin`,
-      });
-  };
-  const change = c.corsgate.change;
-  let allowlistLine: string | undefined;
-  let flag: string | undefined;
-  if (change.kind === 'allow-origin') {
-    needOrigin();
-    allowlistLine = origin;
-  } else if (change.kind === 'flag') {
-    if (change.takes === 'method') {
-      if (facts.method === undefined)
-        needs.push({
-          fact: 'method',
-          flag: '--method',
-          why: `${ENGINE_NAMES[engine]}'s message does not name the refused method`,
-        });
-      flag = `${change.flag} ${facts.method ?? 'METHOD'}`;
-    } else if (change.takes === 'header') flag = `${change.flag} ${(facts.header ?? 'NAME').toLowerCase()}`;
-    else flag = change.flag;
-  }
-  const expected = expectedAnswer(classId, facts);
-  if (expected.some((l) => l.includes('ORIGIN'))) needOrigin();
-  const corsgate =
-    allowlistLine !== undefined
-      ? `add this line to the allowlist: ${allowlistLine}`
-      : flag !== undefined
-        ? `restart the gateway with ${flag}${change.kind === 'flag' && change.takes !== undefined ? ' (added to the comma-separated list it already has)' : ''}`
-        : c.corsgate.text;
+  if (facts.origin === undefined)
+    needs.push({ fact: 'origin', flag: '--origin', why: `${name}'s message does not name the page origin` });
+  const flags = corsgateFlags(classId, c, facts);
+  if (NEEDS_METHOD.has(classId) && facts.method === undefined)
+    needs.push({ fact: 'method', flag: '--method', why: `${name}'s message does not name the method` });
+  const allowlistLine = facts.origin ?? 'ORIGIN';
   const notes: string[] = [];
   if (alsoPossible.length > 0)
     notes.push(
-      `${ENGINE_NAMES[engine]} words ${[classId, ...alsoPossible].join(' and ')} alike (Access-Control-Allow-Origin absent or naming another origin); the fix is the same`,
+      `${name} words ${[classId, ...alsoPossible].join(' and ')} alike (Access-Control-Allow-Origin absent or naming another origin); the fix is the same`,
+    );
+  if (classId === 'acao-missing' && facts.preflight === true)
+    notes.push(
+      'a corsgate gateway refuses a preflight with 403 and no Access-Control-Allow-Origin also when the origin is listed but the method or a header is not: the preflight response header Corsgate-Refused (network panel) names which, as does corsgate check URL --origin ORIGIN --method M',
     );
   return {
     engine,
@@ -156,20 +157,33 @@ function classDiagnosis(
     alsoPossible,
     facts,
     fromFlags,
-    expected,
-    fix: {
-      generic: c.fix,
-      corsgate,
-      ...(allowlistLine === undefined ? {} : { allowlistLine }),
-      ...(flag === undefined ? {} : { flag }),
-    },
-    needs: dedupe(needs),
+    expected: expectedAnswer(classId, facts),
+    fix: { generic: c.fix, corsgate: corsgateText(c, allowlistLine, flags), allowlistLine, flags },
+    needs,
     notes,
   };
 }
 
-function dedupe(needs: readonly Need[]): Need[] {
-  return needs.filter((n, i) => needs.findIndex((m) => m.fact === n.fact) === i);
+/** The `serve` flags this request needs: its credentials, its method, its refused header. */
+function corsgateFlags(classId: ClassId, c: FailureClass, facts: MessageFacts): string[] {
+  const flags: string[] = [];
+  const change = c.corsgate.change;
+  if (facts.credentials === true || (change.kind === 'flag' && change.flag === '--credentials'))
+    flags.push('--credentials');
+  if (NEEDS_METHOD.has(classId)) flags.push(`--methods ${facts.method ?? 'METHOD'}`);
+  if (classId === 'header-not-allowed')
+    flags.push(`--request-headers ${(facts.header ?? 'NAME').toLowerCase()}`);
+  return flags;
+}
+
+function corsgateText(c: FailureClass, line: string, flags: readonly string[]): string {
+  const change = c.corsgate.change;
+  const withFlags = flags.length === 0 ? '' : ` ${flags.join(' ')}`;
+  if (change.kind === 'allow-origin')
+    return `add this line to the allowlist: ${line}${flags.length === 0 ? '' : `, and restart the gateway with${withFlags}`}`;
+  if (change.kind === 'flag')
+    return `restart the gateway with${withFlags} (a list flag: add to the comma-separated values it has), with ${line} in the allowlist`;
+  return `${c.corsgate.text}; in front of the API: corsgate serve --upstream API_URL --allowlist FILE${withFlags}, with the line ${line} in FILE`;
 }
 
 /** The answer the browser needed, as header lines (ORIGIN, METHOD, NAME where unknown). */
