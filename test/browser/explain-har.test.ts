@@ -4,7 +4,8 @@
  * fetch fails, the HAR of it (built from the DevTools protocol, _har.ts) gets the right class and a
  * fix; the fix is applied to the real gateway (its allowlist line, or its flags) and the same fetch
  * from the same page then succeeds. Failures that look like CORS but are not (Local Network Access,
- * mixed content, a refused connection, a redirected preflight) are named as such, with no CORS fix;
+ * mixed content, a refused connection, a redirected preflight) are named as such, with no CORS fix,
+ * from the HAR and from the console message Chromium printed for the same fetch (explain --message);
  * a server that is not corsgate (the scan zoo's habits) gets the classes its headers show.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../packages/gateway/src/cli/main.js';
+import { readConsoleMessage } from '../../packages/gateway/src/explain/console-message.js';
 import type { Diagnosis } from '../../packages/gateway/src/har/diagnose.js';
 import {
   freePort,
@@ -84,6 +86,8 @@ async function fetchFrom(kind: PageKind, url: string, init: RequestInit, record:
   const context = await browser.createBrowserContext();
   try {
     const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
     const recorder = record ? await recordHar(page) : undefined;
     await page.goto(`${pageOrigin(kind)}/`);
     const outcome = await page.evaluate(
@@ -100,7 +104,7 @@ async function fetchFrom(kind: PageKind, url: string, init: RequestInit, record:
     );
     // The failure's events (loadingFailed) reach the recorder a moment after the script sees it.
     if (recorder !== undefined) await waitFor(() => recorder.settled(url), 5_000, 'the HAR entry');
-    return { outcome, har: recorder?.har() };
+    return { outcome, har: recorder?.har(), consoleLines };
   } finally {
     await context.close();
   }
@@ -241,6 +245,8 @@ describe('explain --har on HARs recorded from Chromium', () => {
       const again = await fetchFrom(page, `https://api.test:${fixed.port}/items/1`, init, false);
       expect(again.outcome, JSON.stringify(d)).toEqual({ ok: true, status: 200 });
     },
+    // Two browser contexts, a HAR and a gateway each: well within this on an idle machine.
+    60_000,
   );
 
   /** Failures that look like CORS but are not: no header, so no corsgate fix, can help. */
@@ -278,7 +284,7 @@ describe('explain --har on HARs recorded from Chromium', () => {
         closed: [`http://api.test:${ports.closed}/items/1`, {}],
         redirect: [`http://zoo.test:${ports.zoo}/redirect`, { method: 'PUT' }],
       }[path] as [string, RequestInit];
-      const { outcome, har } = await fetchFrom(page, target[0], target[1], true);
+      const { outcome, har, consoleLines } = await fetchFrom(page, target[0], target[1], true);
       expect(outcome.ok).toBe(false);
       const { code, out } = await explain(har!, `look-alike-${path}`);
       expect(code).toBe(1);
@@ -287,7 +293,18 @@ describe('explain --har on HARs recorded from Chromium', () => {
       expect(d.notCors).toBe(true);
       expect(d.corsgate.allowlistLine).toBeUndefined();
       expect(d.corsgate.flags).toBeUndefined();
+      // The console text Chromium printed for the same fetch, through explain --message.
+      const reading = readConsoleMessage(consoleLines.join('\n'));
+      if (classId === 'preflight-redirect') expect(reading).toMatchObject({ classId });
+      else expect(reading, consoleLines.join('\n')).toMatchObject({ engine: 'chromium', notCors: classId });
+      const c = capture();
+      expect(await main(['explain', '--message', consoleLines.join('\n')], c.io)).toBe(
+        classId === 'preflight-redirect' ? 0 : 1,
+      );
+      if (classId !== 'preflight-redirect') expect(c.out()).toContain('not a CORS failure');
     },
+    // Two browser contexts, a HAR and a gateway each: well within this on an idle machine.
+    60_000,
   );
 
   it.concurrent.each([

@@ -58,6 +58,7 @@ function watching(tmp: TempDir, listArgs: () => string[]) {
     await once(upstream, 'listening');
     const up = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
     const port = await freePort();
+    const adminPort = await freePort();
     const conf = tmp.file('nginx.conf', nginxConf(tmp.dir, port));
     const exporter = spawn(
       process.execPath,
@@ -75,6 +76,8 @@ function watching(tmp: TempDir, listArgs: () => string[]) {
         `/usr/sbin/nginx -t -q -p ${tmp.dir} -c ${conf}`,
         '--reload-command',
         `kill -HUP "$(cat ${tmp.dir}/nginx.pid)"`,
+        '--admin-port',
+        String(adminPort),
       ],
       { cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -84,6 +87,8 @@ function watching(tmp: TempDir, listArgs: () => string[]) {
         lines.push(line);
         for (const w of waiters.slice()) w(line);
       });
+    const admin = await nextLine(lines, waiters, /admin listening on /, 10_000);
+    state.adminUrl = admin.slice(admin.indexOf('http://'));
     await nextLine(lines, waiters, /watching the list/, 10_000);
     state.nginx = spawn('/usr/sbin/nginx', ['-p', tmp.dir, '-c', conf], { stdio: 'ignore' });
     await waitForPort(port, state.nginx);
@@ -115,13 +120,16 @@ function watching(tmp: TempDir, listArgs: () => string[]) {
     throw new Error(`${origin} not answered ${expected} within ${ms} ms`);
   }
   const line = (pattern: RegExp) => nextLine(lines, waiters, pattern);
-  return { acao, enforced, line };
+  /** The admin listener's view of the exported version. */
+  const exported = async () =>
+    (await (await fetch(state.adminUrl)).json()) as Record<string, Record<string, unknown>>;
+  return { acao, enforced, line, exported };
 }
 
 describe('corsgate export nginx --watch with real nginx, the list in a file', () => {
   const tmp = tempDir();
   tmp.file('allowed_origins.list', 'https://app.example.com\n');
-  const { acao, enforced, line } = watching(tmp, () => ['--allowlist', 'allowed_origins.list']);
+  const { acao, enforced, line, exported } = watching(tmp, () => ['--allowlist', 'allowed_origins.list']);
   afterAll(() => tmp.remove());
 
   it('enforces a list change once the reload that follows it is done, reporting the time', async () => {
@@ -133,14 +141,23 @@ describe('corsgate export nginx --watch with real nginx, the list in a file', ()
     await enforced('https://new.example.com', 'https://new.example.com', 5000);
     // Reported, not asserted (timing depends on the machine; nginx -t dominates it).
     console.log(`file: list change to nginx enforcing it: ${Date.now() - changed} ms`);
+    const view = await exported();
+    expect(view['last']).toMatchObject({ outcome: 'reloaded', detail: null });
+    expect(view['nginx']!['hash']).toBe(view['list']!['hash']);
   });
 
-  it('never lets an invalid list, or one the exporter refuses, reach nginx', async () => {
+  it('never lets an invalid list, or one the exporter refuses, reach nginx, and its admin listener says so', async () => {
     const before = readFileSync(`${tmp.dir}/corsgate-http.conf`, 'utf8');
     tmp.atomic('allowed_origins.list', 'https://evil.example.com/path\n');
     await line(/list version rejected/);
+    const rejected = await exported();
+    expect(rejected['last']).toMatchObject({ outcome: 'rejected' });
     tmp.atomic('allowed_origins.list', '*\n');
     await line(/CG_EXPORT_ANY_ORIGIN/);
+    // The admin listener says nginx still runs the last good version, not the one the source holds.
+    const refused = await exported();
+    expect(refused['last']).toMatchObject({ outcome: 'refused' });
+    expect(refused['nginx']!['hash']).not.toBe(refused['list']!['hash']);
     expect(readFileSync(`${tmp.dir}/corsgate-http.conf`, 'utf8')).toBe(before);
     expect(await acao('https://evil.example.com')).toBeNull();
     expect(await acao('https://new.example.com')).toBe('https://new.example.com');

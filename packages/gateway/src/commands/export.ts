@@ -18,6 +18,7 @@ import { nginxHttpInclude, nginxNjsModule, nginxServerInclude } from '../export/
 import { buildPlan } from '../export/plan.js';
 import { gatewayVersion } from '../package-version.js';
 import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
+import { type ExportOutcome, type ExportStatus, startStatusListener } from './export-status.js';
 import { FLAG_KEYS, SERVE_OPTIONS } from './serve.js';
 
 export const EXPORT_HELP = `Usage: corsgate export nginx --upstream URL --out DIR [serve's options]
@@ -32,6 +33,7 @@ directives cannot decide exactly as the engine does is refused (CG_EXPORT_..., d
   --check-command CMD       with --watch: run before each reload; a failure puts the last good
                             includes back (default: nginx -t)
   --reload-command CMD      with --watch: run after a version passed the check (e.g. nginx -s reload)
+  --admin-port PORT         with --watch: GET /export on --admin-host shows the version nginx runs
   --dangerously-without-njs no njs module: the first line of a repeated Origin or
                             Access-Control-Request-Headers decides, and only the canonical
                             request-header list browsers send is allowed (docs/nginx.md)
@@ -124,7 +126,9 @@ export const exportCommand: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const check = typeof values['check-command'] === 'string' ? values['check-command'] : 'nginx -t';
-  return watchVersions(config, watcher, { dir, njs }, { check, reload }, io);
+  // The admin listener only when asked for: serve's default port may be a running gateway's.
+  const admin = values['admin-port'] !== undefined && config.adminPort !== 0;
+  return watchVersions(config, watcher, { dir, njs, admin }, { check, reload }, io);
 };
 
 const INCLUDES = ['corsgate.js', 'corsgate-http.conf', 'corsgate-server.conf'] as const;
@@ -180,32 +184,56 @@ function runShell(command: string): Promise<{ ok: boolean; output: string }> {
 async function watchVersions(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
-  { dir, njs }: { dir: string; njs: boolean },
+  { dir, njs, admin }: { dir: string; njs: boolean; admin: boolean },
   commands: { check: string; reload: string },
   io: CliIo,
 ): Promise<number> {
   let good: readonly string[] = INCLUDES.map((name) => readFileSync(join(dir, name), 'utf8'));
   let queue = Promise.resolve();
+  const now = () => new Date().toISOString();
+  // nginx was started on the first version by whoever runs this (docs/nginx.md).
+  const status: ExportStatus = {
+    target: 'nginx',
+    out: dir,
+    list: { hash: watcher.current.hash },
+    nginx: { hash: watcher.current.hash, reloadedAt: null },
+    last: { outcome: 'started', at: now(), detail: null },
+  };
+  const outcome = (o: ExportOutcome, detail: string | null) => {
+    status.last = { outcome: o, at: now(), detail };
+  };
   const apply = async (): Promise<void> => {
+    const hash = watcher.current.hash;
+    status.list = { hash };
     const texts = writeVersion(config, watcher, dir, njs, io);
-    if (texts === undefined) return;
+    if (texts === undefined) return outcome('refused', 'not exportable exactly (CG_EXPORT_…, on stderr)');
     const checked = await runShell(commands.check);
     if (!checked.ok) {
       for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), good[i]!);
       io.stderr.write(`corsgate export nginx: check failed, last good version kept: ${checked.output}\n`);
-      return;
+      return outcome('check-failed', checked.output);
     }
     const reloaded = await runShell(commands.reload);
-    if (!reloaded.ok) io.stderr.write(`corsgate export nginx: reload failed: ${reloaded.output}\n`);
-    else io.stdout.write(`corsgate export nginx: reloaded ${watcher.current.hash.slice(0, 12)}\n`);
     good = texts;
+    if (!reloaded.ok) {
+      io.stderr.write(`corsgate export nginx: reload failed: ${reloaded.output}\n`);
+      return outcome('reload-failed', reloaded.output);
+    }
+    io.stdout.write(`corsgate export nginx: reloaded ${hash.slice(0, 12)}\n`);
+    status.nginx = { hash, reloadedAt: now() };
+    outcome('reloaded', null);
   };
+  const listener = admin ? await startStatusListener(config.adminHost, config.adminPort, status) : undefined;
+  if (listener !== undefined)
+    io.stdout.write(`corsgate export nginx: admin listening on ${listener.url}/export\n`);
   const off = watcher.on((event) => {
     if (event.type === 'reloaded' || event.type === 'recovered') queue = queue.then(apply);
-    else if (event.type === 'rejected')
+    else if (event.type === 'rejected') {
+      outcome('rejected', `${event.errors.length} errors in the list; nginx keeps the last good version`);
       io.stderr.write(
         `corsgate export nginx: list version rejected (${event.errors.length} errors); nginx keeps the last good one\n`,
       );
+    }
   });
   io.stdout.write('corsgate export nginx: watching the list\n');
   // The source's watchers do not hold the process open (a library must not): this does, until a signal.
@@ -217,6 +245,7 @@ async function watchVersions(
   clearInterval(keepAlive);
   off();
   await queue;
+  await listener?.close();
   await watcher.close();
   return EXIT.OK;
 }

@@ -34,8 +34,22 @@ export interface MessageFacts {
   readonly credentials?: boolean;
 }
 
-/** A failure that looks like CORS but is not one: no CORS header can fix it. */
-export type NotCors = 'network-error';
+/** A failure that looks like CORS but is not one: no CORS header can fix it (the catalogue's `not-cors` kind). */
+export type NotCors = Extract<
+  ClassId,
+  'network-error' | 'local-network-access' | 'mixed-content' | 'blocked-by-client'
+>;
+
+const NOT_CORS: ReadonlySet<string> = new Set<NotCors>([
+  'network-error',
+  'local-network-access',
+  'mixed-content',
+  'blocked-by-client',
+]);
+
+function isNotCors(id: string): id is NotCors {
+  return NOT_CORS.has(id);
+}
 
 export type MessageReading =
   | {
@@ -52,9 +66,18 @@ export type MessageReading =
 interface Wording {
   readonly engine: Engine;
   readonly pattern: RegExp;
-  readonly classId: ClassId | NotCors;
+  readonly classId: ClassId;
   readonly facts?: (m: RegExpExecArray) => MessageFacts;
   readonly alsoPossible?: readonly ClassId[];
+}
+
+/** The origin of the page URL a message names, when it is one. */
+function originOfPage(url: string): MessageFacts {
+  try {
+    return { origin: new URL(url).origin };
+  } catch {
+    return {};
+  }
 }
 
 const statusOf = (text: string | undefined): MessageFacts =>
@@ -66,6 +89,31 @@ const statusOf = (text: string | undefined): MessageFacts =>
  * access control check: " when the preflight failed.
  */
 const CHROMIUM: readonly Wording[] = [
+  // Not CORS, though worded "blocked by CORS policy" (captured in test/browser/explain-har.test.ts).
+  {
+    engine: 'chromium',
+    pattern:
+      /The request client is not a secure context and the resource is in more-private address space `(\w+)`/,
+    classId: 'local-network-access',
+  },
+  {
+    engine: 'chromium',
+    pattern:
+      /Mixed Content: The page at '([^']+)' was loaded over HTTPS, but requested an insecure resource '([^']+)'/,
+    classId: 'mixed-content',
+    facts: (m) => ({ url: m[2]!, ...originOfPage(m[1]!) }),
+  },
+  {
+    engine: 'chromium',
+    pattern: /Failed to load resource: net::ERR_BLOCKED_BY_CLIENT/,
+    classId: 'blocked-by-client',
+  },
+  {
+    // net::ERR_FAILED follows every CORS refusal; any other net::ERR_ is the network's.
+    engine: 'chromium',
+    pattern: /Failed to load resource: net::ERR_(?!FAILED\b)[A-Z_]+/,
+    classId: 'network-error',
+  },
   {
     engine: 'chromium',
     pattern:
@@ -299,7 +347,7 @@ export function readConsoleMessage(input: string): MessageReading {
     if (m === null) continue;
     // A later line may add what an earlier one lacked (WebKit's "cannot load URL" line).
     const facts: MessageFacts = { ...context, ...(w.facts?.(m) ?? {}) };
-    if (w.classId === 'network-error') return { engine: w.engine, notCors: w.classId, facts };
+    if (isNotCors(w.classId)) return { engine: w.engine, notCors: w.classId, facts };
     // A preflight answered 3xx is the redirect class; Firefox and WebKit give only the status.
     const redirected =
       w.classId === 'preflight-status' &&

@@ -9,6 +9,7 @@ import {
   type Engine,
   type MessageFacts,
   type MessageReading,
+  type NotCors,
   readConsoleMessage,
 } from './console-message.js';
 
@@ -73,15 +74,7 @@ export function diagnose(reading: MessageReading, given: GivenFacts): Diagnosis 
   }
   const engine = reading.engine ?? null;
   const base = { engine, alsoPossible: [], facts, fromFlags, expected: [], fix: null, needs: [] };
-  if ('notCors' in reading)
-    return {
-      ...base,
-      classId: null,
-      title: 'not a CORS failure: the request got no answer',
-      notes: [
-        `${ENGINE_NAMES[reading.engine]} says "CORS request did not succeed" when no response came at all (connection refused or reset, DNS, TLS, a blocked port): no CORS header can fix it; check that the server is up at that address (corsgate check URL --origin ORIGIN shows what answers)`,
-      ],
-    };
+  if ('notCors' in reading) return notCorsDiagnosis(reading.engine, reading.notCors, base);
   if ('unknown' in reading)
     return {
       ...base,
@@ -93,6 +86,30 @@ export function diagnose(reading: MessageReading, given: GivenFacts): Diagnosis 
     };
   return classDiagnosis(reading.engine, reading.classId, reading.alsoPossible, facts, fromFlags);
 }
+
+/** A failure that looks like CORS but is not (docs/failures.md "Not CORS"): no CORS change proposed. */
+function notCorsDiagnosis(
+  engine: Engine,
+  id: NotCors,
+  base: Omit<Diagnosis, 'classId' | 'title' | 'notes'>,
+): Diagnosis {
+  const c = CATALOGUE[id];
+  const note =
+    id === 'network-error'
+      ? `${ENGINE_NAMES[engine]} says "CORS request did not succeed" or "net::ERR_…" when no response came at all (connection refused or reset, DNS, TLS, a blocked port): no CORS header can fix it; check that the server is up at that address (corsgate check URL --origin ORIGIN shows what answers)`
+      : `${capitalise(c.meaning)}: no CORS header can fix it. ${capitalise(c.fix)} (docs/failures.md#${id})`;
+  return {
+    ...base,
+    classId: null,
+    title:
+      id === 'network-error'
+        ? 'not a CORS failure: the request got no answer'
+        : `not a CORS failure: ${c.title}`,
+    notes: [note],
+  };
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Browsers upper-case only these six when normalising a method (R7); the rest stay as written. */
 function normaliseMethod(method: string): string {
