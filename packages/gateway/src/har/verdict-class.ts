@@ -5,6 +5,7 @@
  * preflights") names exactly what its policy lacks.
  */
 import { getHeader, parseTokenList } from '../browser-model/index.js';
+import { classOfCorsFailure } from '../catalogue/classify.js';
 import type { HarClassId } from './classes.js';
 import type { Attempt } from './pair.js';
 import type { Verdict } from './replay.js';
@@ -141,9 +142,11 @@ function corsClass(
   message: string,
 ): Classified {
   const origin = attempt.origin;
-  if (header === 'Access-Control-Allow-Credentials')
+  // The catalogue decides the class (catalogue/classify.ts); this adds the fix for this request.
+  const id = classOfCorsFailure({ ...(header === undefined ? {} : { header }), value });
+  if (id === 'credentials-not-allowed')
     return {
-      id: 'credentials-not-allowed',
+      id,
       message,
       corsgate: {
         // corsgate refuses credentials for a plain-http origin (CG_ORIGIN_INSECURE_WITH_CREDENTIALS).
@@ -153,15 +156,15 @@ function corsClass(
         flags: ['--credentials'],
       },
     };
-  if (value === null) return { id: 'acao-missing', message, corsgate: allowOrigin(origin) };
-  if (value.includes(',')) return { id: 'acao-duplicate', message };
-  if (value === '*') return { id: 'wildcard-with-credentials', message, corsgate: allowOrigin(origin) };
-  return {
-    id: 'acao-mismatch',
-    message,
-    fix: `answer Access-Control-Allow-Origin: ${origin}`,
-    corsgate: allowOrigin(origin),
-  };
+  if (id === 'acao-duplicate') return { id, message };
+  if (id === 'acao-mismatch')
+    return {
+      id,
+      message,
+      fix: `answer Access-Control-Allow-Origin: ${origin}`,
+      corsgate: allowOrigin(origin),
+    };
+  return { id, message, corsgate: allowOrigin(origin) };
 }
 
 /** The class of a replay that stopped at a preflight step or the actual CORS check. */
