@@ -2,7 +2,9 @@
 /**
  * Gateway load benchmark: one run, loopback, one server process each (plus `--workers 2`).
  * Targets: the bare upstream; corsgate; corsgate --workers 2; nginx (Debian) doing the same CORS
- * job; @fastify/http-proxy + @fastify/cors. Kinds: an allowed actual GET (proxied), an allowed
+ * job by hand (nginx.conf.tpl); nginx running `corsgate export nginx` of the same policy
+ * (nginx-export.conf.tpl); nginx with the field's hand-written `if ($http_origin ~ …)` config
+ * (nginx-field.conf.tpl); @fastify/http-proxy + @fastify/cors. Kinds: an allowed actual GET (proxied), an allowed
  * preflight, a refused preflight. Load: wrk (Debian), one thread, fixed connections and duration.
  *
  *   flock /tmp/corsgate-bench.lock node bench/gateway/run.mjs [--duration 5] [--connections 64]
@@ -186,6 +188,43 @@ async function startCorsgate(port, extra, dist = join(root, 'packages/gateway/di
   return { port, pid: child.pid, stop: () => stop(child) };
 }
 
+/** nginx (Debian) on a template of this directory, in its own directory. */
+async function startNginx(port, dir, template) {
+  mkdirSync(dir, { recursive: true });
+  const conf = readFileSync(join(here, template), 'utf8')
+    .replaceAll('@DIR@', dir)
+    .replaceAll('@PORT@', String(port))
+    .replaceAll('@UPSTREAM@', String(upstreamPort));
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = launch('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+  await waitPort(port);
+  return { port, pid: child.pid, stop: () => stop(child) };
+}
+
+/** `corsgate export nginx` of the policy every target applies, then nginx on it. */
+async function startExportedNginx(port, name, extra) {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  execFileSync(process.execPath, [
+    join(root, 'packages/gateway/dist/cli/bin.js'),
+    'export',
+    'nginx',
+    '--upstream',
+    upstreamUrl,
+    '--allowlist',
+    join(tmp, 'allowed_origins.list'),
+    '--credentials',
+    '--methods',
+    'PUT,DELETE',
+    '--max-age',
+    '600',
+    '--out',
+    dir,
+    ...extra,
+  ]);
+  return startNginx(port, dir, 'nginx-export.conf.tpl');
+}
+
 const allTargets = [
   {
     name: 'upstream alone',
@@ -217,20 +256,20 @@ const allTargets = [
     ? []
     : [{ name: 'baseline', start: (port) => startCorsgate(port, [], BASELINE) }]),
   { name: 'corsgate --workers 2', start: (port) => startCorsgate(port, ['--workers', '2']) },
+  { name: 'nginx', start: (port) => startNginx(port, join(tmp, 'nginx'), 'nginx.conf.tpl') },
   {
-    name: 'nginx',
-    start: async (port) => {
-      const dir = join(tmp, 'nginx');
-      mkdirSync(dir, { recursive: true });
-      const conf = readFileSync(join(here, 'nginx.conf.tpl'), 'utf8')
-        .replaceAll('@DIR@', dir)
-        .replaceAll('@PORT@', String(port))
-        .replaceAll('@UPSTREAM@', String(upstreamPort));
-      writeFileSync(join(dir, 'nginx.conf'), conf);
-      const child = launch('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
-      await waitPort(port);
-      return { port, pid: child.pid, stop: () => stop(child) };
-    },
+    // The same policy exported by `corsgate export nginx` (docs/nginx.md), same nginx settings.
+    name: 'nginx + corsgate export',
+    start: (port) => startExportedNginx(port, 'nginx-export', []),
+  },
+  {
+    // Without the njs module: the first line of a repeated header decides (docs/nginx.md).
+    name: 'nginx + corsgate export --dangerously-without-njs',
+    start: (port) => startExportedNginx(port, 'nginx-export-plain', ['--dangerously-without-njs']),
+  },
+  {
+    name: 'nginx field config (if on $http_origin)',
+    start: (port) => startNginx(port, join(tmp, 'nginx-field'), 'nginx-field.conf.tpl'),
   },
   {
     name: 'fastify-http-proxy + @fastify/cors',

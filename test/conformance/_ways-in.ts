@@ -57,6 +57,7 @@ export type WayInName =
   | 'hono'
   | 'fetch'
   | 'gateway'
+  | 'nginx'
   | `${'bun' | 'deno' | 'workerd'}-${'fetch' | 'hono'}`;
 
 /** A server started for one policy, able to say why corsgate decided as it did. */

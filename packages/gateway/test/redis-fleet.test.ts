@@ -366,5 +366,26 @@ describe('the fleet view and admin writes with a Redis source', () => {
     });
     expect(stale.status).toBe(409);
     expect(await allowOrigin(nodes[0]!, C)).toBe(null);
-  });
+    // One trail for the fleet (docs/sources.md "One audit trail"): node 0 shows the change node 1
+    // made through its admin API, naming node 1, and the CLI's push before it.
+    const audit = await fetch(`${nodes[0]!.adminUrl}/audit`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const { records } = (await audit.json()) as { records: Record<string, unknown>[] };
+    expect(records[0]).toMatchObject({
+      token: 'ops',
+      action: 'add',
+      fromVersion: 1,
+      toVersion: 2,
+      diff: { added: [B], removed: [] },
+    });
+    expect(String(records[0]!['node'])).toMatch(/:\d+$/);
+    expect(records[1]).toMatchObject({ token: 'cli', action: 'replace', fromVersion: 0, toVersion: 1 });
+    const page = await (
+      await fetch(`${nodes[2]!.adminUrl}/`, { headers: { Authorization: `Bearer ${token}` } })
+    ).text();
+    expect(page).toContain('<th scope="col">Node</th>');
+    expect(page).toContain(String(records[0]!['node']));
+    // Three gateway processes and a Redis server: room for a loaded machine.
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import {
   type TempDir,
   tempDir,
   type Upstream,
+  waitFor,
 } from './helpers.js';
 
 const APP = 'https://app.example.com';
@@ -120,6 +121,23 @@ describe('console views under --workers 2', () => {
     // Each worker counts its recorded share plus the requests it served since: 4 + 6 in all.
     expect(shop).toMatchObject({ count: 10, sampleMethod: 'GET', samplePath: '/w' });
     expect(shop.seenBefore).toBeUndefined();
+  });
+
+  it('keeps the staged candidate when a worker is killed: the worker started in its place evaluates it too', async () => {
+    const workerPids = (): number[] =>
+      gw.logs.filter((l) => l['event'] === 'worker-listening').map((l) => Number(l['pid']));
+    const before = workerPids();
+    const victim = before[before.length - 1]!;
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => workerPids().length > before.length, 15_000, 'a new worker listening');
+    await waitFor(async () => (await adminJson('/ready')).json.ready === true, 15_000, 'two workers ready');
+    const survivor = (await adminJson('/candidate')).json;
+    expect(survivor.source).not.toBeNull();
+    const evilBefore = survivor.differences.find((d: Json) => d.origin === EVIL)?.count ?? 0;
+    // One connection each, spread over both workers: every one counted only if both evaluate it.
+    await send(EVIL, 6, 200);
+    const after = (await adminJson('/candidate')).json;
+    expect(after.differences.find((d: Json) => d.origin === EVIL)).toMatchObject({ count: evilBefore + 6 });
   });
 
   it('shows the candidate section in the console page, and drops the candidate in every worker', async () => {

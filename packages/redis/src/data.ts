@@ -5,9 +5,10 @@
  * the expected version (compare-and-set), bumps the version, and publishes the new version on the
  * key's channel in the same step, so a notice never announces a version that is not stored.
  */
-import { RESP_TYPES, type RedisClientType } from '@redis/client';
+import { RESP_TYPES } from '@redis/client';
 import { AllowlistError, allowlistHash } from 'corsgate/allowlist';
 import { excerpt } from 'corsgate/internal';
+import type { Connection } from './connection.js';
 
 /** The channel a key's new versions are announced on: the version number as the message. */
 export function channelOf(key: string): string {
@@ -21,8 +22,17 @@ export interface StoredVersion {
   readonly updatedAt: number;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the client's generic parameters do not matter here.
-export type Client = RedisClientType<any, any, any, any, any>;
+/**
+ * The fleet's audit stream (docs/sources.md "One audit trail"): one entry per written version,
+ * appended by the write script itself, bounded with `MAXLEN ~`. Derived from the list's key, so in
+ * a Cluster it shares the key's hash tag and slot.
+ */
+export function auditStreamOf(key: string): string {
+  return `${key}:audit`;
+}
+
+/** Entries the audit stream keeps, about (`MAXLEN ~` trims whole nodes of the stream). */
+export const AUDIT_STREAM_LENGTH = 10_000;
 
 /**
  * Rejects when `work` has not settled after `ms`. The client's own command timeout stops at the
@@ -102,12 +112,12 @@ export function recordInvalidError(key: string, problem: string): AllowlistError
  * @throws AllowlistError `CG_ALLOWLIST_RECORD_INVALID` for a record corsgate did not write.
  */
 export async function readStored(
-  client: Client,
+  client: Connection,
   key: string,
   timeoutMs?: number,
 ): Promise<StoredVersion | undefined> {
   const reply = (await within(
-    client.sendCommand(['HMGET', key, 'text', 'version', 'hash', 'updatedAt']),
+    client.command(key, ['HMGET', key, 'text', 'version', 'hash', 'updatedAt']),
     timeoutMs,
   )) as (string | null)[];
   const [text, version, hash, updatedAt] = reply;
@@ -133,12 +143,12 @@ const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
  * not corsgate's comes back as an `InvalidRecord`, for the node to reject.
  */
 export async function readStoredBytes(
-  client: Client,
+  client: Connection,
   key: string,
   timeoutMs?: number,
 ): Promise<StoredBytes | InvalidRecord | undefined> {
   const reply = (await within(
-    client.sendCommand(['HMGET', key, 'text', 'version', 'hash'], AS_BUFFERS),
+    client.command(key, ['HMGET', key, 'text', 'version', 'hash'], AS_BUFFERS),
     timeoutMs,
   )) as (Buffer | null)[];
   const [bytes, version, hash] = reply;
@@ -149,13 +159,19 @@ export async function readStoredBytes(
 }
 
 /** Only the version field as stored (null when nothing was pushed): what the slow poll compares. */
-export async function readVersion(client: Client, key: string, timeoutMs: number): Promise<string | null> {
-  return (await within(client.sendCommand(['HGET', key, 'version']), timeoutMs)) as string | null;
+export async function readVersion(
+  client: Connection,
+  key: string,
+  timeoutMs: number,
+): Promise<string | null> {
+  return (await within(client.command(key, ['HGET', key, 'version']), timeoutMs)) as string | null;
 }
 
 /**
- * KEYS[1] the list's key. ARGV: expected version ('' for "whatever is there"), text, hash, now,
- * channel. Returns {status, version}: status 1 written (version = the new one), 0 conflict
+ * KEYS[1] the list's key, KEYS[2] its audit stream. ARGV: expected version ('' for "whatever is
+ * there"), text, hash, now, channel, the audit record (JSON), the node's name, the stream's bound.
+ * The audit entry is appended in the same script as the version, so the fleet's trail has exactly
+ * one entry per written version (docs/sources.md "One audit trail"). Returns {status, version}: status 1 written (version = the new one), 0 conflict
  * (version = the one stored), 2 unchanged (same hash as the stored version), 3 the stored version
  * is not a number corsgate writes and a version was expected (CG_ALLOWLIST_RECORD_INVALID). A write
  * that expects nothing replaces such a record, from version 1: the way out of a hostile record.
@@ -175,8 +191,16 @@ if current > 0 and redis.call('HGET', KEYS[1], 'hash') == ARGV[3] then return {2
 local next = current + 1
 redis.call('HSET', KEYS[1], 'text', ARGV[2], 'version', next, 'hash', ARGV[3], 'updatedAt', ARGV[4])
 redis.call('PUBLISH', ARGV[5], next)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'node', ARGV[7], 'from', current, 'to', next, 'hash', ARGV[3], 'record', ARGV[6])
 return {1, next}
 `;
+
+/** Who wrote a version, as the audit stream records it: the versions are the script's own. */
+export interface AuditNote {
+  readonly node: string;
+  /** The record's other fields (when, token, address, action, diff); JSON in the stream. */
+  readonly record: Readonly<Record<string, unknown>>;
+}
 
 export type WriteOutcome =
   | { readonly status: 'written'; readonly version: number }
@@ -189,22 +213,27 @@ export type WriteOutcome =
  *   one is not a number corsgate writes.
  */
 export async function casWrite(
-  client: Client,
+  client: Connection,
   key: string,
   text: string,
   hash: string,
   expectVersion: number | undefined,
+  audit: AuditNote,
 ): Promise<WriteOutcome> {
-  const [status, version] = (await client.sendCommand([
+  const [status, version] = (await client.command(key, [
     'EVAL',
     CAS_WRITE,
-    '1',
+    '2',
     key,
+    auditStreamOf(key),
     expectVersion === undefined ? '' : String(expectVersion),
     text,
     hash,
     String(Date.now()),
     channelOf(key),
+    JSON.stringify(audit.record),
+    audit.node,
+    String(AUDIT_STREAM_LENGTH),
   ])) as [number, number];
   if (status === 3) throw recordInvalidError(key, 'its version is not a whole number from 1 up');
   return {

@@ -6,8 +6,8 @@
  * `capacity` pending origins between two flushes (more are counted as dropped). No request waits
  * for Redis: counting is a Map increment, flushing runs on a timer.
  */
-import { createClient } from '@redis/client';
-import { type Client, within } from './data.js';
+import { Connection } from './connection.js';
+import { within } from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
 export interface FleetDeniedOptions {
@@ -29,9 +29,18 @@ export interface FleetDeniedEntry {
   readonly count: number;
 }
 
+/** KEYS[1] the bucket; ARGV: the rank to trim from, the expiry (s), then count, member pairs. */
+const FLUSH = `
+for i = 3, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, tonumber(ARGV[1]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
 export class FleetDenied {
   private readonly target: RedisTarget;
-  private readonly client: Client;
+  private readonly client: Connection;
+  private ready = false;
   private readonly flushMs: number;
   private readonly windowMs: number;
   private readonly windows: number;
@@ -50,16 +59,18 @@ export class FleetDenied {
     this.windows = options.windows ?? 24;
     this.capacity = options.capacity ?? 1000;
     this.timeoutMs = options.commandTimeoutMs ?? 2_000;
-    this.client = createClient({
-      url: this.target.clientUrl,
-      socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) },
-    }) as Client;
     // Failures show as dropped counts; the allowlist source reports Redis being unreachable.
-    this.client.on('error', () => undefined);
+    this.client = new Connection(this.target, {
+      connectTimeoutMs: this.timeoutMs,
+      reconnectMaxMs: 2_000,
+      persistent: true,
+    });
   }
 
   start(): this {
-    void this.client.connect().catch(() => undefined);
+    void this.client.connect().then(() => {
+      this.ready = true;
+    });
     this.arm();
     return this;
   }
@@ -87,16 +98,23 @@ export class FleetDenied {
   /** Adds the pending counts to the current bucket, trims it, and renews its expiry. */
   flush(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing;
-    if (this.pending.size === 0 || !this.client.isReady) return Promise.resolve();
+    if (this.pending.size === 0 || !this.ready) return Promise.resolve();
     const batch = this.pending;
     this.pending = new Map();
     const key = this.bucketKey(Date.now());
     const ttl = Math.ceil((this.windowMs * (this.windows + 1)) / 1000);
-    const multi = this.client.multi();
-    for (const [member, n] of batch) multi.addCommand(['ZINCRBY', key, String(n), member]);
-    multi.addCommand(['ZREMRANGEBYRANK', key, '0', String(-(this.capacity + 1))]);
-    multi.addCommand(['EXPIRE', key, String(ttl)]);
-    this.flushing = within(multi.exec(), this.timeoutMs)
+    // One script, so one key's node runs it whole (a MULTI is not followed across a Cluster).
+    const args = [...batch].flatMap(([member, n]) => [String(n), member]);
+    const flush = this.client.command(key, [
+      'EVAL',
+      FLUSH,
+      '1',
+      key,
+      String(-(this.capacity + 1)),
+      String(ttl),
+      ...args,
+    ]);
+    this.flushing = within(flush, this.timeoutMs)
       .then(() => undefined)
       .catch(() => {
         for (const n of batch.values()) this.dropped += n;
@@ -112,7 +130,7 @@ export class FleetDenied {
     const now = Date.now();
     const keys = Array.from({ length: this.windows }, (_, i) => this.bucketKey(now - i * this.windowMs));
     const reply = (await within(
-      this.client.sendCommand(['ZUNION', String(keys.length), ...keys, 'WITHSCORES']),
+      this.client.command(keys[0]!, ['ZUNION', String(keys.length), ...keys, 'WITHSCORES']),
       this.timeoutMs,
     )) as (string | number)[] | [string, string | number][];
     // RESP3 answers [member, score] pairs; RESP2 a flat member, score, member, score… list.
@@ -133,10 +151,6 @@ export class FleetDenied {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     await this.flush().catch(() => undefined);
-    try {
-      this.client.destroy();
-    } catch {
-      // Never connected.
-    }
+    this.client.destroy();
   }
 }

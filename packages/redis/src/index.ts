@@ -4,7 +4,8 @@
  * without the gateway.
  * @module
  */
-export { channelOf, type StoredVersion } from './data.js';
+export { type FleetAuditEntry, readRedisAudit } from './audit.js';
+export { type AuditNote, auditStreamOf, channelOf, type StoredVersion } from './data.js';
 export { FleetDenied, type FleetDeniedEntry, type FleetDeniedOptions } from './denied.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -19,6 +20,7 @@ export {
   DEFAULT_KEY,
   isRedisSource,
   parseRedisSource,
+  type RedisMode,
   type RedisTarget,
   shownRedisSource,
 } from './url.js';

@@ -7,7 +7,7 @@
  * the last good version stays in force and the status says since when it is stale.
  */
 import { readFile } from 'node:fs/promises';
-import { createClient, ErrorReply } from '@redis/client';
+import { ErrorReply } from '@redis/client';
 import {
   type AllowlistEvent,
   type AllowlistIssue,
@@ -17,14 +17,8 @@ import {
   writeFileAtomic,
 } from 'corsgate/allowlist';
 import { excerpt } from 'corsgate/internal';
-import {
-  type Client,
-  channelOf,
-  type InvalidRecord,
-  readStoredBytes,
-  readVersion,
-  type StoredBytes,
-} from './data.js';
+import { Connection } from './connection.js';
+import { channelOf, type InvalidRecord, readStoredBytes, readVersion, type StoredBytes } from './data.js';
 import { parseRedisSource, type RedisTarget } from './url.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -58,8 +52,7 @@ interface CacheFile {
 
 export class RedisAllowlistSource extends AllowlistSourceBase {
   private readonly target: RedisTarget;
-  private readonly client: Client;
-  private readonly subscriber: Client;
+  private readonly client: Connection;
   private readonly cachePath: string | undefined;
   private readonly pollIntervalMs: number;
   private readonly commandTimeoutMs: number;
@@ -79,34 +72,35 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
     this.cachePath = options.cache;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const reconnectMax = options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;
-    this.client = createClient({
-      url: target.clientUrl,
-      socket: {
-        connectTimeout: this.commandTimeoutMs,
+    this.client = new Connection(
+      target,
+      {
+        connectTimeoutMs: this.commandTimeoutMs,
+        reconnectMaxMs: options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
         // Keep trying for as long as the node runs: Redis coming back is the normal end of an outage.
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 10), reconnectMax),
+        persistent: true,
       },
-    }) as Client;
-    this.subscriber = this.client.duplicate() as Client;
+      {
+        error: (error) => this.unreachableNow(error),
+        // A (re)connection or a new master (a failover): notices sent meanwhile are lost
+        // (pub/sub is fire-and-forget), so read the stored version and apply it if it is newer.
+        resync: () => {
+          this.markReachable();
+          void this.refresh(false);
+        },
+      },
+    );
+  }
+
+  private unreachableNow(error: Error): void {
+    if (this.closed) return;
+    this.markUnreachable(
+      `corsgate: Redis at ${this.target.display} cannot be reached (${error.message}); the last good version (${this.current.version}) stays in force`,
+    );
   }
 
   /** Connects and applies the first version, or falls back on the cache after `startTimeoutMs`. */
   async start(startTimeoutMs: number): Promise<void> {
-    const unreachable = (error: Error): void => {
-      this.markUnreachable(
-        `corsgate: Redis at ${this.target.display} cannot be reached (${error.message}); the last good version (${this.current.version}) stays in force`,
-      );
-    };
-    this.client.on('error', unreachable);
-    this.subscriber.on('error', unreachable);
-    // 'ready' fires on the first connection and on every reconnection: resync, since notices sent
-    // while the connection was down are lost (pub/sub is fire-and-forget).
-    this.client.on('ready', () => {
-      this.markReachable();
-      void this.refresh(false);
-    });
-    this.subscriber.on('ready', () => void this.refresh(false));
     const first = new Promise<void>((resolve) => {
       const off = this.on((event) => {
         if (event.type === 'reloaded' || event.type === 'rejected' || event.type === 'missing') {
@@ -116,11 +110,10 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
       });
       setTimeout(resolve, startTimeoutMs).unref();
     });
-    void this.client.connect().catch(() => undefined);
-    void this.subscriber
-      .connect()
-      .then(() => this.subscriber.subscribe(channelOf(this.target.key), (message) => this.notice(message)))
+    void this.client
+      .subscribe(channelOf(this.target.key), (message) => this.notice(message))
       .catch(() => undefined);
+    void this.client.connect();
     await first;
     if (!this.ready && this.cachePath !== undefined) await this.loadCache(this.cachePath);
     this.armPoll();
@@ -267,13 +260,7 @@ export class RedisAllowlistSource extends AllowlistSourceBase {
   protected async stop(): Promise<void> {
     clearTimeout(this.pollTimer);
     // destroy, not a graceful QUIT: a paused Redis would never answer one.
-    for (const c of [this.subscriber, this.client]) {
-      try {
-        c.destroy();
-      } catch {
-        // Not connected: nothing to release.
-      }
-    }
+    this.client.destroy();
   }
 }
 

@@ -36,7 +36,7 @@ describe('a Redis source URL', () => {
   });
 
   it.each([
-    ['http://h:6379', 'the scheme must be redis:// or rediss://'],
+    ['http://h:6379', 'the scheme must be redis://, rediss://'],
     ['redis://h:6379/zero', 'is not a number'],
     ['redis://h:6379?db=1', 'unknown parameter "db"'],
     ['redis://h:6379?key=', 'the key is empty'],
@@ -82,6 +82,18 @@ describe('writing the list in Redis', () => {
     expect((error as AllowlistError).code).toBe('CG_ORIGIN_ANY_WITH_CREDENTIALS');
     expect((error as AllowlistError).issues.map((i) => i.line)).toEqual([2]);
     expect(await pullRedisAllowlist(url)).toBe(undefined);
+  });
+
+  it('never reports written a version no replica confirmed: CG_ALLOWLIST_WRITE_UNCONFIRMED, naming the version on the master', async () => {
+    // A lone server asked for one replica's confirmation (?replicas=1), as Sentinel and Cluster are
+    // by default: WAIT answers 0 after its 2 s, and the write is refused with the code, not lost.
+    const url = `${source()}&replicas=1`;
+    const error = await pushRedisAllowlist(url, 'https://a.example\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AllowlistError);
+    expect((error as AllowlistError).code).toBe('CG_ALLOWLIST_WRITE_UNCONFIRMED');
+    expect((error as AllowlistError).message).toContain('version 1 is on the master, but 0 of 1 replica(s)');
+    // What is stored is the version the message names: a read shows it, nothing else changed.
+    expect(await pullRedisAllowlist(url)).toMatchObject({ version: 1, text: 'https://a.example\n' });
   });
 
   it('lets a writer holding a stale version lose with CG_ALLOWLIST_CONFLICT, never overwrite', async () => {

@@ -219,7 +219,7 @@ function describe(error: unknown): { code: string; message: string } {
   };
 }
 
-const REDIS_URL = /^rediss?:\/\//i;
+const REDIS_URL = /^rediss?(?:\+(?:sentinel|cluster))?:\/\//i;
 /** A variable, so that neither TypeScript nor a bundler resolves the optional package at build time. */
 const REDIS_PACKAGE = '@corsgate/redis';
 

@@ -134,7 +134,8 @@ export const ISSUE_CODES = {
   // Allowlist sources beyond the file (docs/allowlist.md "Sources")
   CG_ALLOWLIST_SOURCE_INVALID: {
     severity: 'error',
-    summary: 'an allowlist source that is neither a file path nor a valid redis:// or rediss:// URL',
+    summary:
+      'an allowlist source that is neither a file path nor a valid redis://, rediss://, redis+sentinel:// or redis+cluster:// URL',
   },
   CG_ALLOWLIST_UNREACHABLE: {
     severity: 'error',
@@ -143,6 +144,10 @@ export const ISSUE_CODES = {
   CG_ALLOWLIST_CONFLICT: {
     severity: 'error',
     summary: 'a write named a version that is no longer the one in force (compare-and-set lost)',
+  },
+  CG_ALLOWLIST_WRITE_UNCONFIRMED: {
+    severity: 'error',
+    summary: 'a write caught in a Redis failover whose outcome cannot be known, or that no replica confirmed',
   },
   CG_ALLOWLIST_HASH_MISMATCH: {
     severity: 'error',

@@ -255,7 +255,6 @@ export class Policy {
     // requested, disclosing nothing else (jub0bs/cors processACRM).
     const acam = safelisted ? undefined : method;
 
-    let acah: string | undefined;
     const acrh = request.accessControlRequestHeaders;
     const verdict =
       acrh === undefined || (typeof acrh === 'string' && acrh.length === 0)
@@ -277,7 +276,7 @@ export class Policy {
         acam,
         verdict.refused === undefined ? undefined : { headers: verdict.refused },
       );
-    acah = verdict.acah;
+    const acah = verdict.acah;
 
     const headers: Record<string, string> = { [ACAO]: this.anyAnonymous ? '*' : origin };
     if (this.credentials) headers[ACAC] = 'true';

@@ -20,6 +20,7 @@ import {
   type AuditSink,
   type ListStore,
   type ListText,
+  type PendingAudit,
   VersionConflict,
 } from '../sources/index.js';
 import { issueJson } from '../views/allowlist.js';
@@ -189,24 +190,24 @@ export class ListWrites {
       });
     if (preview.text === base.text)
       return { status: 200, body: { version: base.version, written: false, added: [], removed: [] } };
-    let version: number;
-    try {
-      version = await this.store.compareAndSet(base, expected, preview.text);
-      await this.afterWrite();
-    } catch (error) {
-      if (error instanceof VersionConflict) return conflict(error.expected, error.current);
-      throw error;
-    }
-    await this.audit.append({
+    const audit: PendingAudit = {
       at: new Date().toISOString(),
       token: actor.token,
       address: actor.address,
       action: change.action,
       fromVersion: base.version,
-      toVersion: version,
       hash: allowlistHash(preview.text),
       diff: preview.diff,
-    });
+    };
+    let version: number;
+    try {
+      version = await this.store.compareAndSet(base, expected, preview.text, audit);
+      await this.afterWrite();
+    } catch (error) {
+      if (error instanceof VersionConflict) return conflict(error.expected, error.current);
+      throw error;
+    }
+    await this.audit.append({ ...audit, toVersion: version });
     return {
       status: 200,
       body: {

@@ -20,10 +20,11 @@ import {
   readableHeaders,
   varyCoversOrigin,
 } from '../browser-model/index.js';
+import { probeOverTrust } from '../catalogue/over-trust.js';
 import { exchange, UnreachableError } from '../probe/http.js';
 import { type ProbeResponse, responseLines } from '../probe/trace.js';
-import { probeOverTrust } from '../scan/over-trust.js';
 import { readCheckInput } from './input.js';
+import { localNetworkStep } from './local-network.js';
 import { checkVary, findMistakes } from './mistakes.js';
 import {
   MAX_REDIRECTS,
@@ -87,6 +88,8 @@ export async function checkRequest(options: CheckOptions): Promise<CheckTrace> {
       readableHeaders: [],
     };
   }
+  const localNetwork = localNetworkStep(url, input.origin, input.browser, options.pageAddressSpace);
+  if (localNetwork !== undefined) steps.push(localNetwork);
   // FETCH #fetching step 12: fetch() appends `Accept: */*` when the script set none, before the
   // CORS-unsafe names are computed, so its 3 bytes count toward the 1024-byte total (R4).
   const sent: HeaderPair[] = input.headers.some(([n]) => n.toLowerCase() === 'accept')

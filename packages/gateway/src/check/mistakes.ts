@@ -43,7 +43,7 @@ export function findMistakes(
   const acac = getHeader(lines, 'access-control-allow-credentials');
   if (acaoLines.includes('*') && acac !== null)
     out.push({
-      code: 'acac-with-wildcard',
+      code: 'wildcard-with-credentials',
       phase,
       header: 'Access-Control-Allow-Credentials',
       value: acac,

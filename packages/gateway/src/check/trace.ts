@@ -2,9 +2,10 @@
  * The shapes `checkRequest` takes and returns: what a browser would do for one cross-origin
  * request, as plain data (printed by `corsgate check`, serialised by `--json`).
  */
-import type { Browser, HeaderPair } from '../browser-model/index.js';
+import type { AddressSpace, Browser, HeaderPair } from '../browser-model/index.js';
+import { CATALOGUE, type ClassId } from '../catalogue/classes.js';
+import type { Finding } from '../catalogue/finding.js';
 import type { ExchangeTrace } from '../probe/trace.js';
-import type { Finding } from '../scan/run.js';
 
 export type { ExchangeTrace } from '../probe/trace.js';
 
@@ -20,6 +21,12 @@ export interface CheckOptions {
   readonly credentials?: boolean;
   /** Default chromium. */
   readonly browser?: Browser;
+  /**
+   * Where the page is served from, for Chromium's Local Network Access (docs/failures.md "Not
+   * CORS"): `public` with a loopback or private URL adds its warning. Default: read from an
+   * IP-literal origin, else unknown (no warning).
+   */
+  readonly pageAddressSpace?: AddressSpace;
   /** A deadline for each whole exchange (status, headers and body), not an idle timer. Default 10000 ms. */
   readonly timeoutMs?: number;
   /**
@@ -49,16 +56,21 @@ export interface TraceStep {
   readonly fix?: string;
 }
 
-/** Server mistakes worth fixing even when this request happens to pass. */
-export const MISTAKES = {
-  'vary-missing': 'the answer depends on Origin but the response lacks Vary: Origin',
-  'acao-duplicate': 'two or more Access-Control-Allow-Origin lines',
-  'acao-trailing-slash': 'Access-Control-Allow-Origin with a trailing slash',
-  'preflight-auth': 'a preflight answered 401/403 by an authentication layer',
-  'preflight-redirect': 'a preflight answered with a redirect',
-  'acac-with-wildcard': 'Access-Control-Allow-Credentials together with Access-Control-Allow-Origin: *',
-} as const;
-export type MistakeCode = keyof typeof MISTAKES;
+/** The catalogue classes `check` flags from a response even when this request happens to pass. */
+export const MISTAKE_CODES = [
+  'vary-missing',
+  'acao-duplicate',
+  'acao-trailing-slash',
+  'preflight-auth',
+  'preflight-redirect',
+  'wildcard-with-credentials',
+] as const satisfies readonly ClassId[];
+export type MistakeCode = (typeof MISTAKE_CODES)[number];
+
+/** Each mistake's title, from the catalogue (catalogue/classes.ts, docs/failures.md). */
+export const MISTAKES: Readonly<Record<MistakeCode, string>> = Object.fromEntries(
+  MISTAKE_CODES.map((code): [string, string] => [code, CATALOGUE[code].title]),
+) as Record<MistakeCode, string>;
 
 export interface Mistake {
   readonly code: MistakeCode;

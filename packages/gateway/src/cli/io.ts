@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The whole of standard input, for commands that take `-` (`corsgate explain --message -`). */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** Streams whose reader went away (EPIPE): writes to them are dropped from then on. */
@@ -38,7 +40,7 @@ export function processIo(): CliIo {
     stdout: quietWhenReaderLeaves(process.stdout),
     stderr: quietWhenReaderLeaves(process.stderr),
   };
-  return { ...processStreams, env: process.env, cwd: process.cwd() };
+  return { ...processStreams, env: process.env, cwd: process.cwd(), readStdin };
 }
 
 /** Colour only on a terminal, and never under NO_COLOR (https://no-color.org). */
@@ -49,3 +51,9 @@ export function useColour(io: CliIo, stream: 'stdout' | 'stderr' = 'stdout'): bo
 
 /** A command: takes its own arguments, returns an exit code; never calls process.exit. */
 export type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -28,7 +28,8 @@ export const ALLOWLIST_HELP = `Usage: corsgate allowlist push FILE --to SOURCE [
 
 Writes and reads the allowed origins of a source: a file path, or
 redis://[user:password@]host:port[/db][?key=NAME] (rediss:// for TLS) for the list a fleet
-shares. Every write is linted first (as corsgate lint) and refused while it has an error; each
+shares; redis+sentinel://SENTINEL[,SENTINEL…]/MASTER[/db] through Sentinel, or
+redis+cluster://NODE[,NODE…] on a Cluster (docs/sources.md "Deployments"). Every write is linted first (as corsgate lint) and refused while it has an error; each
 is one atomic version: every node applies it whole, or not at all.
 
   push FILE      replace the whole list with FILE's text (comments kept)

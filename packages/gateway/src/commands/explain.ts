@@ -12,6 +12,8 @@ import { type Loaded, loadAllowlistPolicy, loadConfigPolicy, loadYamlPolicy } fr
 import { type FlagValues, policyFromFlagsOnly } from '../config/load.js';
 
 export const EXPLAIN_HELP = `Usage: corsgate explain (--allowlist SOURCE | --config FILE) --origin ORIGIN [options]
+       corsgate explain --message TEXT|- [--origin O] [--method M] [--json]   (see --message --help)
+       corsgate explain --har FILE [--json | --sarif]   (see --har --help)
 
 Asks the corsgate engine, offline, how it answers one request: the kind (preflight, actual,
 same-origin, not-cors), allowed or not, the exact response headers, and the reason code.
@@ -43,6 +45,12 @@ Exit codes: 0 allowed, 1 refused, 2 bad input or an invalid file.
 `;
 
 export const explain: Command = async (argv, io) => {
+  // A console message is its own input (docs/cli.md "corsgate explain --message").
+  if (argv.some((a) => a === '--message' || a.startsWith('--message=')))
+    return (await import('./explain-message.js')).explainMessage(argv, io);
+  // A HAR is its own input (docs/cli.md "explain --har"): read, paired and judged in ../har.
+  if (argv.some((a) => a === '--har' || a.startsWith('--har=')))
+    return (await import('./explain-har.js')).explainHar(argv, io);
   const parsed = parseCommandArgs(
     'explain',
     argv,

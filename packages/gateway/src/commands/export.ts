@@ -14,23 +14,29 @@ import type { CliIo, Command } from '../cli/io.js';
 import { layerEnvironment, type OptionValue, relocate } from '../config/env.js';
 import { type FlagValues, loadConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
-import { nginxHttpInclude, nginxServerInclude } from '../export/nginx.js';
+import { nginxHttpInclude, nginxNjsModule, nginxServerInclude } from '../export/nginx.js';
 import { buildPlan } from '../export/plan.js';
 import { gatewayVersion } from '../package-version.js';
 import { AllowlistError, type AllowlistWatcher, openAllowlist } from '../server/allowlist.js';
+import { type ExportOutcome, type ExportStatus, startStatusListener } from './export-status.js';
 import { FLAG_KEYS, SERVE_OPTIONS } from './serve.js';
 
 export const EXPORT_HELP = `Usage: corsgate export nginx --upstream URL --out DIR [serve's options]
 
-Compiles the allowlist and the policy into two nginx includes in DIR (docs/nginx.md):
-corsgate-http.conf (include it in http {}) and corsgate-server.conf (include it in server {}).
+Compiles the allowlist and the policy into nginx includes in DIR (docs/nginx.md):
+corsgate-http.conf (include it in http {}), corsgate-server.conf (include it in server {}) and
+corsgate.js (the njs module the first imports; load ngx_http_js_module).
 Takes the same allowlist, policy flags and --config as \`corsgate serve\`. A policy plain nginx
 directives cannot decide exactly as the engine does is refused (CG_EXPORT_..., docs/errors.md).
-  --out DIR                 where to write the two includes (each replaced atomically)
+  --out DIR                 where to write the three files (each replaced atomically)
   --watch                   keep running: write the includes for every applied version of the list
   --check-command CMD       with --watch: run before each reload; a failure puts the last good
                             includes back (default: nginx -t)
   --reload-command CMD      with --watch: run after a version passed the check (e.g. nginx -s reload)
+  --admin-port PORT         with --watch: GET /export on --admin-host shows the version nginx runs
+  --dangerously-without-njs no njs module: the first line of a repeated Origin or
+                            Access-Control-Request-Headers decides, and only the canonical
+                            request-header list browsers send is allowed (docs/nginx.md)
 `;
 
 const EXPORT_OPTIONS = {
@@ -39,11 +45,19 @@ const EXPORT_OPTIONS = {
   watch: { type: 'boolean' },
   'check-command': { type: 'string' },
   'reload-command': { type: 'string' },
+  'dangerously-without-njs': { type: 'boolean' },
 } as const;
 
 /** serve's flags through serve's own loader: the same configuration, the same problems. */
 function loadServeConfig(values: Record<string, OptionValue>, io: CliIo): GatewayConfig | undefined {
-  const { out: _out, watch: _w, 'check-command': _c, 'reload-command': _r, ...given } = values;
+  const {
+    out: _out,
+    watch: _w,
+    'check-command': _c,
+    'reload-command': _r,
+    'dangerously-without-njs': _n,
+    ...given
+  } = values;
   const layered = layerEnvironment(SERVE_OPTIONS, given, io.env);
   const flags: FlagValues = {};
   for (const [option, key] of Object.entries(FLAG_KEYS)) {
@@ -99,7 +113,8 @@ export const exportCommand: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const dir = resolve(io.cwd, out);
-  const written = writeVersion(config, watcher, dir, io);
+  const njs = values['dangerously-without-njs'] !== true;
+  const written = writeVersion(config, watcher, dir, njs, io);
   if (written === undefined || values.watch !== true) {
     await watcher.close();
     return written === undefined ? EXIT.INVALID : EXIT.OK;
@@ -111,24 +126,31 @@ export const exportCommand: Command = async (argv, io) => {
     return EXIT.INVALID;
   }
   const check = typeof values['check-command'] === 'string' ? values['check-command'] : 'nginx -t';
-  return watchVersions(config, watcher, dir, { check, reload }, io);
+  // The admin listener only when asked for: serve's default port may be a running gateway's.
+  const admin = values['admin-port'] !== undefined && config.adminPort !== 0;
+  return watchVersions(config, watcher, { dir, njs, admin }, { check, reload }, io);
 };
 
-const INCLUDES = ['corsgate-http.conf', 'corsgate-server.conf'] as const;
+const INCLUDES = ['corsgate.js', 'corsgate-http.conf', 'corsgate-server.conf'] as const;
 
 /** Writes the includes for the version in force; the texts written, or undefined when refused. */
 function writeVersion(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
   dir: string,
+  njs: boolean,
   io: CliIo,
 ): readonly string[] | undefined {
   const result = buildPlan({
     policy: watcher.current.policy.config(),
     publicOrigins: config.publicOrigins,
     reportOnly: config.reportOnly,
-    routes: config.routes.length,
-    upstream: config.upstream + config.upstreamPath,
+    routes: config.routes,
+    caseSensitiveRoutes: config.dangerouslyCaseSensitiveRoutes,
+    escapedPaths: config.escapedPaths,
+    upstream: config.upstream,
+    upstreamPath: config.upstreamPath,
+    njs,
   });
   if (!result.ok) {
     for (const r of result.refusals) io.stderr.write(`corsgate export nginx: error ${r.code} ${r.message}\n`);
@@ -136,9 +158,13 @@ function writeVersion(
     return undefined;
   }
   const version = `corsgate ${gatewayVersion()}, list ${watcher.current.hash.slice(0, 12)}`;
-  const texts = [nginxHttpInclude(result.plan, version), nginxServerInclude(result.plan, version)];
+  const texts = [
+    nginxNjsModule(result.plan),
+    nginxHttpInclude(result.plan, version, join(dir, INCLUDES[0])),
+    nginxServerInclude(result.plan, version),
+  ];
   for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), texts[i]!);
-  io.stdout.write(`corsgate export nginx: wrote ${join(dir, INCLUDES[0])} and ${INCLUDES[1]}\n`);
+  io.stdout.write(`corsgate export nginx: wrote ${INCLUDES.join(', ')} in ${dir}\n`);
   return texts;
 }
 
@@ -158,32 +184,56 @@ function runShell(command: string): Promise<{ ok: boolean; output: string }> {
 async function watchVersions(
   config: GatewayConfig,
   watcher: AllowlistWatcher,
-  dir: string,
+  { dir, njs, admin }: { dir: string; njs: boolean; admin: boolean },
   commands: { check: string; reload: string },
   io: CliIo,
 ): Promise<number> {
   let good: readonly string[] = INCLUDES.map((name) => readFileSync(join(dir, name), 'utf8'));
   let queue = Promise.resolve();
+  const now = () => new Date().toISOString();
+  // nginx was started on the first version by whoever runs this (docs/nginx.md).
+  const status: ExportStatus = {
+    target: 'nginx',
+    out: dir,
+    list: { hash: watcher.current.hash },
+    nginx: { hash: watcher.current.hash, reloadedAt: null },
+    last: { outcome: 'started', at: now(), detail: null },
+  };
+  const outcome = (o: ExportOutcome, detail: string | null) => {
+    status.last = { outcome: o, at: now(), detail };
+  };
   const apply = async (): Promise<void> => {
-    const texts = writeVersion(config, watcher, dir, io);
-    if (texts === undefined) return;
+    const hash = watcher.current.hash;
+    status.list = { hash };
+    const texts = writeVersion(config, watcher, dir, njs, io);
+    if (texts === undefined) return outcome('refused', 'not exportable exactly (CG_EXPORT_…, on stderr)');
     const checked = await runShell(commands.check);
     if (!checked.ok) {
       for (const [i, name] of INCLUDES.entries()) writeAtomically(join(dir, name), good[i]!);
       io.stderr.write(`corsgate export nginx: check failed, last good version kept: ${checked.output}\n`);
-      return;
+      return outcome('check-failed', checked.output);
     }
     const reloaded = await runShell(commands.reload);
-    if (!reloaded.ok) io.stderr.write(`corsgate export nginx: reload failed: ${reloaded.output}\n`);
-    else io.stdout.write(`corsgate export nginx: reloaded ${watcher.current.hash.slice(0, 12)}\n`);
     good = texts;
+    if (!reloaded.ok) {
+      io.stderr.write(`corsgate export nginx: reload failed: ${reloaded.output}\n`);
+      return outcome('reload-failed', reloaded.output);
+    }
+    io.stdout.write(`corsgate export nginx: reloaded ${hash.slice(0, 12)}\n`);
+    status.nginx = { hash, reloadedAt: now() };
+    outcome('reloaded', null);
   };
+  const listener = admin ? await startStatusListener(config.adminHost, config.adminPort, status) : undefined;
+  if (listener !== undefined)
+    io.stdout.write(`corsgate export nginx: admin listening on ${listener.url}/export\n`);
   const off = watcher.on((event) => {
     if (event.type === 'reloaded' || event.type === 'recovered') queue = queue.then(apply);
-    else if (event.type === 'rejected')
+    else if (event.type === 'rejected') {
+      outcome('rejected', `${event.errors.length} errors in the list; nginx keeps the last good version`);
       io.stderr.write(
         `corsgate export nginx: list version rejected (${event.errors.length} errors); nginx keeps the last good one\n`,
       );
+    }
   });
   io.stdout.write('corsgate export nginx: watching the list\n');
   // The source's watchers do not hold the process open (a library must not): this does, until a signal.
@@ -195,6 +245,7 @@ async function watchVersions(
   clearInterval(keepAlive);
   off();
   await queue;
+  await listener?.close();
   await watcher.close();
   return EXIT.OK;
 }

@@ -18,11 +18,16 @@ import { MAX_TRUSTED_ORIGINS, runScan } from '../scan/run.js';
 
 export const SCAN_HELP = `Usage: corsgate scan URL [--origin TRUSTED]... [options]
 
-Sends a bounded set of probes (at most 64 requests: GETs and preflights, never a state-changing
-method) and reports each CORS misconfiguration found: any origin reflected, null trusted,
-prefix/suffix/substring look-alikes, unescaped dots, special characters, subdomains, http://
-origins, * with credentials, preflights echoing any method or header, credentials for public
-origins on an internal host, a missing Vary: Origin, error responses without CORS headers.
+Sends a bounded set of probes (at most 128 requests: GETs, preflights and one WebSocket
+handshake, never a state-changing method) and reports each CORS misconfiguration found: any
+origin reflected, null trusted, prefix/suffix/substring look-alikes, unescaped dots, special
+characters in host names, subdomains, public suffixes and shared hosting (github.io, cloud
+storage), origins not normalised, http:// origins, * with credentials, preflights not handled,
+echoing any method or header, varying without Vary, Max-Age above an engine's cap, * standing for
+Authorization, a preflight allowing what the response refuses, two Access-Control-Allow-Origin
+lines, refusals answered 5xx, credentials or Private Network Access for any origin, a missing
+Vary: Origin, errors without CORS headers, a WebSocket accepting any Origin. URL may be ws(s)://.
+Every class, its severity, probe and fix: docs/cli.md.
 
 Options:
   --origin TRUSTED     string, repeatable (at most ${MAX_TRUSTED_ORIGINS}), default none. An origin that SHOULD be trusted,

@@ -26,7 +26,8 @@ take true/false, 1/0). See docs/deploy.md.
   --upstream URL            the API to forward to (required), e.g. http://127.0.0.1:3000
   --allowlist SOURCE        allowed origins: a FILE, one a line (default ./allowed_origins.list),
                             or redis://[user:password@]host:port[/db][?key=NAME] (rediss:// for
-                            TLS) for a list a fleet shares (see docs/sources.md)
+                            TLS) for a list a fleet shares, redis+sentinel://SENTINELS/MASTER,
+                            redis+cluster://NODES (see docs/sources.md)
   --allowlist-cache FILE    with a Redis source: keep the last good version here, and start from
                             it while Redis is down (without one such a node is not ready)
   --config FILE             YAML config: policy, routes, listeners (see docs/gateway.md)

@@ -44,7 +44,7 @@ export function patternRegex(pattern: HostPattern): string {
 /**
  * An anchored expression matching exactly the canonical Access-Control-Request-Headers values
  * (lower-case names, sorted, unique, comma-separated without spaces: what browsers send, docs/rules.md
- * R5) made of `names`; names must be lower-case.
+ * R5) made of `names`; names must be lower-case. Used without njs only (docs/nginx.md "Without njs").
  */
 export function canonicalHeadersRegex(names: readonly string[]): string {
   const sorted = [...new Set(names)].sort();

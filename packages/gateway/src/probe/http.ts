@@ -28,7 +28,7 @@ export interface ConnectOptions {
 }
 
 /** A DNS lookup that always answers `address` (curl's --resolve). */
-function fixedLookup(address: string) {
+export function fixedLookup(address: string) {
   return (_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     const family = address.includes(':') ? 6 : 4;
     if (options.all === true) cb(null, [{ address, family }]);

@@ -62,9 +62,15 @@ function candidateBackend(candidate: Candidate): NonNullable<AdminBackend['candi
 
 /**
  * The candidate in a cluster: staged, dropped and marked promoted in every worker (each evaluates
- * it over its own traffic), its view their merged reports (docs/gateway.md "Workers").
+ * it over its own traffic), its view their merged reports (docs/gateway.md "Workers"). The primary
+ * keeps the staged text, so a worker started after a crash is given it as soon as it listens: the
+ * candidate survives a worker restart.
  */
 function clusterCandidate(channel: WorkerChannel): CandidateControl {
+  let staged: string | undefined;
+  channel.onListening((worker) => {
+    if (staged !== undefined) void channel.ask(worker, 'candidate-stage', { text: staged });
+  });
   const first = async (op: string): Promise<unknown> => {
     const all = channel.workers();
     return all.length === 0 ? undefined : channel.ask(all[0]!, op);
@@ -76,11 +82,13 @@ function clusterCandidate(channel: WorkerChannel): CandidateControl {
       return typeof text === 'string' ? text : undefined;
     },
     stage: async (text: string) => {
+      staged = text;
       const answers = await channel.askAll('candidate-stage', { text });
       const errors = answers.find(Array.isArray) as AllowlistIssue[] | undefined;
       return errors ?? [];
     },
     drop: async () => {
+      staged = undefined;
       await channel.askAll('candidate-drop');
     },
     promoted: async () => {

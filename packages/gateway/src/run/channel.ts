@@ -8,6 +8,8 @@ export class WorkerChannel {
   readonly listening = new Map<number, string>();
   private nextId = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
+  /** Called with each worker that starts listening: a first one, or one started after a crash. */
+  private readonly listeningHooks: ((worker: Worker) => void)[] = [];
 
   constructor(
     private readonly onAllListening: (url: string) => void,
@@ -39,6 +41,10 @@ export class WorkerChannel {
     return Promise.all(this.workers().map((w) => this.ask(w, op, extra)));
   }
 
+  onListening(hook: (worker: Worker) => void): void {
+    this.listeningHooks.push(hook);
+  }
+
   fork(): void {
     const worker = cluster.fork();
     worker.on('message', (message: unknown) => {
@@ -46,6 +52,7 @@ export class WorkerChannel {
       if (m?.cg === 'res' && m.id !== undefined) this.pending.get(m.id)?.(m.result);
       else if (m?.cg === 'listening' && m.url !== undefined) {
         this.listening.set(worker.id, m.url);
+        for (const hook of this.listeningHooks) hook(worker);
         if (this.listening.size === this.count) this.onAllListening(m.url);
       }
     });

@@ -2,34 +2,14 @@
  * The origins `corsgate scan` sends, built from the target and the origins that should be trusted
  * (`--origin`): each one a known way a server's origin check goes wrong. Pure: no I/O.
  */
+import { getDomain } from 'tldts';
+import { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE } from '../catalogue/finding.js';
 import type { FindingId } from './findings.js';
+import type { TrustedOrigin } from './origin-probe.js';
+import { originVariants, sharedHostingProbes } from './origin-variants.js';
 
-/** An origin the server should trust: exact, or `scheme://*.domain[:port]` for its subdomains. */
-export interface TrustedOrigin {
-  readonly text: string;
-  readonly scheme: string;
-  /** The host, or for a wildcard the domain below which every subdomain is trusted. */
-  readonly host: string;
-  /** `:8443`, or '' for the scheme's default port. */
-  readonly port: string;
-  readonly wildcard: boolean;
-}
+export { ATTACKER_DOMAIN, type OriginProbe, REFLECTION_PROBE, type TrustedOrigin };
 
-/** One Origin to send, and the class of misconfiguration the server shows if it allows it. */
-export interface OriginProbe {
-  readonly origin: string;
-  readonly finding: FindingId;
-  /** The trusted origin this look-alike was built from. */
-  readonly lookalikeOf?: string;
-}
-
-/**
- * The attacker's domain in every look-alike: under `.example`, reserved by RFC 2606, so a probe can
- * never reach or name a real site.
- */
-export const ATTACKER_DOMAIN = 'attacker.example';
-/** The probe for reflection: an origin no allowlist can contain. */
-export const REFLECTION_PROBE = `https://corsgate-scan.${ATTACKER_DOMAIN}`;
 /** Characters browsers accept in host names that lenient parsers stop at (FINDING special-characters). */
 export const SPECIAL_CHARACTERS = ['_', '`', '}', '!'] as const;
 
@@ -71,6 +51,9 @@ export function originProbes(target: URL, trusted: readonly TrustedOrigin[]): Or
   ];
   const own = parseTrustedOrigin(target.origin);
   const bases = trusted.length > 0 ? trusted : typeof own === 'string' ? [] : [own];
+  // The variants first: where one is also a look-alike (a sibling under github.io), its class is the sharper.
+  for (const base of bases) probes.push(...originVariants(base, IP_HOST.test(base.host)));
+  probes.push(...sharedHostingProbes());
   for (const base of bases) probes.push(...lookalikes(base, target));
   const seen = new Set<string>();
   return probes.filter((p) => {
@@ -92,8 +75,9 @@ function lookalikes(t: TrustedOrigin, target: URL): OriginProbe[] {
     out.push(at(t.host, 'insecure-origin-trusted', 'http'));
   if (IP_HOST.test(t.host)) return out;
   const labels = t.host.split('.');
-  // The domain an attacker cannot register under: the last two labels (app.example.com → example.com).
-  const domain = labels.slice(-2).join('.');
+  // The domain an attacker cannot register under (app.example.co.uk → example.co.uk), from the
+  // Public Suffix List; the last two labels for a name it does not know.
+  const domain = getDomain(t.host) ?? labels.slice(-2).join('.');
   out.push(at(`${t.host}.${ATTACKER_DOMAIN}`, 'prefix-match'));
   // Ends with the domain without being under it: an endsWith check without the leading dot.
   out.push(at(`attacker${domain}`, 'suffix-match'));
@@ -105,7 +89,9 @@ function lookalikes(t: TrustedOrigin, target: URL): OriginProbe[] {
   if (!t.wildcard) {
     out.push(at(`corsgate-scan.${t.host}`, 'subdomain-trusted'));
     // A sibling: trusting *.example.com when app.example.com alone was meant.
-    if (labels.length > 2) out.push(at(`corsgate-scan.${labels.slice(1).join('.')}`, 'subdomain-trusted'));
+    const parent = labels.slice(1).join('.');
+    if (labels.length > 2 && parent.endsWith(domain))
+      out.push(at(`corsgate-scan.${parent}`, 'subdomain-trusted'));
   }
   return out;
 }

@@ -3,13 +3,19 @@
  * scanning (GitHub, GitLab, Azure DevOps). `--json` is the `ScanReport` itself.
  */
 
+import { SARIF_LEVEL, SECURITY_SEVERITY, sarifRule } from '../catalogue/sarif.js';
 import { style } from '../cli/style.js';
 import { gatewayVersion } from '../package-version.js';
-import { atLeast, FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
+import { atLeast, FINDING_IDS, SEVERITIES, type Severity } from './findings.js';
 import type { Finding, ScanReport } from './run.js';
 
-/** Headers worth showing as evidence: the CORS ones, Vary and the origin the probe sent. */
-const EVIDENCE = /^(origin|vary|access-control-)/i;
+/**
+ * Headers worth showing as evidence: the CORS ones, Vary and the origin the probe sent, and what
+ * the other classes turn on (the token sent and the authentication asked for, the Allow list of an
+ * upstream answering OPTIONS, a redirect's Location, the WebSocket handshake; not Connection).
+ */
+const EVIDENCE =
+  /^(origin|vary|access-control-|authorization|www-authenticate|allow|location|upgrade|sec-websocket-)/i;
 
 /** The readable report: each finding with its proof, impact and fix, then the notes. */
 export function renderScan(report: ScanReport, failOn: Severity, colour: boolean): string {
@@ -55,43 +61,15 @@ export function renderScan(report: ScanReport, failOn: Severity, colour: boolean
   return `${out.join('\n')}\n`;
 }
 
-/** GitHub code scanning reads `security-severity` (0–10) to rank security results. */
-const SECURITY_SEVERITY: Record<Severity, string> = {
-  critical: '9.5',
-  high: '8.0',
-  medium: '5.5',
-  low: '3.0',
-};
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
-  critical: 'error',
-  high: 'error',
-  medium: 'warning',
-  low: 'note',
-};
-
 const version = gatewayVersion;
 
 /**
  * The report as a SARIF 2.1.0 log: one rule per finding class (its most severe level as the
- * default), one result per finding located at the scanned URL, the probe in its properties.
+ * default, from the failure catalogue), one result per finding located at the scanned URL, the probe in its properties.
  */
 export function toSarif(report: ScanReport): object {
-  const ids = Object.keys(FINDING_CLASSES) as FindingId[];
-  const rules = ids.map((id) => {
-    const c = FINDING_CLASSES[id];
-    return {
-      id,
-      name: id.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()),
-      shortDescription: { text: c.title },
-      fullDescription: { text: `${c.title}. Impact: ${c.impact}.` },
-      help: { text: `Fix: ${c.fix}.`, markdown: `**Impact:** ${c.impact}.\n\n**Fix:** ${c.fix}.` },
-      defaultConfiguration: { level: LEVEL[c.severity.credentials] },
-      properties: {
-        tags: ['security', 'cors'],
-        'security-severity': SECURITY_SEVERITY[c.severity.credentials],
-      },
-    };
-  });
+  const ids: readonly string[] = FINDING_IDS;
+  const rules = FINDING_IDS.map(sarifRule);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -125,7 +103,7 @@ function result(f: Finding, ruleIndex: number, url: string): object {
   return {
     ruleId: f.id,
     ruleIndex,
-    level: LEVEL[f.severity],
+    level: SARIF_LEVEL[f.severity],
     message: { text: `${f.message}. Impact: ${f.impact}. Fix: ${f.fix}.` },
     locations: [{ physicalLocation: { artifactLocation: { uri: url } } }],
     partialFingerprints: { corsgateFinding: `${f.id}:${url}` },

@@ -3,26 +3,23 @@
  * it proves, judged by the same browser model `corsgate check` uses (`corsCheck`: would a browser
  * hand this origin the response, with or without credentials?).
  */
-import {
-  corsCheck,
-  getHeader,
-  type HeaderLines,
-  parseTokenList,
-  varyCoversOrigin,
-} from '../browser-model/index.js';
+import { corsCheck, getHeader, type HeaderLines, varyCoversOrigin } from '../browser-model/index.js';
+import type { ClassId } from '../catalogue/classes.js';
+import { echoes, type Finding, finding, type OriginProbe, originFinding } from '../catalogue/finding.js';
 import type { ConnectOptions } from '../probe/http.js';
 import { Prober, type Reply } from '../probe/prober.js';
 import type { ExchangeTrace } from '../probe/trace.js';
-import { FINDING_CLASSES, type FindingId, SEVERITIES, type Severity } from './findings.js';
+import { allows, type OriginAnswer, originOf, type ScanContext } from './context.js';
+import { type FindingId, SEVERITIES } from './findings.js';
 import { isInternalHost } from './internal-host.js';
-import {
-  IP_HOST,
-  type OriginProbe,
-  originProbes,
-  parseTrustedOrigin,
-  REFLECTION_PROBE,
-  type TrustedOrigin,
-} from './probes.js';
+import { judgeDeclaredWildcard } from './origin-variants.js';
+import { preflightProbes } from './preflight-probes.js';
+import { privateNetworkProbe } from './private-network.js';
+import { IP_HOST, originProbes, parseTrustedOrigin, REFLECTION_PROBE, type TrustedOrigin } from './probes.js';
+import { authErrorProbe, judgeDuplicateOrigin, judgeRefusalError } from './response-probes.js';
+import { webSocketProbe } from './websocket-probe.js';
+
+export { PROBE_HEADER, PROBE_METHOD } from './preflight-probes.js';
 
 export interface ScanOptions {
   readonly url: string;
@@ -35,19 +32,7 @@ export interface ScanOptions {
   readonly connect?: ConnectOptions;
 }
 
-export interface Finding {
-  readonly id: FindingId;
-  readonly severity: Severity;
-  readonly title: string;
-  /** What this server did, in one sentence. */
-  readonly message: string;
-  /** Whether the over-trusted origin also got credentials. */
-  readonly credentials: boolean;
-  /** The request that proved it and the answer. */
-  readonly probe: ExchangeTrace;
-  readonly impact: string;
-  readonly fix: string;
-}
+export type { Finding } from '../catalogue/finding.js';
 
 export interface ScanReport {
   readonly url: string;
@@ -80,16 +65,22 @@ const IMPLIES: ReadonlyMap<FindingId, readonly FindingId[]> = new Map<FindingId,
       'special-characters',
       'subdomain-trusted',
       'insecure-origin-trusted',
+      'origin-not-normalised',
+      'host-characters',
+      'public-suffix-wildcard',
+      'shared-hosting-trusted',
     ],
   ],
-  ['substring-match', ['prefix-match', 'special-characters', 'subdomain-trusted']],
-  ['prefix-match', ['special-characters']],
-  ['suffix-match', ['subdomain-trusted']],
+  [
+    'substring-match',
+    ['prefix-match', 'special-characters', 'subdomain-trusted', 'origin-not-normalised', 'host-characters'],
+  ],
+  ['prefix-match', ['special-characters', 'origin-not-normalised', 'host-characters']],
+  ['public-suffix-wildcard', ['suffix-match', 'subdomain-trusted']],
+  ['suffix-match', ['subdomain-trusted', 'origin-not-normalised']],
+  // A host pattern that stops at $ + & stops at ` } ! too: one regular expression to fix.
+  ['host-characters', ['special-characters']],
 ]);
-/** A method no API defines, to see whether the preflight echoes Access-Control-Request-Method. */
-export const PROBE_METHOD = 'CORSGATE-SCAN';
-/** A header no API expects, to see whether the preflight echoes Access-Control-Request-Headers. */
-export const PROBE_HEADER = 'x-corsgate-scan';
 
 /**
  * Scans one URL. Never throws for bad input or an unreachable server: the report says so.
@@ -113,8 +104,10 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
   } catch {
     return bad(`"${options.url}" is not a URL`);
   }
+  // A WebSocket URL is scanned over its http(s) twin: the handshake is a GET to the same place.
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') url = new URL(`http${url.href.slice(2)}`);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return bad('only http: and https: URLs can be scanned');
+    return bad('only http:, https:, ws: and wss: URLs can be scanned');
   url.hash = '';
   if (trustedText.length > MAX_TRUSTED_ORIGINS)
     return bad(`at most ${MAX_TRUSTED_ORIGINS} --origin values (each adds a dozen probes)`);
@@ -139,15 +132,19 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
 }
 
 /** One scan's state: the answers so far and what they proved. */
-class Scan {
+class Scan implements ScanContext {
   readonly notes: string[] = [];
-  private readonly findings = new Map<FindingId, Finding>();
+  private readonly findings = new Map<ClassId, Finding>();
 
   constructor(
-    private readonly url: URL,
+    readonly url: URL,
     private readonly trusted: readonly TrustedOrigin[],
-    private readonly prober: Prober,
+    readonly prober: Prober,
   ) {}
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
 
   /** @returns undefined, or why the server could not be reached. */
   async run(): Promise<string | undefined> {
@@ -155,8 +152,11 @@ class Scan {
     if ('error' in plain) return plain.error;
     const allowed = await this.trustedAnswers();
     const answers = await this.originAnswers();
-    for (const a of [plain, ...allowed.map((x) => x.answer), ...answers.map((x) => x.answer)])
-      this.judgeWildcard(a);
+    const all = [plain, ...allowed.map((x) => x.answer), ...answers.map((x) => x.answer)];
+    for (const a of all) this.judgeWildcard(a);
+    judgeDuplicateOrigin(this, all);
+    await privateNetworkProbe(this);
+    await webSocketProbe(this);
     this.judgePrivateNetwork([
       ...allowed,
       ...answers.map((x) => ({ origin: x.probe.origin, answer: x.answer })),
@@ -171,16 +171,20 @@ class Scan {
       this.notes.push(
         this.trusted.length === 0
           ? 'no origin was allowed, so the preflight, Vary and error-response checks were skipped (give the origins that should be trusted with --origin)'
-          : 'none of the --origin values was allowed, so the preflight, Vary and error-response checks were skipped',
+          : 'none of the --origin values was allowed, so the Vary and error-response checks were skipped',
       );
+      // The preflights still tell why: one not handled, or allowed where the GET is not.
+      if (allowed[0] !== undefined) await preflightProbes(this, allowed[0].origin, allowed[0].answer);
       return undefined;
     }
-    this.judgeVary(first, [
-      plain,
-      ...answers.filter((x) => !allows(x.answer, x.probe.origin)).map((x) => x.answer),
-    ]);
-    await this.preflights(first.origin);
+    const refused = answers
+      .filter((x) => !allows(x.answer, x.probe.origin))
+      .map((x) => ({ origin: x.probe.origin, answer: x.answer }));
+    this.judgeVary(first, [plain, ...refused.map((x) => x.answer)]);
+    judgeRefusalError(this, refused, first);
+    await preflightProbes(this, first.origin, first.answer);
     await this.errorResponse(first.origin);
+    await authErrorProbe(this, first);
     return undefined;
   }
 
@@ -209,7 +213,7 @@ class Scan {
    * notes name instead.
    */
   sortedFindings(): Finding[] {
-    const implied = new Set<FindingId>();
+    const implied = new Set<ClassId>();
     for (const [loosest, consequences] of IMPLIES)
       if (this.findings.has(loosest) && !implied.has(loosest))
         for (const c of consequences)
@@ -235,12 +239,13 @@ class Scan {
         continue;
       }
       if (!allows(answer, origin)) this.notes.push(`the trusted origin ${origin} is not allowed by this URL`);
+      else if (t.wildcard) judgeDeclaredWildcard(this, t, origin, answer);
       out.push({ origin, answer });
     }
     return out;
   }
 
-  private add(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): void {
+  add(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): void {
     if (!this.findings.has(id)) this.findings.set(id, finding(id, credentials, message, probe));
   }
 
@@ -277,14 +282,15 @@ class Scan {
   }
 
   /** R24: an allowed origin's answer differs from another's (or none), and Vary lacks Origin. */
-  private judgeVary(allowed: { origin: string; answer: Reply }, others: readonly Reply[]): void {
+  private judgeVary(allowed: OriginAnswer, others: readonly Reply[]): void {
     const signature = (l: HeaderLines) =>
       ['access-control-allow-origin', 'access-control-allow-credentials']
         .map((n) => getHeader(l, n))
         .join('\n');
     const mine = signature(allowed.answer.lines);
     for (const other of others) {
-      if (signature(other.lines) === mine) continue;
+      // A 5xx is not stored by a cache without explicit freshness (RFC 9111 §4.2.2): no mix-up.
+      if (signature(other.lines) === mine || other.status >= 500) continue;
       const missing = [allowed.answer, other].find((a) => !varyCoversOrigin(a.lines));
       if (missing === undefined) continue;
       this.add(
@@ -294,29 +300,6 @@ class Scan {
         missing.trace,
       );
       return;
-    }
-  }
-
-  private async preflights(origin: string): Promise<void> {
-    const method = await this.prober.preflight(origin, PROBE_METHOD, null);
-    if (!('error' in method)) {
-      if (tokens(method.lines, 'access-control-allow-methods').includes(PROBE_METHOD))
-        this.add(
-          'preflight-any-method',
-          corsCheck(method.lines, origin, true).ok,
-          `asked for the method ${PROBE_METHOD}, the preflight answered Access-Control-Allow-Methods: ${getHeader(method.lines, 'access-control-allow-methods')}`,
-          method.trace,
-        );
-    }
-    const header = await this.prober.preflight(origin, 'PUT', PROBE_HEADER);
-    if (!('error' in header)) {
-      if (tokens(header.lines, 'access-control-allow-headers').some((h) => h.toLowerCase() === PROBE_HEADER))
-        this.add(
-          'preflight-any-header',
-          corsCheck(header.lines, origin, true).ok,
-          `asked for the header ${PROBE_HEADER}, the preflight answered Access-Control-Allow-Headers: ${getHeader(header.lines, 'access-control-allow-headers')}`,
-          header.trace,
-        );
     }
   }
 
@@ -339,55 +322,4 @@ class Scan {
       answer.trace,
     );
   }
-}
-
-function finding(id: FindingId, credentials: boolean, message: string, probe: ExchangeTrace): Finding {
-  const c = FINDING_CLASSES[id];
-  return {
-    id,
-    severity: credentials ? c.severity.credentials : c.severity.anonymous,
-    title: c.title,
-    message,
-    credentials,
-    probe,
-    impact: c.impact,
-    fix: c.fix,
-  };
-}
-
-/** The finding an origin probe proves: the answer names that origin, which should not be trusted. */
-export function originFinding(probe: OriginProbe, answer: Reply): Finding | undefined {
-  if (!echoes(answer, probe.origin)) return undefined;
-  const credentials = corsCheck(answer.lines, probe.origin, true).ok;
-  const of = probe.lookalikeOf === undefined ? '' : ` (built from the trusted ${probe.lookalikeOf})`;
-  return finding(
-    probe.finding,
-    credentials,
-    `the server allowed Origin ${probe.origin}${of}${credentials ? ' with credentials' : ''}`,
-    answer.trace,
-  );
-}
-
-/** The response names exactly this origin (not `*`): the server decided for it. */
-function echoes(answer: Reply, origin: string): boolean {
-  return (
-    getHeader(answer.lines, 'access-control-allow-origin') === origin &&
-    corsCheck(answer.lines, origin, false).ok
-  );
-}
-
-/** A browser would hand this origin the response (without credentials). */
-function allows(answer: Reply, origin: string): boolean {
-  return corsCheck(answer.lines, origin, false).ok;
-}
-
-function originOf(answer: Reply): string {
-  const o = answer.trace.request.headers.find(([n]) => n.toLowerCase() === 'origin');
-  return o === undefined ? 'a request without Origin' : o[1];
-}
-
-/** The items of a token-list header as a browser parses them (R15); none when invalid. */
-function tokens(lines: HeaderLines, name: string): readonly string[] {
-  const parsed = parseTokenList(lines, name);
-  return parsed !== null && 'items' in parsed ? parsed.items : [];
 }

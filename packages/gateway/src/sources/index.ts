@@ -12,6 +12,7 @@ export {
   type ListStore,
   type ListText,
   type OpenSettings,
+  type PendingAudit,
   type SourceKind,
   type StoredList,
   VersionConflict,

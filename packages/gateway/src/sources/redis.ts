@@ -1,8 +1,11 @@
 /**
  * The Redis kind (docs/sources.md "Redis"): `redis://` and `rediss://` URLs, the list a fleet
  * shares, followed by `@corsgate/redis` (pub/sub, resync, slow poll, local cache) and written with
- * its compare-and-set. The password never leaves this file in clear: what is printed is `shown`.
+ * its compare-and-set. Sentinel and Cluster (sentinel.ts, cluster.ts) are this same source over
+ * another deployment: `@corsgate/redis` picks the connection from the URL. The password never
+ * leaves this file in clear: what is printed is `shown`.
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
   editRedisAllowlist,
@@ -14,13 +17,14 @@ import {
 } from '@corsgate/redis';
 import type { CorsConfigWithoutOrigins } from 'corsgate';
 import { type AllowlistEdit, AllowlistError, type AllowlistWatcher, allowlistHash } from 'corsgate/allowlist';
-import { AuditLog } from './audit-file.js';
+import { RedisAuditTrail } from './audit-redis.js';
 import type {
   AuditSink,
   ListSource,
   ListStore,
   ListText,
   OpenSettings,
+  PendingAudit,
   SourceKind,
   StoredList,
   WriteOptions,
@@ -34,13 +38,19 @@ const expecting = (options: WriteOptions) => ({
   ...(options.expectVersion === undefined ? {} : { expectVersion: options.expectVersion }),
 });
 
-class RedisSource implements ListSource {
-  readonly kind = 'redis';
+/** The node's name in the fleet's audit trail: the host, and the process that wrote. */
+export const NODE_NAME = `${hostname()}:${process.pid}`;
+
+export class RedisSource implements ListSource {
   readonly versioned = true;
   readonly cacheable = true;
   readonly shown: string;
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    /** `redis`, `redis-sentinel` or `redis-cluster`, as `/allowlist` reports it. */
+    readonly kind = 'redis',
+  ) {
     this.shown = shownRedisSource(address);
   }
 
@@ -85,9 +95,8 @@ class RedisSource implements ListSource {
   }
 
   audit(file: string): AuditSink {
-    // The fleet's stream (docs/sources.md "Audit sinks") will be a sink of its own here; today each
-    // node keeps its own file.
-    return new AuditLog(file);
+    // The fleet's stream, written by the write script itself; the local file stays as a copy.
+    return new RedisAuditTrail(this.address, file);
   }
 
   fleetDenied(): FleetDenied {
@@ -133,12 +142,22 @@ class RedisListStore implements ListStore {
     };
   }
 
-  async compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number> {
+  async compareAndSet(
+    base: ListText,
+    expected: number | undefined,
+    text: string,
+    audit?: PendingAudit,
+  ): Promise<number> {
     const current = this.watcher.current.version;
     if (expected !== undefined && expected !== current) throw new VersionConflict(expected, current);
     try {
       // The version read is the one expected in Redis: a writer in between makes this one lose.
-      await pushRedisAllowlist(this.url, text, { config: this.config, expectVersion: base.version });
+      // The audit entry goes into the fleet's stream in the same script as the version.
+      await pushRedisAllowlist(this.url, text, {
+        config: this.config,
+        expectVersion: base.version,
+        ...(audit === undefined ? {} : { audit: { node: NODE_NAME, record: audit } }),
+      });
     } catch (error) {
       if (error instanceof AllowlistError && error.code === 'CG_ALLOWLIST_CONFLICT')
         throw new VersionConflict(expected ?? base.version, this.watcher.current.version);

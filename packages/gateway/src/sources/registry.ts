@@ -3,11 +3,13 @@
  * scheme a kind registers is that kind's; any other address is a file path. A new kind (Redis
  * Sentinel, Redis Cluster) is one file implementing `SourceKind` and one line in `KINDS`.
  */
+import { clusterKind } from './cluster.js';
 import { fileKind } from './file.js';
 import { redisKind } from './redis.js';
+import { sentinelKind } from './sentinel.js';
 import type { ListSource, SourceKind } from './types.js';
 
-const KINDS: readonly SourceKind[] = [redisKind];
+const KINDS: readonly SourceKind[] = [redisKind, sentinelKind, clusterKind];
 
 const BY_SCHEME: ReadonlyMap<string, SourceKind> = new Map(
   KINDS.flatMap((kind) => kind.schemes.map((scheme) => [scheme, kind] as const)),

@@ -85,10 +85,16 @@ export interface ListStore {
   read(): Promise<ListText>;
   /**
    * Replaces the list with `text` when the source still holds `base` (and, given `expected`, the
-   * version in force is that one); resolves with the version that applied.
+   * version in force is that one); resolves with the version that applied. A kind whose audit
+   * trail the fleet shares (Redis) stores `audit` in the same step as the version.
    * @throws VersionConflict
    */
-  compareAndSet(base: ListText, expected: number | undefined, text: string): Promise<number>;
+  compareAndSet(
+    base: ListText,
+    expected: number | undefined,
+    text: string,
+    audit?: PendingAudit,
+  ): Promise<number>;
 }
 
 /** What the audit log records of one applied change (docs/console.md "Audit"). */
@@ -110,6 +116,9 @@ export interface AuditRecord {
   /** Which node applied it, for a sink a whole fleet shares (absent in a node's own file). */
   readonly node?: string;
 }
+
+/** An audit record before the write gave it its version (docs/sources.md "One audit trail"). */
+export type PendingAudit = Omit<AuditRecord, 'toVersion' | 'node'>;
 
 /**
  * Where applied changes are recorded. The file sink is one node's bounded JSON-lines file; a sink

@@ -30,7 +30,7 @@ export interface ZooServer {
   close(): Promise<void>;
 }
 
-async function listen(server: Server, scheme = 'http'): Promise<ZooServer> {
+export async function listen(server: Server, scheme = 'http'): Promise<ZooServer> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -51,6 +51,8 @@ export function expressApp(
   const app = express();
   if (scope === 'app') app.use(middleware);
   const handlers: express.RequestHandler[] = scope === 'route' ? [middleware] : [];
+  // Per-route CORS as the cors README shows it: the route and its preflight, nothing else.
+  if (scope === 'route') app.options('/api/items', middleware);
   app.get('/api/items', ...handlers, (_req, res) => {
     res.json({ items: [] });
   });

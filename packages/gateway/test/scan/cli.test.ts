@@ -157,7 +157,7 @@ describe('corsgate scan stays bounded and polite', () => {
 describe('corsgate scan refuses bad input and says when the server is unreachable (exit 2)', () => {
   it.each([
     [['not a url'], 'is not a URL'],
-    [['ftp://127.0.0.1/'], 'only http: and https: URLs can be scanned'],
+    [['ftp://127.0.0.1/'], 'only http:, https:, ws: and wss: URLs can be scanned'],
     [['http://127.0.0.1/', '--origin', 'https://App.example.com/'], 'is not an origin as a browser sends it'],
     [['http://127.0.0.1/', '--fail-on', 'severe'], '--fail-on must be one of low, medium, high, critical'],
     [['http://127.0.0.1/', '--delay', 'soon'], '--delay must be a whole number'],

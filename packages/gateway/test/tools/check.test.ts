@@ -304,7 +304,7 @@ describe('check names each server mistake', () => {
     expect(s.seen.length - before).toBe(1);
   });
 
-  it('flags ACAC with ACAO * (acac-with-wildcard): passes without credentials, blocks with them', async () => {
+  it('flags ACAC with ACAO * (wildcard-with-credentials): passes without credentials, blocks with them', async () => {
     const s = await start((_req, res) => {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
@@ -312,10 +312,10 @@ describe('check names each server mistake', () => {
     });
     const anonymous = await check([s.url, '--origin', APP]);
     expect(anonymous.code).toBe(0);
-    expect(anonymous.out).toContain('acac-with-wildcard');
+    expect(anonymous.out).toContain('wildcard-with-credentials');
     const credentialed = await check([s.url, '--origin', APP, '--credentials']);
     expect(credentialed.code).toBe(1);
-    expect(credentialed.out).toContain('acac-with-wildcard');
+    expect(credentialed.out).toContain('wildcard-with-credentials');
     expect(credentialed.out).toContain('which a browser does not accept for a request with credentials');
   });
 

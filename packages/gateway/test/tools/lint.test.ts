@@ -87,6 +87,8 @@ const NOT_FROM_A_FILE: readonly IssueCode[] = [
   'CG_ALLOWLIST_SOURCE_INVALID',
   'CG_ALLOWLIST_UNREACHABLE',
   'CG_ALLOWLIST_CONFLICT',
+  // A Redis write caught in a failover: packages/redis/test/failover-*.test.ts prove it.
+  'CG_ALLOWLIST_WRITE_UNCONFIRMED',
   'CG_ALLOWLIST_HASH_MISMATCH',
   'CG_ALLOWLIST_CLOSED',
   // A hostile or corrupt Redis record, never a file's: packages/redis/test proves it.

@@ -10,6 +10,10 @@ describe('source kinds by URL scheme', () => {
   it.each([
     ['redis://127.0.0.1:6379', 'redis'],
     ['REDISS://cache.internal:6380/2?key=k', 'redis'],
+    ['redis+sentinel://s1:26379,s2:26379/mymaster', 'redis-sentinel'],
+    ['rediss+sentinel://s1/mymaster/2', 'redis-sentinel'],
+    ['redis+cluster://n1:6379,n2:6379', 'redis-cluster'],
+    ['rediss+cluster://clustercfg.example:6379', 'redis-cluster'],
     ['allowed_origins.list', 'file'],
     ['/etc/corsgate/list', 'file'],
     ['C:\\lists\\allowed.list', 'file'],
@@ -30,6 +34,8 @@ describe('source kinds by URL scheme', () => {
     ['redis://ops:12/s3cret@h:6379', 'redis://***@h:6379'],
     ['redis://ops:p@s3cret@h:6379', 'redis://ops:***@h:6379'],
     ['redis://ops:%zzs3cret@h:6379', 'redis://***@h:6379'],
+    ['redis+sentinel://ops:s3cret@s1:26379,s2:26379/m', 'redis+sentinel://ops:***@s1:26379,s2:26379/m'],
+    ['rediss+cluster://ops:s3cret@n1:6379,n2:6379', 'rediss+cluster://ops:***@n1:6379,n2:6379'],
   ])('shows %s without its password', (address, shown) => {
     expect(shownSource(address)).toBe(shown);
     expect(shownSource(address)).not.toContain('s3cret');

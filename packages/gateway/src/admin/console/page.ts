@@ -272,18 +272,22 @@ function auditDiff(r: AuditRecord): string {
 }
 
 function auditSection(records: readonly AuditRecord[]): string {
+  // With a Redis source the trail is the fleet's (docs/sources.md "One audit trail"): each record
+  // names the node that made the change.
+  const fleet = records.some((r) => r.node !== undefined);
   const rows = records
     .map(
       (r) =>
-        `<tr><td>${time(String(r.at))}</td><td>${shown(r.token)}</td><td>${shown(r.address)}</td><td>${shown(r.action)}</td><td class="num">${esc(r.fromVersion)} → ${esc(r.toVersion)}</td><td>${auditDiff(r)}</td></tr>`,
+        `<tr><td>${time(String(r.at))}</td>${fleet ? `<td>${shown(r.node ?? '')}</td>` : ''}<td>${shown(r.token)}</td><td>${shown(r.address)}</td><td>${shown(r.action)}</td><td class="num">${esc(r.fromVersion)} → ${esc(r.toVersion)}</td><td>${auditDiff(r)}</td></tr>`,
     )
     .join('');
+  const nodeHead = fleet ? '<th scope="col">Node</th>' : '';
   const body =
     records.length === 0
       ? '<p>No change has been made through the admin API yet.</p>'
       : scrollBox(
           'Audit log table',
-          `<table><caption class="muted">Newest first</caption><thead><tr><th scope="col">When</th><th scope="col">Token</th><th scope="col">Address</th><th scope="col">Action</th><th scope="col" class="num">Versions</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table>`,
+          `<table><caption class="muted">Newest first${fleet ? ', every node of the fleet' : ''}</caption><thead><tr><th scope="col">When</th>${nodeHead}<th scope="col">Token</th><th scope="col">Address</th><th scope="col">Action</th><th scope="col" class="num">Versions</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table>`,
         );
   return `<section id="audit" aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>${body}</section>`;
 }

@@ -1,12 +1,11 @@
 /**
- * The scan's reflection and `null` probes, for `corsgate check`: when a request is allowed with
+ * The reflection and `null` probes, shared by `scan` and `check`: when a request is allowed with
  * credentials, does the server also allow an arbitrary origin, or `null`? Safe to send for any
  * method: a preflight when the checked request needs one, a GET otherwise.
  */
 import type { ConnectOptions } from '../probe/http.js';
 import { Prober } from '../probe/prober.js';
-import { type OriginProbe, REFLECTION_PROBE } from './probes.js';
-import { type Finding, originFinding } from './run.js';
+import { type Finding, type OriginProbe, originFinding, REFLECTION_PROBE } from './finding.js';
 
 const PROBES: readonly OriginProbe[] = [
   { origin: REFLECTION_PROBE, finding: 'origin-reflected' },
