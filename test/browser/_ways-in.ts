@@ -375,22 +375,32 @@ async function startGatewayWay(config: CorsConfig, log: Log): Promise<Running> {
       logLevel: 'info',
     }),
   );
-  const adminPort = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [GATEWAY_BIN, 'serve', '--config', configFile, '--port', '0', '--admin-port', String(adminPort)],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  let url: string;
-  try {
-    url = await waitListening(proc);
-  } catch (error) {
-    proc.kill('SIGKILL');
-    await closeServer(upstream);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
+  let adminPort = 0;
+  let proc: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let url = '';
+  // The admin port is picked free just before the gateway binds it; another process on a shared
+  // machine can take it in between, and the gateway then exits saying so: pick another.
+  for (let attempt = 1; url === ''; attempt++) {
+    adminPort = await freePort();
+    const started = spawn(
+      process.execPath,
+      [GATEWAY_BIN, 'serve', '--config', configFile, '--port', '0', '--admin-port', String(adminPort)],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    proc = started;
+    exited = new Promise<void>((r) => started.once('exit', () => r()));
+    try {
+      url = await waitListening(started);
+    } catch (error) {
+      started.kill('SIGKILL');
+      if (attempt < 3 && error instanceof Error && error.message.includes('already in use')) continue;
+      await closeServer(upstream);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
+  const gateway = proc as ChildProcess;
   return {
     port: Number(new URL(url).port),
     async setOrigins(origins) {
@@ -400,8 +410,8 @@ async function startGatewayWay(config: CorsConfig, log: Log): Promise<Running> {
       await res.body?.cancel();
     },
     async close() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGTERM');
+      const timer = setTimeout(() => gateway.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
       await closeServer(upstream);
