@@ -8,7 +8,7 @@
  * Cookie, Set-Cookie and Authorization are stripped, as its default ("sanitized") export does.
  * Playwright's recordHar is not used: it records a CORS failure as status -1 with no preflight.
  */
-import type { CDPSession, Page } from 'puppeteer-core';
+import type { CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 
 interface Recorded {
   id: string;
@@ -178,5 +178,74 @@ function entry(r: Recorded, withCorsError: boolean): object {
             ...(r.initiator.requestId === undefined ? {} : { requestId: r.initiator.requestId }),
           },
     _resourceType: (r.type ?? 'other').toLowerCase(),
+  };
+}
+
+/**
+ * A HAR recorded from real Firefox over WebDriver BiDi (puppeteer-core's request, response and
+ * requestfailed events): Firefox reports the preflight as a request of its own, and the response
+ * it refused with its status and headers, as its network panel exports them. What BiDi does not
+ * give (timings, sizes) is left at HAR's "unknown" values; Cookie, Set-Cookie and Authorization
+ * are stripped as in the Chromium recorder.
+ */
+export function recordFirefoxHar(page: Page): HarRecorder {
+  interface Seen {
+    request: HTTPRequest;
+    started: number;
+    status?: number;
+    headers?: Record<string, string>;
+    failed?: string;
+  }
+  const seen = new Map<HTTPRequest, Seen>();
+  page.on('request', (request) => seen.set(request, { request, started: Date.now() }));
+  page.on('response', (response) => {
+    const s = seen.get(response.request());
+    if (s !== undefined) Object.assign(s, { status: response.status(), headers: response.headers() });
+  });
+  page.on('requestfailed', (request) => {
+    const s = seen.get(request);
+    if (s !== undefined) s.failed = request.failure()?.errorText ?? 'failed';
+  });
+  const entry = (s: Seen) => ({
+    startedDateTime: new Date(s.started).toISOString(),
+    time: 0,
+    request: {
+      method: s.request.method(),
+      url: s.request.url(),
+      httpVersion: 'HTTP/1.1',
+      headers: harHeaders(s.request.headers()),
+      queryString: [],
+      cookies: [],
+      headersSize: -1,
+      bodySize: 0,
+    },
+    response: {
+      status: s.status ?? 0,
+      statusText: '',
+      httpVersion: 'HTTP/1.1',
+      headers: harHeaders(s.headers),
+      cookies: [],
+      content: { size: 0, mimeType: '' },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: -1,
+    },
+    cache: {},
+    timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: 0, receive: 0 },
+  });
+  return {
+    settled: (url) => {
+      const mine = [...seen.values()].filter((s) => s.request.url() === url);
+      return mine.length > 0 && mine.every((s) => s.status !== undefined || s.failed !== undefined);
+    },
+    har: () => ({
+      log: {
+        version: '1.2',
+        creator: { name: 'Firefox', version: '153.0' },
+        browser: { name: 'Firefox', version: '153.0' },
+        pages: [],
+        entries: [...seen.values()].map(entry),
+      },
+    }),
   };
 }

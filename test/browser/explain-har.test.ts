@@ -241,6 +241,16 @@ describe('explain --har on HARs recorded from Chromium', () => {
       const d = out.diagnoses[0]!;
       expect(d).toMatchObject({ classId, notCors: false, origin: pageOrigin(page), url });
       expect(d.engines.chromium.blocked).toBe(true);
+      // The text report says the same, and what the file cannot tell (Chromium strips Cookie).
+      const text = capture();
+      await main(['explain', '--har', join(tmp.dir, `${classId}.har`)], text.io);
+      expect(text.out()).toContain(`CORS ${classId}: `);
+      expect(text.out()).toContain(
+        d.corsgate.allowlistLine === undefined
+          ? `with corsgate: start the gateway with ${d.corsgate.flags!.join(' ')}`
+          : `with corsgate: add the line "${d.corsgate.allowlistLine}" to the allowlist`,
+      );
+      expect(text.out()).toContain("note: Chromium's default export");
       const fixed = await applyFix(d);
       const again = await fetchFrom(page, `https://api.test:${fixed.port}/items/1`, init, false);
       expect(again.outcome, JSON.stringify(d)).toEqual({ ok: true, status: 200 });

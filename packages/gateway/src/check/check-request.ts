@@ -20,6 +20,7 @@ import {
   readableHeaders,
   varyCoversOrigin,
 } from '../browser-model/index.js';
+import { classOfCorsFailure, classOfPreflightStep } from '../catalogue/classify.js';
 import { probeOverTrust } from '../catalogue/over-trust.js';
 import { exchange, UnreachableError } from '../probe/http.js';
 import { type ProbeResponse, responseLines } from '../probe/trace.js';
@@ -268,6 +269,7 @@ async function sendPreflight(flow: Flow, ctx: HopContext): Promise<CheckTrace | 
       phase: 'preflight',
       status: r.ok ? 'pass' : 'fail',
       rule: r.rule,
+      ...(r.ok ? {} : { classId: classOfPreflightStep(r, answer.status) }),
       message: r.message,
       ...(r.header === undefined ? {} : { header: r.header, value: r.value ?? null }),
       ...(r.fix === undefined ? {} : { fix: r.fix }),
@@ -323,6 +325,7 @@ async function sendActual(
       phase: 'actual',
       status: 'fail',
       rule: ctx.hop === 0 ? cors.rule : 'R11',
+      classId: classOfCorsFailure(cors),
       message: `${cors.message}${ctx.where}`,
       ...(cors.header === undefined ? {} : { header: cors.header, value: cors.value ?? null }),
       fix: cors.fix,

@@ -50,6 +50,8 @@ export interface TraceStep {
   readonly status: StepStatus;
   /** The rule id in docs/rules.md. */
   readonly rule?: string;
+  /** On a failing step: its failure class (docs/failures.md), the id scan, explain and SARIF use. */
+  readonly classId?: ClassId;
   readonly message: string;
   readonly header?: string;
   readonly value?: string | null;

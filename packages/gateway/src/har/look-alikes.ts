@@ -80,7 +80,7 @@ function mixedContent(attempt: Attempt): LookAlike | undefined {
   };
 }
 
-function networkError(attempt: Attempt): LookAlike | undefined {
+function networkError(attempt: Attempt, engine: HarEngine): LookAlike | undefined {
   for (const e of [attempt.preflight, attempt.actual]) {
     if (e === undefined || e.status !== 0) continue;
     const error = e.error ?? '';
@@ -96,11 +96,15 @@ function networkError(attempt: Attempt): LookAlike | undefined {
         certainty: 'certain',
         message: `${e.method} ${e.url} failed at the network level (${error}): no server answered, so there are no headers to judge`,
       };
-    if (error === '' && e.corsError === undefined && e.responseHeaders.size === 0 && e === attempt.preflight)
+    // Firefox keeps a refused response with its status and headers: none at all means none came
+    // (unless an answered preflight stopped the request before it was sent).
+    const preflightAnswered = attempt.preflight !== undefined && attempt.preflight.status > 0;
+    const unanswered = e === attempt.preflight || (engine === 'firefox' && !preflightAnswered);
+    if (error === '' && e.corsError === undefined && e.responseHeaders.size === 0 && unanswered)
       return {
         id: 'network-error',
         certainty: 'likely',
-        message: `the preflight OPTIONS ${e.url} got no response at all: the connection was refused, reset or timed out, or the browser blocked it`,
+        message: `${e === attempt.preflight ? 'the preflight OPTIONS' : e.method} ${e.url} got no response at all: the connection was refused, reset or timed out, or the browser blocked it`,
       };
   }
   return undefined;
@@ -155,7 +159,7 @@ export function lookAlike(
     localNetwork(attempt, engine) ??
     preflightRedirect(attempt) ??
     mixedContent(attempt) ??
-    networkError(attempt) ??
+    networkError(attempt, engine) ??
     thirdPartyCookies(attempt, engine, credentialsPass)
   );
 }
