@@ -207,6 +207,8 @@ export async function chromiumEngine(tls: Tls): Promise<Engine> {
         tracing: context.tracing,
         async open(url) {
           const page = await context.newPage();
+          // Hang guards only: a machine shared by several runs has taken over 30 s for one page.
+          page.setDefaultTimeout(90_000);
           const opened = await chromiumPage(page);
           await page.goto(url);
           return opened;

@@ -13,6 +13,12 @@ export const ENGINE_NAMES: readonly EngineName[] = ['chromium', 'firefox', 'webk
 /** Where a function runs: a page or a frame in it. The function is sent as source text. */
 export interface ScriptTarget {
   evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  /**
+   * Runs `fn` once per argument, side by side, from one script; each result settles on its own.
+   * Only where a script costs several driver round trips (WebKit's WebDriver classic serves one
+   * command at a time); elsewhere each call is its own `evaluate`.
+   */
+  evaluateEach?<A, R>(fn: (arg: A) => Promise<R>, args: readonly A[]): Promise<R>[];
 }
 
 export interface EnginePage extends ScriptTarget {

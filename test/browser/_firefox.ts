@@ -113,7 +113,8 @@ export async function firefoxEngine(): Promise<Engine> {
       headless: true,
       acceptInsecureCerts: true,
       extraPrefsFirefox: PREFS,
-      protocolTimeout: 30_000,
+      // A hang guard only: a machine shared by several runs has taken over 30 s for one command.
+      protocolTimeout: 90_000,
     }),
   );
   return {
@@ -128,7 +129,7 @@ export async function firefoxEngine(): Promise<Engine> {
       return {
         async open(url) {
           const page = await newPage(context);
-          await page.goto(url);
+          await page.goto(url, { timeout: 90_000 });
           return firefoxPage(page);
         },
         close: () => context.close(),

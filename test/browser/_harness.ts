@@ -7,11 +7,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Case, type Context, type PagePorts, pageOrigin, variantConfig } from './_cases.js';
+import { checkAgainst, type Verdicts } from './_check.js';
 import { chromiumEngine, makeTls, type Tls } from './_chromium.js';
 import type { Engine, EngineContext, EngineName, EnginePage, ScriptTarget } from './_engine.js';
 import { firefoxEngine } from './_firefox.js';
 import { type Observation, observe, type PageRequest } from './_page.js';
-import { type FrontDoor, Log, type PageServers, startFrontDoor, startPageServers } from './_servers.js';
+import {
+  type FrontDoor,
+  Log,
+  type PageServers,
+  type Seen,
+  startFrontDoor,
+  startPageServers,
+} from './_servers.js';
 import type { Running, WayIn } from './_ways-in.js';
 import { webkitEngine } from './_webkit.js';
 
@@ -36,32 +44,44 @@ export async function launchEngine(name: EngineName, tls: Tls): Promise<Engine> 
   }
 }
 
-export interface Suite {
+/** The suite's loopback servers and logs, which need no browser. */
+export interface SuiteServers {
   readonly tls: Tls;
   readonly pages: PageServers;
   readonly ports: PagePorts;
-  readonly engine: Engine;
   /** What reached each way in (counted at its front door). */
   readonly ingress: Log;
   /** What reached the application behind each way in. */
   readonly upstream: Log;
+}
+
+export interface Suite extends SuiteServers {
+  readonly engine: Engine;
   close(): Promise<void>;
 }
 
-export async function startSuite(name: EngineName): Promise<Suite> {
+export async function startServers(): Promise<SuiteServers> {
   const tls = makeTls();
   const pages = await startPageServers(tls);
-  const engine = await launchEngine(name, tls);
   return {
     tls,
     pages,
     ports: { http1: pages.http1, http2: pages.http2, https: pages.https },
-    engine,
     ingress: new Log(),
     upstream: new Log(),
+  };
+}
+
+/** The servers (started here unless given) and the engine. */
+export async function startSuite(name: EngineName, given?: SuiteServers): Promise<Suite> {
+  const servers = given ?? (await startServers());
+  const engine = await launchEngine(name, servers.tls);
+  return {
+    ...servers,
+    engine,
     async close() {
       await engine.close();
-      await pages.close();
+      await servers.pages.close();
     },
   };
 }
@@ -71,20 +91,92 @@ interface Instance {
   readonly front: FrontDoor;
 }
 
-/** Started ways in, one per (way in, variant); a `reload` row gets its own, since it edits the list. */
-export class Instances {
-  private readonly started = new Map<string, Promise<Instance>>();
-  constructor(private readonly suite: Suite) {}
+/** A row of the matrix: one case against one way in. */
+export interface Row {
+  readonly way: WayIn;
+  readonly c: Case;
+}
 
-  get(way: WayIn, c: Case): Promise<Instance> {
-    const key = c.scenario === 'reload' ? `${c.variant}#${c.id}` : c.variant;
+/** What a row's run left for its test to assert: the result, or why it could not run. */
+export type RowRun =
+  | { readonly ok: true; readonly result: RowResult; readonly page: EnginePage }
+  | { readonly ok: false; readonly error: unknown; readonly page?: EnginePage };
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+interface Slots {
+  readonly rows: Limiter;
+  readonly checks: Limiter;
+  /** Pages being opened (shared ones and rows' own). */
+  readonly pages: Limiter;
+}
+
+/** At most `n` of the tasks given to the returned function run at once. */
+function limiter(n: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * The whole matrix of one engine, run side by side in its one browser process: one started way in
+ * per (way in, variant) (a `reload` row gets its own, since it edits the list), one browser
+ * context and one page per (origin, frame kind) shared by every way in, and every row started at
+ * once. Rows cannot see each other: every row has its own URL (the preflight and HTTP caches are
+ * keyed by URL), console lines are picked by that URL, cookies are scoped to the row's path, and
+ * a row that navigates away (the form) gets a page of its own. Each row's test then asserts what
+ * its row recorded.
+ */
+export class MatrixRun {
+  private readonly started = new Map<string, Promise<Instance>>();
+  private context: Promise<EngineContext> | undefined;
+  private readonly pages = new Map<string, Promise<OpenPage>>();
+  private readonly rows = new Map<string, Promise<RowRun>>();
+  /** Rows with a page of their own open it a few at a time: each costs a renderer. */
+  /**
+   * Bounds on work in flight, so a loaded machine slows the run down rather than timing a browser
+   * or a check out: rows whose requests are under way (WebKit's go out in one script per page, so
+   * there they are not bounded), and `corsgate check` runs.
+   */
+  private readonly slots: Slots;
+  /**
+   * @param servers the suite's servers: the ways in start on them while the browser launches.
+   * @param suite the same servers with the launched engine.
+   */
+  constructor(
+    private readonly servers: SuiteServers,
+    private readonly suite: Promise<Suite>,
+    engine: EngineName,
+  ) {
+    this.slots = {
+      rows: limiter(engine === 'webkit' ? Number.POSITIVE_INFINITY : 6),
+      checks: limiter(2),
+      pages: limiter(3),
+    };
+  }
+
+  private static key(way: WayIn, c: Case): string {
+    return `${way.name}|${c.id}`;
+  }
+
+  private instance(way: WayIn, c: Case): Promise<Instance> {
+    const key = c.scenario === 'reload' ? `${way.name}|${c.variant}#${c.id}` : `${way.name}|${c.variant}`;
     let instance = this.started.get(key);
     if (instance === undefined) {
       instance = (async () => {
-        const running = await way.start(variantConfig(c.variant, this.suite.ports), this.suite.upstream, {
+        const running = await way.start(variantConfig(c.variant, this.servers.ports), this.servers.upstream, {
           hotReload: c.scenario === 'reload',
         });
-        const front = await startFrontDoor(running.port, this.suite.ingress, this.suite.tls);
+        const front = await startFrontDoor(running.port, this.servers.ingress, this.servers.tls);
         return { running, front };
       })();
       this.started.set(key, instance);
@@ -92,34 +184,105 @@ export class Instances {
     return instance;
   }
 
-  private context: Promise<EngineContext> | undefined;
-  private readonly pages = new Map<string, Promise<OpenPage>>();
+  private sharedContext(): Promise<EngineContext> {
+    this.context ??= this.suite.then((suite) => suite.engine.newContext());
+    return this.context;
+  }
 
-  /** The way in's shared page for an origin and frame kind. */
-  page(origin: string, kind: Context): Promise<OpenPage> {
-    this.context ??= this.suite.engine.newContext();
+  /** The shared page for an origin and frame kind. */
+  private page(origin: string, kind: Context): Promise<OpenPage> {
     const key = `${origin}|${kind}`;
     let page = this.pages.get(key);
     if (page === undefined) {
-      page = this.context.then((context) => openPage(this.suite, origin, kind, false, context));
+      page = this.sharedContext().then(async (context) =>
+        openPage(await this.suite, origin, kind, false, context),
+      );
       this.pages.set(key, page);
     }
     return page;
   }
 
+  /**
+   * A row that navigates its page away (the form) gets a page of its own in the shared context;
+   * with CORSGATE_BROWSER_TRACE=1 every row gets a fresh context and a trace. Rows that set
+   * cookies share pages too: a cookie is scoped to its row's path (appAnswer), so no other row's
+   * request can carry it, in one jar or many.
+   */
+  private isolated(c: Case): boolean {
+    return TRACE || c.scenario === 'form';
+  }
+
+  /**
+   * Starts every row: each waits for its way in and its page, then runs. Rows whose way in and
+   * page are ready together send their first requests together (one script per page in WebKit).
+   */
+  start(rows: readonly Row[]): void {
+    for (const row of rows) {
+      const run = this.runOne(row);
+      // Asserted by the row's test; a failure here must not count as unhandled before it is.
+      run.catch(() => {});
+      this.rows.set(MatrixRun.key(row.way, row.c), run);
+    }
+  }
+
+  /** The recorded run of a row (`start` must have been given it). */
+  row(way: WayIn, c: Case): Promise<RowRun> {
+    const run = this.rows.get(MatrixRun.key(way, c));
+    if (run === undefined) throw new Error(`${c.id} against ${way.name} was not started`);
+    return run;
+  }
+
+  private async runOne({ way, c }: Row): Promise<RowRun> {
+    let page: EnginePage | undefined;
+    try {
+      const instance = await this.instance(way, c);
+      const origin = pageOrigin(c.page, this.servers.ports);
+      const kind = c.context ?? 'page';
+      if (!this.isolated(c)) {
+        const shared = await this.page(origin, kind);
+        page = shared.page;
+        return {
+          ok: true,
+          page,
+          result: await runRow(await this.suite, instance, way, c, shared, this.slots),
+        };
+      }
+      const suite = await this.suite;
+      const shared = await this.sharedContext();
+      const own = await this.slots.pages(() =>
+        TRACE ? openPage(suite, origin, kind, true) : openPage(suite, origin, kind, false, shared),
+      );
+      page = own.page;
+      try {
+        return { ok: true, page: own.page, result: await runRow(suite, instance, way, c, own, this.slots) };
+      } finally {
+        if (TRACE) {
+          await stopTrace(own.context, traceFile(suite, way, c)).catch(() => {});
+          await own.context.close();
+        } else await own.page.close().catch(() => {});
+      }
+    } catch (error) {
+      return page === undefined ? { ok: false, error } : { ok: false, error, page };
+    }
+  }
+
   async closeAll(): Promise<void> {
+    await Promise.allSettled(this.rows.values());
+    this.rows.clear();
     const context = this.context;
     this.context = undefined;
     this.pages.clear();
-    await (await context)?.close();
+    await (await context?.catch(() => undefined))?.close().catch(() => {});
     const all = await Promise.allSettled(this.started.values());
     this.started.clear();
-    for (const r of all) {
-      if (r.status === 'fulfilled') {
-        await r.value.front.close();
-        await r.value.running.close();
-      }
-    }
+    await Promise.all(
+      all.map(async (r) => {
+        if (r.status === 'fulfilled') {
+          await r.value.front.close();
+          await r.value.running.close();
+        }
+      }),
+    );
   }
 }
 
@@ -188,6 +351,11 @@ export interface RowResult {
   readonly observation: Observation;
   /** Observations of earlier steps of the scenario. */
   readonly steps: readonly Observation[];
+  /** What reached the way in and the application under the row's prefix, before the check. */
+  readonly ingress: readonly Seen[];
+  readonly upstream: readonly Seen[];
+  /** `corsgate check`'s verdicts for the same request (unless the case says why not). */
+  readonly check: Verdicts | undefined;
   readonly consoleLines: readonly string[];
   /** Console lines keep arriving after the script has its answer; wait for one. */
   waitForConsole(pattern: RegExp, timeoutMs?: number): Promise<string | undefined>;
@@ -195,7 +363,8 @@ export interface RowResult {
 
 /** The front door's status for the first `method` request under `prefix` (the form's navigation). */
 async function relayedStatus(suite: Suite, prefix: string, method: string): Promise<number> {
-  const deadline = Date.now() + 10_000;
+  // The limit only ends a browser that never submits (a loaded machine has taken over 10 s).
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const status = suite.ingress.under(prefix).find((e) => e.method === method)?.status;
     if (status !== undefined) return status;
@@ -259,19 +428,41 @@ async function runScenario(input: ScenarioInput, steps: Observation[]): Promise<
   }
 }
 
+/** Where a row's artefacts go: test-results/browser/<engine>/<way in>/<case>/. */
+function artefactDir(suite: Suite, way: WayIn, c: Case): string {
+  return join(ARTEFACTS, suite.engine.name, slug(way.name), c.id);
+}
+
+function traceFile(suite: Suite, way: WayIn, c: Case): string {
+  const dir = artefactDir(suite, way, c);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, 'trace.zip');
+}
+
+/** What a row had done when it failed, for its artefacts. */
+export class RowFailure extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly url: string,
+    readonly prefix: string,
+    readonly steps: readonly Observation[],
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+  }
+}
+
 /**
- * Runs one row against one way in. `inspect` gets the result while the page is still open, so a
- * failing assertion leaves a screenshot, a trace, the observation and the console under
- * test-results/browser/<engine>/<way in>/<case>/.
+ * Runs one row against its started way in, in `open` (a shared page or one of its own), then asks
+ * `corsgate check` the same question; the result is asserted later by the row's test.
  */
 export async function runRow(
   suite: Suite,
-  instances: Instances,
+  { running, front }: Instance,
   way: WayIn,
   c: Case,
-  inspect: (result: RowResult) => Promise<void>,
-): Promise<void> {
-  const { running, front } = await instances.get(way, c);
+  open: OpenPage,
+  slots: Slots,
+): Promise<RowResult> {
   const origin = pageOrigin(c.page, suite.ports);
   const tlsPage = origin.startsWith('https:');
   const prefix = `/r/${slug(way.name)}/${c.id}/`;
@@ -280,33 +471,34 @@ export async function runRow(
   const path = `${prefix}${c.request.path ?? 'res'}${query}`;
   const url = `${base}${path}`;
   const req: PageRequest = { ...c.request, url };
-
-  // Rows share one browser context per way in and one page per (origin, frame kind): a new
-  // renderer per row costs more than everything else the row does. Rows cannot see each other:
-  // every row has its own URL (the preflight cache is keyed by URL), console lines are picked by
-  // that URL, cookies are scoped to the row's path, and rows that navigate away (the form) or
-  // set cookies get a page (Chromium, Firefox: a context) of their own. With
-  // CORSGATE_BROWSER_TRACE=1 every row gets a fresh context and a trace.
-  const setsCookie = c.scenario === 'cookie' || (c.request.query ?? '').includes('cookie=set');
-  const isolated = TRACE || c.scenario === 'form' || setsCookie;
-  const kind = c.context ?? 'page';
-  const own = isolated ? await openPage(suite, origin, kind, true) : undefined;
-  const shared = own ?? (await instances.page(origin, kind));
-  const { page, target, context } = shared;
-  const consoleLines = shared.consoleLines;
+  const { page, target, consoleLines } = open;
+  const scriptOrigin = (c.context ?? 'page') === 'page' ? origin : 'null';
   const steps: Observation[] = [];
-  let observation: Observation | undefined;
   try {
-    observation = await runScenario({ suite, way, running, c, page, target, req, prefix }, steps);
+    const observation = await slots.rows(() =>
+      runScenario({ suite, way, running, c, page, target, req, prefix }, steps),
+    );
+    // What reached the servers because of the page, counted before `corsgate check` sends its own.
+    const ingress = suite.ingress.under(prefix);
+    const upstream = suite.upstream.under(prefix);
+    const check =
+      c.noCheck === undefined
+        ? await slots.checks(() =>
+            checkAgainst(c, front.port, path, scriptOrigin, observation, suite.engine.model),
+          )
+        : undefined;
     const rowConsole = (): string[] => consoleLines.filter((l) => l.includes(prefix));
-    await inspect({
-      origin: kind === 'page' ? origin : 'null',
+    return {
+      origin: scriptOrigin,
       url,
       prefix,
       path,
       frontPort: front.port,
       observation,
       steps,
+      ingress,
+      upstream,
+      check,
       get consoleLines() {
         return rowConsole();
       },
@@ -318,34 +510,42 @@ export async function runRow(
           await new Promise((r) => setTimeout(r, 50));
         }
       },
-    });
-    if (TRACE && own !== undefined) await stopTrace(context);
+    };
   } catch (error) {
-    const dir = join(ARTEFACTS, suite.engine.name, slug(way.name), c.id);
-    mkdirSync(dir, { recursive: true });
-    await page.screenshot(join(dir, 'page.png')).catch(() => {});
-    if (TRACE && own !== undefined) await stopTrace(context, join(dir, 'trace.zip')).catch(() => {});
-    writeFileSync(
-      join(dir, 'observation.json'),
-      JSON.stringify(
-        {
-          engine: suite.engine.version,
-          case: c,
-          url,
-          observation,
-          steps,
-          ingress: suite.ingress
-            .under(prefix)
-            .map((e) => ({ method: e.method, path: e.path, status: e.status, headers: e.headers })),
-          upstream: suite.upstream.under(prefix).map((e) => ({ method: e.method, path: e.path })),
-        },
-        null,
-        2,
-      ),
-    );
-    writeFileSync(join(dir, 'console.txt'), consoleLines.filter((l) => l.includes(prefix)).join('\n'));
-    throw error;
-  } finally {
-    if (own !== undefined) await own.context.close();
+    throw new RowFailure(error, url, prefix, steps);
   }
+}
+
+/**
+ * Keeps what a failing row leaves under test-results/browser/<engine>/<way in>/<case>/: a
+ * screenshot of its page when still open, the observation, what each server received, the console.
+ */
+export async function saveArtefacts(suite: Suite, way: WayIn, c: Case, run: RowRun): Promise<void> {
+  const dir = artefactDir(suite, way, c);
+  mkdirSync(dir, { recursive: true });
+  await run.page?.screenshot(join(dir, 'page.png')).catch(() => {});
+  const failure = run.ok ? undefined : run.error instanceof RowFailure ? run.error : undefined;
+  const result = run.ok ? run.result : undefined;
+  const prefix = result?.prefix ?? failure?.prefix ?? `/r/${slug(way.name)}/${c.id}/`;
+  writeFileSync(
+    join(dir, 'observation.json'),
+    JSON.stringify(
+      {
+        engine: suite.engine.version,
+        case: c,
+        url: result?.url ?? failure?.url,
+        observation: result?.observation,
+        steps: result?.steps ?? failure?.steps,
+        error: run.ok ? undefined : String(run.error instanceof Error ? run.error.stack : run.error),
+        ingress: suite.ingress
+          .under(prefix)
+          .map((e) => ({ method: e.method, path: e.path, status: e.status, headers: e.headers })),
+        upstream: suite.upstream.under(prefix).map((e) => ({ method: e.method, path: e.path })),
+      },
+      null,
+      2,
+    ),
+  );
+  const lines = run.page?.consoleLines ?? [];
+  writeFileSync(join(dir, 'console.txt'), lines.filter((l) => l.includes(prefix)).join('\n'));
 }

@@ -205,6 +205,10 @@ export async function startFrontDoor(targetPort: number, log: Log, tls: Tls): Pr
         path: req.url,
         headers: req.rawHeaders,
         setHost: false,
+        // A connection of its own per request: a kept-alive one can be closed by the way in (its
+        // 5 s keep-alive) just as the next request goes out on it, which would fail a row for
+        // something no browser sees.
+        agent: false,
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
@@ -221,6 +225,10 @@ export async function startFrontDoor(targetPort: number, log: Log, tls: Tls): Pr
   };
   const plain = createHttp(handler);
   const secure = createHttps({ key: tls.key, cert: tls.cert }, handler) as unknown as Server;
+  // Browsers reuse idle connections; past Node's 5 s keep-alive the server may close one just as a
+  // request goes out on it, and a PUT or POST that loses that race fails in the page. A loaded
+  // machine leaves connections idle that long between a row's steps: keep them for the whole run.
+  for (const server of [plain, secure]) server.keepAliveTimeout = 120_000;
   const [port, tlsPort] = await Promise.all([listen(plain), listen(secure)]);
   return {
     port,

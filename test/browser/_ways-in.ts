@@ -298,8 +298,8 @@ function waitListening(proc: ChildProcess): Promise<string> {
     const stderr: string[] = [];
     const timer = setTimeout(
       () => reject(new Error(`corsgate serve did not start: ${stderr.join('')}`)),
-      // A loaded machine has taken more than 20 s to start it; a quiet one takes under 1 s.
-      60_000,
+      // A loaded machine has taken more than 60 s to start it; a quiet one takes under 1 s.
+      180_000,
     );
     proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     proc.once('exit', (code) => {
@@ -326,6 +326,25 @@ function waitListening(proc: ChildProcess): Promise<string> {
 }
 
 /**
+ * Gateways starting at once, at most: a burst of Node processes booting on a loaded machine can
+ * starve whatever else starts beside them past its own limit.
+ */
+const GATEWAY_STARTS = 2;
+let starting = 0;
+const startQueue: (() => void)[] = [];
+
+async function inStartSlot<T>(task: () => Promise<T>): Promise<T> {
+  if (starting >= GATEWAY_STARTS) await new Promise<void>((r) => startQueue.push(r));
+  starting++;
+  try {
+    return await task();
+  } finally {
+    starting--;
+    startQueue.shift()?.();
+  }
+}
+
+/**
  * The gateway: the real `corsgate serve` binary, spawned with a YAML config (written as JSON,
  * which YAML reads) and an allowlist file, in front of the counting API as its upstream. The
  * allowlist is changed the way an operator does: the file is replaced atomically, then the admin
@@ -334,59 +353,72 @@ function waitListening(proc: ChildProcess): Promise<string> {
 export const gatewayWay: WayIn = {
   name: 'corsgate serve (gateway)',
   features: new Set<Feature>(['reload', 'block-unsafe', 'upstream']),
-  async start(config, log) {
-    if (!existsSync(GATEWAY_BIN)) {
-      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    }
-    const upstream = createServer(appHandler(log));
-    const upstreamPort = await listen(upstream);
-    const file = allowlistFile(config.origins ?? []);
-    const dir = dirname(file.path);
-    const { origins: _origins, ...policy } = config;
-    const configFile = join(dir, 'corsgate.yaml');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        upstream: `http://127.0.0.1:${upstreamPort}`,
-        allowlist: file.path,
-        policy,
-        logLevel: 'info',
-      }),
-    );
-    const adminPort = await freePort();
-    const proc = spawn(
+  start: (config, log) => inStartSlot(() => startGatewayWay(config, log)),
+};
+
+async function startGatewayWay(config: CorsConfig, log: Log): Promise<Running> {
+  if (!existsSync(GATEWAY_BIN)) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  const upstream = createServer(appHandler(log));
+  const upstreamPort = await listen(upstream);
+  const file = allowlistFile(config.origins ?? []);
+  const dir = dirname(file.path);
+  const { origins: _origins, ...policy } = config;
+  const configFile = join(dir, 'corsgate.yaml');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      upstream: `http://127.0.0.1:${upstreamPort}`,
+      allowlist: file.path,
+      policy,
+      logLevel: 'info',
+    }),
+  );
+  let adminPort = 0;
+  let proc: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let url = '';
+  // The admin port is picked free just before the gateway binds it; another process on a shared
+  // machine can take it in between, and the gateway then exits saying so: pick another.
+  for (let attempt = 1; url === ''; attempt++) {
+    adminPort = await freePort();
+    const started = spawn(
       process.execPath,
       [GATEWAY_BIN, 'serve', '--config', configFile, '--port', '0', '--admin-port', String(adminPort)],
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    let url: string;
+    proc = started;
+    exited = new Promise<void>((r) => started.once('exit', () => r()));
     try {
-      url = await waitListening(proc);
+      url = await waitListening(started);
     } catch (error) {
+      started.kill('SIGKILL');
+      if (attempt < 3 && error instanceof Error && error.message.includes('already in use')) continue;
       await closeServer(upstream);
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    return {
-      port: Number(new URL(url).port),
-      async setOrigins(origins) {
-        file.write(origins);
-        const res = await fetch(`http://127.0.0.1:${adminPort}/reload`, { method: 'POST' });
-        if (res.status !== 200) throw new Error(`POST /reload answered ${res.status}: ${await res.text()}`);
-        await res.body?.cancel();
-      },
-      async close() {
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-        await closeServer(upstream);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+  }
+  const gateway = proc as ChildProcess;
+  return {
+    port: Number(new URL(url).port),
+    async setOrigins(origins) {
+      file.write(origins);
+      const res = await fetch(`http://127.0.0.1:${adminPort}/reload`, { method: 'POST' });
+      if (res.status !== 200) throw new Error(`POST /reload answered ${res.status}: ${await res.text()}`);
+      await res.body?.cancel();
+    },
+    async close() {
+      if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGTERM');
+      const timer = setTimeout(() => gateway.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await closeServer(upstream);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 const ALL_WAYS_IN: readonly WayIn[] = [
   gatewayWay,

@@ -90,7 +90,8 @@ class Session {
   async command(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await withTimeout(
       `WebDriver ${method} ${path}`,
-      20_000,
+      // A hang guard: commands wait in one queue, and a loaded machine has taken over 20 s.
+      60_000,
       fetch(`${this.base}/session/${this.id}${path}`, {
         method,
         headers: { 'content-type': 'application/json' },
@@ -137,6 +138,29 @@ if (!entry || !entry.done) return null;
 delete store[id];
 return entry;`;
 
+/** Starts `fn(arg)` for every argument in the page; each result is stored under `id:index`. */
+function startEachScript(fn: string): string {
+  return `const args = arguments[0], id = arguments[1];
+const store = (window.__corsgate = window.__corsgate || {});
+args.forEach((arg, i) => {
+  const key = id + ':' + i;
+  store[key] = { done: false };
+  Promise.resolve().then(() => (${fn})(arg)).then(
+    (value) => { store[key] = { done: true, value }; },
+    (error) => { store[key] = { done: true, error: String((error && error.stack) || error) }; });
+});
+return true;`;
+}
+
+/** The results of `startEachScript` settled since the last poll, by index. */
+const POLL_EACH = `const store = window.__corsgate || {}, id = arguments[0], count = arguments[1];
+const settled = {};
+for (let i = 0; i < count; i++) {
+  const entry = store[id + ':' + i];
+  if (entry && entry.done) { settled[i] = entry; delete store[id + ':' + i]; }
+}
+return settled;`;
+
 let nextScript = 0;
 
 /**
@@ -166,7 +190,8 @@ function webkitTarget(session: Session, handle: string, frameName?: string): Scr
       await inTarget(() =>
         session.command('POST', '/execute/sync', { script: startScript(String(fn)), args: [arg, id] }),
       );
-      const deadline = Date.now() + 20_000;
+      // A page's requests leave in one script (observe), so one script may carry many of them.
+      const deadline = Date.now() + 60_000;
       for (let wait = 5; ; wait = Math.min(wait * 2, 40)) {
         await new Promise((r) => setTimeout(r, wait));
         const entry = (await inTarget(() =>
@@ -177,8 +202,48 @@ function webkitTarget(session: Session, handle: string, frameName?: string): Scr
           return entry.value as R;
         }
         if (Date.now() > deadline)
-          throw new Error('script gave no result within 20 s (the page navigated away?)');
+          throw new Error('script gave no result within 60 s (the page navigated away?)');
       }
+    },
+    evaluateEach<A, R>(fn: (arg: A) => Promise<R>, args: readonly A[]): Promise<R>[] {
+      const id = `s${nextScript++}`;
+      const settle = args.map(() => {
+        let resolve!: (value: R) => void;
+        let reject!: (error: Error) => void;
+        const promise = new Promise<R>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        return { promise, resolve, reject };
+      });
+      const pending = new Set(args.map((_, i) => i));
+      const failAll = (error: Error): void => {
+        for (const i of pending) settle[i]!.reject(error);
+        pending.clear();
+      };
+      void (async () => {
+        await inTarget(() =>
+          session.command('POST', '/execute/sync', { script: startEachScript(String(fn)), args: [args, id] }),
+        );
+        const deadline = Date.now() + 60_000;
+        // Many requests per script: polling less often leaves the one session to other pages.
+        for (let wait = 10; pending.size > 0; wait = Math.min(wait * 2, 100)) {
+          await new Promise((r) => setTimeout(r, wait));
+          const settled = (await inTarget(() =>
+            session.command('POST', '/execute/sync', { script: POLL_EACH, args: [id, args.length] }),
+          )) as Record<string, { value?: R; error?: string }>;
+          for (const [index, entry] of Object.entries(settled)) {
+            const i = Number(index);
+            if (!pending.delete(i)) continue;
+            if (entry.error !== undefined)
+              settle[i]!.reject(new Error(`script failed in WebKit: ${entry.error}`));
+            else settle[i]!.resolve(entry.value as R);
+          }
+          if (pending.size > 0 && Date.now() > deadline)
+            failAll(new Error('script gave no result within 60 s (the page navigated away?)'));
+        }
+      })().catch((error: unknown) => failAll(error instanceof Error ? error : new Error(String(error))));
+      return settle.map((s) => s.promise);
     },
   };
 }

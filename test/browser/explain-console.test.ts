@@ -3,13 +3,22 @@
  * here is produced for real, its console message captured from the engine (Chromium's console
  * events over the DevTools protocol, Firefox's page errors over WebDriver BiDi, both through
  * puppeteer-core), fed to `corsgate explain --message`, its class checked; then the corsgate fix
- * the diagnosis gives (the allowlist line, the flags) is applied to a real `corsgate serve` on the
- * same port, and the same request in the same page succeeds. WebKit's WebDriver does not expose
+ * the diagnosis gives (the allowlist line, the flags) is applied to a real `corsgate serve` (the
+ * gateway's own allowlist appended, or a restart with the flags; for a server that is not corsgate,
+ * a gateway so configured takes over the page's URL), and the same request in the same page
+ * succeeds. WebKit's WebDriver does not expose
  * console text: its wording comes from WebKit's source (fixtures/webkit-console.txt, cited) and is
  * checked here without a browser. One browser per engine; every case runs concurrently.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  type AddressInfo,
+  connect,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +236,7 @@ let pageOrigin: string;
 let tabs: Tab[] = [];
 const dirs: TempDir[] = [];
 const gateways: Gateway[] = [];
+const doors: NetServer[] = [];
 const befores = new Map<string, Promise<{ port: number; apply: (d: Diagnosis) => Promise<void> }>>();
 
 beforeAll(async () => {
@@ -244,7 +254,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(tabs.map((t) => t.browser.close()));
-  await Promise.allSettled(gateways.map((g) => g.stop()));
+  for (const d of doors) d.close();
+  await Promise.allSettled(gateways.map((g) => g.stop('SIGKILL')));
   await Promise.allSettled([closeServer(app), closeServer(pageServer)]);
   for (const d of dirs) d.remove();
 });
@@ -293,14 +304,62 @@ async function startBefore(c: Case): Promise<{ port: number; apply: (d: Diagnosi
   }
   const answer = c.before.answer;
   const server = createServer((req, res) => answer(req, res, pageOrigin));
-  const port = await listen(server);
+  const door = await frontDoor(await listen(server));
   return {
-    port,
+    port: door.port,
     apply: async (d) => {
+      // The page's URL stays the same: its port now leads to corsgate, configured as the fix says.
+      door.switchTo((await sharedGateway(d.fix.allowlistLine, d.fix.flags)).port);
       await closeServer(server);
-      await serveOn(port, dir.file('origins.list', `${d.fix.allowlistLine}\n`), d.fix.flags);
     },
   };
+}
+
+/**
+ * A loopback TCP forwarder: the URL the page uses, in front of the failing server and then of
+ * the gateway the fix configures. Switching drops the open connections, as a redeploy does.
+ */
+async function frontDoor(target: number): Promise<{ port: number; switchTo(port: number): void }> {
+  let to = target;
+  const open = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(to, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        open.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  doors.push(server);
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
+  return {
+    port,
+    switchTo(next) {
+      to = next;
+      for (const s of open) s.destroy();
+    },
+  };
+}
+
+/** One gateway per corsgate configuration the diagnoses give (several cases share a fix). */
+const shared = new Map<string, Promise<Gateway>>();
+function sharedGateway(line: string, flags: readonly string[]): Promise<Gateway> {
+  const key = `${line} ${[...flags].sort().join(' ')}`;
+  let g = shared.get(key);
+  if (g === undefined) {
+    const dir = tempDir();
+    dirs.push(dir);
+    g = serveOn(0, dir.file('origins.list', `${line}\n`), flags);
+    shared.set(key, g);
+  }
+  return g;
 }
 
 /** What a message does not say, as the flags `explain` asked for, with this case's values. */

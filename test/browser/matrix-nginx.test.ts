@@ -4,10 +4,8 @@
  * with the same expectations as every other way in. Rows whose policy the exporter refuses are
  * gaps naming the code.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
 import type { Case } from './_cases.js';
-import { type Suite, startSuite } from './_harness.js';
-import { defineWay } from './_matrix.js';
+import { defineRows } from './_matrix.js';
 import { nginxWay } from './_nginx-way.js';
 
 const REFUSED: Partial<Record<Case['variant'], string>> = {
@@ -15,21 +13,4 @@ const REFUSED: Partial<Record<Case['variant'], string>> = {
   debug: 'corsgate export nginx refuses debug (CG_EXPORT_DEBUG)',
 };
 
-let suite: Suite;
-beforeAll(async () => {
-  suite = await startSuite('chromium');
-  process.stdout.write(`browser matrix (nginx): ${suite.engine.version}\n`);
-}, 120_000);
-afterAll(async () => {
-  await suite?.close();
-});
-
-describe.concurrent('Chromium', () => {
-  defineWay(
-    'chromium',
-    () => suite,
-    nginxWay,
-    true,
-    (c) => REFUSED[c.variant],
-  );
-});
+defineRows('chromium', 'Chromium', [nginxWay], true, (c) => REFUSED[c.variant]);

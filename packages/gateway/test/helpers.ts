@@ -257,7 +257,9 @@ export async function startGateway(
     });
     proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
     void exited.then((code) => rejectReady(new Error(`corsgate exited with ${code}: ${stderr.join('')}`)));
-    setTimeout(() => rejectReady(new Error(`corsgate did not start: ${stderr.join('')}`)), 15_000).unref();
+    // Waits for the listening line; the limit only ends a gateway that never starts (a machine
+    // shared by several runs has taken over 15 s to boot one).
+    setTimeout(() => rejectReady(new Error(`corsgate did not start: ${stderr.join('')}`)), 60_000).unref();
   });
   let started: { url: string; admin: string | null };
   try {
