@@ -342,3 +342,162 @@ describe('the console in Chromium', () => {
     expect(html).not.toMatch(/(?:src|href|action|formaction)="(?!\/|#)/i);
   });
 });
+
+/** The HAR DevTools would export for a PUT whose preflight `answer` refused (issue 23). */
+function harOf(origin: string, url: string, answer: Response): string {
+  const headers = (h: Headers | Record<string, string>) =>
+    Object.entries(h instanceof Headers ? Object.fromEntries(h) : h).map(([name, value]) => ({
+      name,
+      value,
+    }));
+  const started = new Date().toISOString();
+  const request = (method: string, extra: Record<string, string>) => ({
+    method,
+    url,
+    httpVersion: 'HTTP/1.1',
+    headers: headers({ Origin: origin, Referer: `${origin}/`, ...extra }),
+    queryString: [],
+    cookies: [],
+    headersSize: -1,
+    bodySize: 0,
+  });
+  return JSON.stringify({
+    log: {
+      version: '1.2',
+      creator: { name: 'WebInspector', version: '537.36' },
+      pages: [],
+      entries: [
+        {
+          startedDateTime: started,
+          _resourceType: 'fetch',
+          request: request('PUT', { 'Content-Type': 'application/json' }),
+          response: { status: 0, statusText: '', headers: [], _error: 'net::ERR_FAILED' },
+        },
+        {
+          startedDateTime: started,
+          _resourceType: 'preflight',
+          request: request('OPTIONS', {
+            'Access-Control-Request-Method': 'PUT',
+            'Access-Control-Request-Headers': 'content-type',
+          }),
+          response: {
+            status: answer.status,
+            statusText: answer.statusText,
+            headers: headers(answer.headers),
+          },
+        },
+      ],
+    },
+  });
+}
+
+async function openFailurePage(width = 1280): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`${gateway.adminUrl}/explain-failure`);
+  return page;
+}
+
+async function explainText(page: Page, text: string): Promise<number> {
+  await page.getByLabel('Console message or HAR text').fill(text);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/console/explain-failure'));
+  await page.getByRole('button', { name: 'Explain the failure' }).click();
+  return (await answer).status();
+}
+
+describe('the Explain page in Chromium', () => {
+  it('explains a pasted Chromium console message with a sequence, and its Allow button lets the same fetch through', async () => {
+    const origin = `http://explain.test:${pagePort}`;
+    const app = await context.newPage();
+    const messages: string[] = [];
+    app.on('console', (m) => messages.push(m.text()));
+    await app.goto(`${origin}/`);
+    expect((await observe(app, { url: apiUrl('/items/explain') })).outcome).toBe('rejected');
+    await expect.poll(() => messages.find((m) => m.includes('blocked by CORS policy'))).toBeDefined();
+    const message = messages.find((m) => m.includes('blocked by CORS policy'))!;
+
+    const page = await openFailurePage();
+    expect(await explainText(page, message)).toBe(200);
+    const failure = page.locator('#failure');
+    await expect.poll(() => failure.locator('h3').textContent()).toContain('acao-missing');
+    const steps = page.getByRole('list', { name: 'Sequence of failure 1' }).getByRole('listitem');
+    expect(await steps.count()).toBeGreaterThanOrEqual(4);
+    expect(await steps.first().textContent()).toContain(`from ${origin}`);
+    expect(await failure.textContent()).toContain(`Access-Control-Allow-Origin: ${origin}`);
+    for (const engine of ['Chromium', 'Firefox', 'Safari'])
+      expect(await page.getByRole('rowheader', { name: engine }).count()).toBe(1);
+    await shot(page, 'explain-message-1280');
+
+    await page.getByRole('button', { name: `Allow ${origin}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain(`Allowed ${origin}`);
+    expect(readFileSync(list, 'utf8')).toContain(`${origin}\n`);
+    const after = await observe(app, { url: apiUrl('/items/explain-2') });
+    expect(after.outcome).toBe('resolved');
+    expect(after.status).toBe(200);
+
+    // Explained again, the origin shows the line that lists it instead of a button.
+    await page.goto(`${gateway.adminUrl}/explain-failure`);
+    await explainText(page, message);
+    await expect.poll(() => page.locator('#failure').textContent()).toMatch(/is listed now \(line \d+\)/);
+    expect(await page.getByRole('button', { name: `Allow ${origin}` }).count()).toBe(0);
+    await page.close();
+    await app.close();
+  });
+
+  it("shows a pasted HAR's preflight, recorded from the gateway, with its headers in the sequence", async () => {
+    const origin = 'https://har.example.com';
+    const url = `http://127.0.0.1:${gateway.port}/items/har`;
+    const answer = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    });
+    await answer.arrayBuffer();
+    const page = await openFailurePage();
+    expect(await explainText(page, harOf(origin, url, answer))).toBe(200);
+    await expect.poll(() => page.locator('#fail-result').textContent()).toContain('Read as a HAR');
+    const sequence = page.getByRole('list', { name: 'Sequence of failure 1' });
+    const preflight = sequence.getByRole('listitem').filter({ hasText: 'The preflight' }).first();
+    expect(await preflight.textContent()).toContain(`OPTIONS ${url}`);
+    expect(await preflight.textContent()).toContain('access-control-request-method: PUT');
+    const response = sequence.getByRole('listitem').filter({ hasText: 'The preflight response' });
+    expect(await response.textContent()).toContain(`status ${answer.status}`);
+    expect(await sequence.textContent()).toContain('never forwarded to the upstream');
+    expect(await page.getByRole('button', { name: `Allow ${origin}` }).count()).toBe(1);
+    await shot(page, 'explain-har-1280');
+    await page.close();
+  });
+
+  it('answers bad input with a clear error, never a 500', async () => {
+    const page = await openFailurePage();
+    const cases: [string, string][] = [
+      ['{"log": ', 'CG_HAR_NOT_JSON'],
+      ['{"entries": []}', 'CG_HAR_NOT_HAR'],
+      ['hello, this is not a console message', 'Not a CORS failure corsgate knows'],
+      ['   ', 'Nothing to explain'],
+    ];
+    for (const [text, expected] of cases) {
+      expect(await explainText(page, text), text).toBe(400);
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain(expected);
+    }
+    await page.close();
+  });
+
+  it('has no serious or critical axe-core violation with a result shown, at 1280 and 390 px', async () => {
+    const message = `Access to fetch at 'http://api.test:${gateway.port}/x' from origin 'https://axe.example.com' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.`;
+    for (const width of [1280, 390]) {
+      const page = await openFailurePage(width);
+      await explainText(page, message);
+      await expect.poll(() => page.locator('#failure h3').count()).toBe(1);
+      const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      if (width === 390) await shot(page, 'explain-390');
+      await page.close();
+    }
+  });
+});

@@ -88,15 +88,17 @@ function notice(n: Notice | undefined): string {
   return `<div id="notice" class="msg ${n.kind}" role="${role}" tabindex="-1"><p>${shown(n.text)}</p>${issueLines(n.issues ?? [])}</div>`;
 }
 
-function header(d: ConsoleData): string {
+/** `base`: '' on the main page (its sections are here), '/' on another page. */
+function header(d: ShellData, base: string): string {
   const links = d.canRead
     ? [
-        ['#status', 'Status'],
-        ['#list', 'List'],
-        ['#denied', 'Denied'],
-        ...(d.candidateAvailable ? [['#candidate', 'Candidate']] : []),
-        ['#explain', 'Explain'],
-        ['#audit', 'Audit'],
+        [`${base}#status`, 'Status'],
+        [`${base}#list`, 'List'],
+        [`${base}#denied`, 'Denied'],
+        ...(d.candidateAvailable ? [[`${base}#candidate`, 'Candidate']] : []),
+        [`${base}#explain`, 'Explain'],
+        [`${base}#audit`, 'Audit'],
+        ['/explain-failure', 'Explain a failure'],
       ]
         .map(([href, text]) => `<li><a href="${href}">${text}</a></li>`)
         .join('')
@@ -108,7 +110,7 @@ function header(d: ConsoleData): string {
   return `<header><h1>corsgate console</h1><nav aria-label="Sections"><ul>${links}</ul></nav><div>${account}</div></header>`;
 }
 
-function signInForm(d: ConsoleData): string {
+function signInForm(d: ShellData): string {
   if (!d.tokensConfigured)
     return '<p class="muted">Read-only: no admin token is configured (start with --admin-token-file FILE).</p>';
   return `<form method="post" action="/console/sign-in" class="row"><label for="token">Admin token</label><input id="token" name="token" type="password" autocomplete="current-password" required><button type="submit">Sign in</button></form>`;
@@ -292,6 +294,22 @@ function auditSection(records: readonly AuditRecord[]): string {
   return `<section id="audit" aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>${body}</section>`;
 }
 
+/** The fields the page's header needs: who is signed in, and which sections this process has. */
+export type ShellData = Pick<
+  ConsoleData,
+  'who' | 'tokensConfigured' | 'canRead' | 'candidateAvailable' | 'notice'
+>;
+
+/** A console page: the header, then `main` (or the sign-in notice when the reader may not read). */
+export function renderShell(d: ShellData, title: string, main: string, base = ''): string {
+  const body = d.canRead ? main : `${notice(d.notice)}<p>Sign in with an admin token to see the list.</p>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><link rel="stylesheet" href="/console.css"></head>
+<body><a class="skip" href="#main">Skip to content</a>${header(d, base)}<main id="main">${body}</main></body></html>
+`;
+}
+
 export function renderConsole(d: ConsoleData): string {
   const sections = d.canRead
     ? [
@@ -304,10 +322,6 @@ export function renderConsole(d: ConsoleData): string {
         explainSection(d.explain),
         auditSection(d.audit),
       ].join('\n')
-    : `${notice(d.notice)}<p>Sign in with an admin token to see the list.</p>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>corsgate console</title><link rel="stylesheet" href="/console.css"></head>
-<body><a class="skip" href="#main">Skip to content</a>${header(d)}<main id="main">${sections}</main></body></html>
-`;
+    : '';
+  return renderShell(d, 'corsgate console', sections);
 }

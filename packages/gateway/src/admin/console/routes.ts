@@ -11,8 +11,16 @@ import { explainRequest, matchingEntry } from '../explain.js';
 import { SESSION_COOKIE, Sessions } from '../guard.js';
 import { cookie, expectedVersion, MALFORMED_VERSION, SECURITY_HEADERS, sendText } from '../http.js';
 import type { ListChange, WriteAnswer } from '../writes.js';
+import { buildFailureView, failureSection } from './explain-view.js';
 import { LINES_PER_PAGE, listState } from './list-state.js';
-import { type ConsoleData, type ListState, type Notice, renderConsole, type StatusState } from './page.js';
+import {
+  type ConsoleData,
+  type ListState,
+  type Notice,
+  renderConsole,
+  renderShell,
+  type StatusState,
+} from './page.js';
 import { CONSOLE_CSS } from './style.js';
 
 /** No script, no external anything: styles from this listener, forms back to it, never framed. */
@@ -233,8 +241,44 @@ async function session(ctx: AdminContext, action: 'sign-in' | 'sign-out'): Promi
   redirect(ctx, '/', { 'Set-Cookie': Sessions.clearCookie() });
 }
 
+/**
+ * The Explain page (docs/console.md "Explain a failure"): read-only, so whoever may read the
+ * console may use it; the pasted text is a body with the limit of the reader's standing (a HAR
+ * needs a session or a token, a console message fits the limit before one).
+ */
+async function failurePage(ctx: AdminContext, posted: boolean): Promise<void> {
+  const { backend, auth, who } = ctx;
+  const canWrite = who !== undefined && backend.writes !== undefined;
+  const text = posted
+    ? (new URLSearchParams(await ctx.bodies.read(ctx.req, who !== undefined)).get('text') ?? '')
+    : undefined;
+  const snapshot = backend.snapshot?.();
+  const view =
+    text === undefined
+      ? undefined
+      : buildFailureView(text, (origin) =>
+          snapshot === undefined ? null : (matchingEntry(snapshot, origin)?.line ?? null),
+        );
+  const shell = {
+    who,
+    tokensConfigured: auth.tokens.length > 0,
+    canRead: auth.loopback || who !== undefined,
+    candidateAvailable: backend.candidate !== undefined,
+  };
+  const html = renderShell(
+    shell,
+    'Explain a failure · corsgate console',
+    failureSection(view, canWrite),
+    '/',
+  );
+  sendText(ctx.res, view?.error === undefined ? 200 : 400, 'text/html; charset=utf-8', html, {
+    'Content-Security-Policy': CONSOLE_CSP,
+  });
+}
+
 async function post(ctx: AdminContext, action: string): Promise<void> {
   if (action === 'sign-in' || action === 'sign-out') return session(ctx, action);
+  if (action === 'explain-failure') return failurePage(ctx, true);
   // No body is read before the token: without one the answer needs none.
   if (ctx.who === undefined) {
     closeAfter(ctx.req, ctx.res);
@@ -306,6 +350,12 @@ export function consoleRoute(ctx: AdminContext): boolean {
   const { req, url, res } = ctx;
   if (req.method === 'GET' && url.pathname === '/') {
     page(ctx, 200);
+    return true;
+  }
+  if (req.method === 'GET' && url.pathname === '/explain-failure') {
+    failurePage(ctx, false).catch((error: unknown) =>
+      sendText(res, 500, 'text/plain; charset=utf-8', `console: ${String(error)}\n`),
+    );
     return true;
   }
   if (req.method === 'GET' && url.pathname === '/console.css') {

@@ -53,7 +53,27 @@ ol.lines .ln { color: var(--muted); text-align: right; font-family: ui-monospace
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; word-break: break-all; }
+.lanes, ol.seq li { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0 .5rem; }
+.lanes { position: sticky; top: 0; background: var(--bg); font-weight: 600; border-bottom: 2px solid var(--line); margin-top: .5rem; }
+.lanes span { text-align: center; }
+ol.seq { list-style: none; margin: 0 0 1rem; padding: 0; background: repeating-linear-gradient(90deg, transparent 0 calc(12.5% - 1px), var(--line) calc(12.5% - 1px) 12.5%, transparent 12.5% 25%); }
+ol.seq li { padding: .35rem 0; }
+ol.seq .step { border: 1px solid var(--accent); border-radius: 4px; background: #f4f8ff; padding: .25rem .5rem; min-width: 0; }
+ol.seq .dir { color: var(--accent); font-weight: 600; }
+ol.seq pre { font-size: .85rem; }
+.s1-2 .step { grid-column: 1 / 2; } .s1-3 .step { grid-column: 1 / 3; } .s1-4 .step { grid-column: 1 / 4; } .s1-5 .step { grid-column: 1 / 5; }
+.s2-3 .step { grid-column: 2 / 3; } .s2-4 .step { grid-column: 2 / 4; } .s2-5 .step { grid-column: 2 / 5; }
+.s3-4 .step { grid-column: 3 / 4; } .s3-5 .step { grid-column: 3 / 5; } .s4-5 .step { grid-column: 4 / 5; }
+article.case { border-top: 1px solid var(--line); margin-top: 1rem; }
+h3 { font-size: 1.05rem; }
+h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+table.verdicts { margin-top: .5rem; }
+ul.notes { font-size: .9rem; }
+#fail-text { min-height: 8rem; }
 @media (max-width: 600px) {
+  .lanes { display: none; }
+  ol.seq { background: none; }
+  ol.seq li { display: block; }
   body { font-size: 15px; }
   main { padding: .75rem; }
   ol.lines li { grid-template-columns: 2.5rem 1fr; }
