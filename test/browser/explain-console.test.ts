@@ -216,6 +216,12 @@ function send(tab: Tab, url: string, req: Request): Promise<Outcome> {
 }
 
 /** `corsgate explain --message TEXT --json` (the command itself, in this process). */
+/** The corsgate fix of a CORS class's diagnosis (only not-CORS look-alikes have none). */
+function fixOf(d: Diagnosis): NonNullable<Diagnosis['fix']> {
+  if (d.fix === null) throw new Error(`explain proposed no corsgate fix for ${d.classId ?? 'a look-alike'}`);
+  return d.fix;
+}
+
 async function explainMessage(text: string, extra: string[] = []): Promise<Diagnosis> {
   let out = '';
   const io = {
@@ -288,16 +294,17 @@ async function startBefore(c: Case): Promise<{ port: number; apply: (d: Diagnosi
     return {
       port,
       apply: async (d) => {
-        if (!readFileSync(allowlist, 'utf8').split('\n').includes(d.fix.allowlistLine)) {
+        const fix = fixOf(d);
+        if (!readFileSync(allowlist, 'utf8').split('\n').includes(fix.allowlistLine)) {
           const applied = () => g.logs.filter((l) => l['event'] === 'allowlist-applied').length;
           const before = applied();
-          appendFileSync(allowlist, `${d.fix.allowlistLine}\n`);
+          appendFileSync(allowlist, `${fix.allowlistLine}\n`);
           await waitFor(() => applied() > before, 10_000, 'the gateway to apply the new allowlist');
         }
-        if (d.fix.flags.length > 0) {
+        if (fix.flags.length > 0) {
           // A restart with the flag: the old process killed outright, so the port is free at once.
           await g.stop('SIGKILL');
-          g = await serveOn(port, allowlist, d.fix.flags);
+          g = await serveOn(port, allowlist, fix.flags);
         }
       },
     };
@@ -309,7 +316,8 @@ async function startBefore(c: Case): Promise<{ port: number; apply: (d: Diagnosi
     port: door.port,
     apply: async (d) => {
       // The page's URL stays the same: its port now leads to corsgate, configured as the fix says.
-      door.switchTo((await sharedGateway(d.fix.allowlistLine, d.fix.flags)).port);
+      const fix = fixOf(d);
+      door.switchTo((await sharedGateway(fix.allowlistLine, fix.flags)).port);
       await closeServer(server);
     },
   };
@@ -398,8 +406,9 @@ describe.concurrent('a console message captured from a real engine gets its clas
         }),
       );
       // Both engines lead to the same corsgate change.
-      expect(diagnoses[1]!.fix.allowlistLine).toBe(diagnoses[0]!.fix.allowlistLine);
-      expect([...diagnoses[1]!.fix.flags].sort()).toEqual([...diagnoses[0]!.fix.flags].sort());
+      const [first, second] = [fixOf(diagnoses[0]!), fixOf(diagnoses[1]!)];
+      expect(second.allowlistLine).toBe(first.allowlistLine);
+      expect([...second.flags].sort()).toEqual([...first.flags].sort());
       await before.apply(diagnoses[0]!);
       for (const tab of tabs) {
         const after = await send(tab, url, c.request);
@@ -427,6 +436,6 @@ describe("WebKit's wording, from its source (WebDriver classic exposes no consol
     const d = await explainMessage(text, ['--origin', 'http://app.test:3000', '--method', 'PUT']);
     expect(d.engine).toBe('webkit');
     expect(d.classId).toBe(classId);
-    expect(d.fix.allowlistLine).toBe('http://app.test:3000');
+    expect(fixOf(d).allowlistLine).toBe('http://app.test:3000');
   });
 });
