@@ -406,6 +406,17 @@ async function explainText(page: Page, text: string): Promise<number> {
 }
 
 describe('the Explain page in Chromium', () => {
+  // Signed in on its own, so these run alone too (`-t`): the session cookie is the context's.
+  beforeAll(async () => {
+    const page = await openConsole();
+    if ((await page.getByLabel('Admin token').count()) > 0) {
+      await page.getByLabel('Admin token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${gateway.adminUrl}/`);
+    }
+    await page.close();
+  });
+
   it('explains a pasted Chromium console message with a sequence, and its Allow button lets the same fetch through', async () => {
     const origin = `http://explain.test:${pagePort}`;
     const app = await context.newPage();
@@ -466,6 +477,9 @@ describe('the Explain page in Chromium', () => {
     const response = sequence.getByRole('listitem').filter({ hasText: 'The preflight response' });
     expect(await response.textContent()).toContain(`status ${answer.status}`);
     expect(await sequence.textContent()).toContain('never forwarded to the upstream');
+    // Read left to right as the lanes are: the answer's arrow points back at the browser.
+    expect(await response.locator('.dir').textContent()).toBe('browser ← corsgate');
+    expect(await sequence.textContent()).toContain('The request is never sent: the preflight failed');
     expect(await page.getByRole('button', { name: `Allow ${origin}` }).count()).toBe(1);
     await shot(page, 'explain-har-1280');
     await page.close();
@@ -484,6 +498,19 @@ describe('the Explain page in Chromium', () => {
       await expect.poll(() => page.getByRole('alert').textContent()).toContain(expected);
     }
     await page.close();
+  });
+
+  it('takes no more than the small body limit before a token: a 9 KB paste without a session gets 413', async () => {
+    const body = new URLSearchParams({ text: `{"log":{"entries":[]},"pad":"${'x'.repeat(9 * 1024)}"}` });
+    const res = await fetch(`${gateway.adminUrl}/console/explain-failure`, { method: 'POST', body });
+    expect(res.status).toBe(413);
+    expect((await res.json()).code).toBe('CG_GATEWAY_ADMIN_BODY_TOO_LARGE');
+    const small = await fetch(`${gateway.adminUrl}/console/explain-failure`, {
+      method: 'POST',
+      body: new URLSearchParams({ text: '{"log":{"entries":[]}}' }),
+    });
+    expect(small.status).toBe(200);
+    expect(await small.text()).toContain('No failed cross-origin request in it.');
   });
 
   it('has no serious or critical axe-core violation with a result shown, at 1280 and 390 px', async () => {
