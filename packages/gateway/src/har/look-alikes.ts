@@ -70,7 +70,7 @@ function mixedContent(attempt: Attempt): LookAlike | undefined {
   if (target.status !== 0 || !attempt.origin.startsWith('https:') || !target.url.startsWith('http:'))
     return undefined;
   const host = hostOf(target.url) ?? '';
-  // Potentially trustworthy hosts (loopback) are not mixed content (Mixed Content §4.3).
+  // Potentially trustworthy hosts (loopback) are not mixed content (W3C Mixed Content, section 4.3).
   if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || host.startsWith('127.'))
     return undefined;
   return {
