@@ -43,7 +43,7 @@ const ROUTES_YAML = [
 ];
 
 for (const start of [startExpress, startFastify]) {
-  describe(`routes cannot be escaped, with a real ${start === startExpress ? 'Express' : 'Fastify'} upstream`, () => {
+  describe.concurrent(`routes cannot be escaped, with a real ${start === startExpress ? 'Express' : 'Fastify'} upstream`, () => {
     let upstream: FrameworkUpstream;
     let gateway: Gateway;
     let tmp: TempDir;
@@ -64,7 +64,7 @@ for (const start of [startExpress, startFastify]) {
       tmp?.remove();
     });
 
-    it.each([
+    it.sequential.each([
       ['/api/items/7%2f..%2f..%2f..%2fpublic/delete', 'target-escaped-separator'],
       ['/api/items/7%2F..%2F..%2F..%2Fpublic/delete', 'target-escaped-separator'],
       ['/api/items/7%5c..%5c..%5c..%5cpublic/delete', 'target-escaped-separator'],
@@ -83,7 +83,7 @@ for (const start of [startExpress, startFastify]) {
       expect(upstream.hits.slice(before)).toEqual([]);
     });
 
-    it.each([
+    it.sequential.each([
       '/public/../api/items/7/delete',
       '/public/./../api/items/7/delete',
       '//api/items/7/delete',
@@ -107,7 +107,7 @@ for (const start of [startExpress, startFastify]) {
       },
     );
 
-    it('strips the cookie of every spelling the upstream routes to /api/*, and forwards the normalised path', async () => {
+    it.sequential('strips the cookie of every spelling the upstream routes to /api/*, and forwards the normalised path', async () => {
       const before = upstream.hits.length;
       for (const path of ['/API/items/7', '/public/../api/items/8', '/api//items/9', '/%61pi/items/10'])
         expect(
@@ -126,7 +126,7 @@ for (const start of [startExpress, startFastify]) {
       ]);
     });
 
-    it('still lets the public route be public', async () => {
+    it.sequential('still lets the public route be public', async () => {
       const before = upstream.hits.length;
       const res = await raw(gateway.port, post('/public/delete'));
       expect(res.status).toBe(200);
@@ -138,7 +138,7 @@ for (const start of [startExpress, startFastify]) {
   });
 }
 
-describe('an upstream base path cannot be climbed out of', () => {
+describe.concurrent('an upstream base path cannot be climbed out of', () => {
   let upstream: FrameworkUpstream;
   let gateway: Gateway;
   let tmp: TempDir;
@@ -155,7 +155,7 @@ describe('an upstream base path cannot be climbed out of', () => {
     tmp?.remove();
   });
 
-  it.each([
+  it.sequential.each([
     ['/%2e%2e/admin', 400],
     ['/%2E%2E/admin', 400],
     ['/.%2e/admin', 400],
@@ -172,7 +172,7 @@ describe('an upstream base path cannot be climbed out of', () => {
     expect(upstream.hits.slice(before)).toEqual([]);
   });
 
-  it('forwards an ordinary path under the base path', async () => {
+  it.sequential('forwards an ordinary path under the base path', async () => {
     const res = await raw(gateway.port, `GET /./items HTTP/1.1\nHost: api.test\nConnection: close\n\n`);
     expect(res.status).toBe(200);
     expect(upstream.hits.at(-1)).toEqual({ handler: 'v1-items', url: '/v1/items', cookie: null });
@@ -180,7 +180,7 @@ describe('an upstream base path cannot be climbed out of', () => {
 });
 
 for (const start of [startExpress, startFastify]) {
-  describe(`own origins come from configuration, never from Host (real ${start === startExpress ? 'Express' : 'Fastify'} upstream)`, () => {
+  describe.concurrent(`own origins come from configuration, never from Host (real ${start === startExpress ? 'Express' : 'Fastify'} upstream)`, () => {
     let upstream: FrameworkUpstream;
     let gateway: Gateway;
     let tmp: TempDir;
@@ -206,7 +206,7 @@ for (const start of [startExpress, startFastify]) {
     const sameSite = (host: string, origin: string, secFetchSite?: string): string =>
       `POST /api/items/7/delete HTTP/1.1\nHost: ${host}\nOrigin: ${origin}\n${secFetchSite === undefined ? '' : `Sec-Fetch-Site: ${secFetchSite}\n`}Content-Type: application/x-www-form-urlencoded\nContent-Length: 3\nConnection: close\n\na=1`;
 
-    it('refuses a state-changing request whose Origin matches its Host on a rebinding name (403, not forwarded)', async () => {
+    it.sequential('refuses a state-changing request whose Origin matches its Host on a rebinding name (403, not forwarded)', async () => {
       const before = upstream.hits.length;
       const host = `${REBIND}:${gateway.port}`;
       for (const request of [
@@ -221,7 +221,7 @@ for (const start of [startExpress, startFastify]) {
       expect(upstream.hits.slice(before)).toEqual([]);
     });
 
-    it('forwards a request from a configured public origin as same-origin, with no CORS headers', async () => {
+    it.sequential('forwards a request from a configured public origin as same-origin, with no CORS headers', async () => {
       const before = upstream.hits.length;
       const res = await raw(gateway.port, sameSite('gw.example.com', OWN));
       expect(res.status).toBe(200);
@@ -229,7 +229,7 @@ for (const start of [startExpress, startFastify]) {
       expect(upstream.hits.slice(before).map((h) => h.handler)).toEqual(['api-delete']);
     });
 
-    it('counts Sec-Fetch-Site: same-origin only when the request was sent to a public origin’s host', async () => {
+    it.sequential('counts Sec-Fetch-Site: same-origin only when the request was sent to a public origin’s host', async () => {
       const before = upstream.hits.length;
       expect((await raw(gateway.port, sameSite('gw.example.com', 'null', 'same-origin'))).status).toBe(200);
       expect((await raw(gateway.port, sameSite('GW.example.com', 'null', 'same-origin'))).status).toBe(200);
@@ -240,17 +240,17 @@ for (const start of [startExpress, startFastify]) {
   });
 }
 
-describe('OPTIONS * and malformed targets never hold an upstream connection', () => {
+describe.concurrent('OPTIONS * and malformed targets never hold an upstream connection', () => {
   const env = gatewayForDescribe([], { admin: false });
 
-  it('answers OPTIONS * itself with 200 and an empty body', async () => {
+  it.sequential('answers OPTIONS * itself with 200 and an empty body', async () => {
     const res = await raw(env.gateway.port, 'OPTIONS * HTTP/1.1\nHost: api.test\nConnection: close\n\n');
     expect(res.status).toBe(200);
     expect(res.header('content-length')).toBe('0');
     expect(env.upstream.received).toEqual([]);
   });
 
-  it('forwards normal traffic after 1,000 OPTIONS * and malformed requests in a row', async () => {
+  it.sequential('forwards normal traffic after 1,000 OPTIONS * and malformed requests in a row', async () => {
     const malformed = [
       'OPTIONS * HTTP/1.1\r\nHost: api.test\r\n\r\n',
       'OPTIONS * HTTP/1.1\r\nHost: api.test\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: PUT\r\n\r\n',
@@ -284,12 +284,12 @@ describe('OPTIONS * and malformed targets never hold an upstream connection', ()
   });
 });
 
-describe('a WebSocket handshake goes through the same path and origin checks', () => {
+describe.concurrent('a WebSocket handshake goes through the same path and origin checks', () => {
   const env = gatewayForDescribe([], { admin: false });
   const handshake = (path: string, host: string, origin: string): string =>
     `GET ${path} HTTP/1.1\nHost: ${host}\nOrigin: ${origin}\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n\n`;
 
-  it('refuses an encoded separator or dot segment in the handshake target with 400', async () => {
+  it.sequential('refuses an encoded separator or dot segment in the handshake target with 400', async () => {
     for (const [path, reason] of [
       ['/api/7%2f..%2fpublic', 'target-escaped-separator'],
       ['/public/%2e%2e/api', 'target-escaped-dot-segment'],
@@ -301,7 +301,7 @@ describe('a WebSocket handshake goes through the same path and origin checks', (
     expect(env.upstream.received).toEqual([]);
   });
 
-  it('refuses a handshake from a rebinding name whose Origin matches its Host (403)', async () => {
+  it.sequential('refuses a handshake from a rebinding name whose Origin matches its Host (403)', async () => {
     const host = `rebind.attacker.example:${env.gateway.port}`;
     const res = await raw(env.gateway.port, handshake('/socket', host, `http://${host}`));
     expect(res.status).toBe(403);
@@ -331,7 +331,7 @@ function pipeline(port: number, requests: string, expected: number): Promise<num
   });
 }
 
-describe('a 304 with a Content-Length, and failing upstreams', () => {
+describe.concurrent('a 304 with a Content-Length, and failing upstreams', () => {
   let upstream: Server;
   let gateway: Gateway;
   let tmp: TempDir;
@@ -363,7 +363,7 @@ describe('a 304 with a Content-Length, and failing upstreams', () => {
     tmp?.remove();
   });
 
-  it('relays the 304 with its headers and keeps the connection usable', async () => {
+  it.sequential('relays the 304 with its headers and keeps the connection usable', async () => {
     const request = `GET /etag HTTP/1.1\r\nHost: api.test\r\nOrigin: ${APP}\r\nIf-None-Match: "v1"\r\n\r\n`;
     const statuses = await pipeline(gateway.port, request + request, 2);
     expect(statuses).toEqual([304, 304]);
