@@ -173,6 +173,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * `n` distinct free ports, all held open at once while they are picked, so that gateways started
+ * concurrently never get the same admin port.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createNetServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
 export interface Gateway {
   proc: ChildProcess;
   pid: number;
@@ -218,9 +230,9 @@ export function tempDir(): TempDir {
 /** Starts `corsgate serve` with the given arguments and waits until it listens. */
 export async function startGateway(
   args: string[],
-  options: { cwd?: string; admin?: boolean; env?: Record<string, string> } = {},
+  options: { cwd?: string; admin?: boolean; adminPort?: number; env?: Record<string, string> } = {},
 ): Promise<Gateway> {
-  const adminPort = options.admin === false ? 0 : await freePort();
+  const adminPort = options.admin === false ? 0 : (options.adminPort ?? (await freePort()));
   const proc = spawn(
     process.execPath,
     [BIN, 'serve', '--port', '0', '--admin-port', String(adminPort), ...args],

@@ -8,6 +8,7 @@ import { allowlistHash } from 'corsgate/allowlist';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../redis/test/_redis-server.js';
 import {
+  freePorts,
   type Gateway,
   runCorsgate,
   startGateway,
@@ -48,16 +49,25 @@ function config(name: string, extra = ''): string {
   );
 }
 
-async function startNodes(n: number, args: string[] = []): Promise<Gateway[]> {
+/**
+ * `n` nodes started at once. A node listens before its first version is read from Redis, so by
+ * default this waits until every node's /ready says 200 (the event a load balancer waits for).
+ */
+async function startNodes(n: number, args: string[] = [], waitReady = true): Promise<Gateway[]> {
   const file = config('fleet.yaml');
-  const started: Gateway[] = [];
-  // One after the other: each picks its admin port just before it binds it.
-  for (let i = 0; i < n; i++) {
-    const gw = await startGateway(['--config', file, ...args], { cwd: tmp.dir });
-    gateways.push(gw);
-    started.push(gw);
-  }
-  return started;
+  // All at once: the admin ports are picked together, so no two nodes get the same one.
+  const adminPorts = await freePorts(n);
+  const started = await Promise.allSettled(
+    adminPorts.map((adminPort) => startGateway(['--config', file, ...args], { cwd: tmp.dir, adminPort })),
+  );
+  for (const s of started) if (s.status === 'fulfilled') gateways.push(s.value);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  const nodes = started.map((s) => (s as PromiseFulfilledResult<Gateway>).value);
+  if (waitReady)
+    await Promise.all(
+      nodes.map((gw) => waitFor(async () => (await admin(gw, '/ready')).status === 200, 30_000, 'ready')),
+    );
+  return nodes;
 }
 
 async function allowOrigin(gw: Gateway, origin: string): Promise<string | null> {
@@ -170,19 +180,53 @@ describe('three gateway processes on one Redis', () => {
     const pulled = await runCorsgate(['allowlist', 'pull', '--from', redis.url]);
     expect(pulled.code).toBe(0);
     expect(pulled.stdout).toBe(`${A}\n`);
-  });
+  }, 60_000);
 });
 
 /**
  * A bounded load loop against every node: each response must be 200 with exactly the header the
  * last good version gives (A and B allowed, C refused).
  */
+interface Load {
+  /** Requests completed so far, read while the load runs. */
+  completed: () => number;
+  /** Stops the loop and resolves once every worker is done. */
+  stop: () => Promise<{ requests: number; wrong: string[] }>;
+}
+
+function startLoad(nodes: Gateway[]): Load {
+  let stopped = false;
+  let completedCount = 0;
+  const done = loadUntil(
+    nodes,
+    () => stopped,
+    (n) => {
+      completedCount = n;
+    },
+  );
+  return {
+    completed: () => completedCount,
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
+}
+
+/** Waits until `count` more requests of the load have completed (the load is bounded in time). */
+async function moreRequests(load: Load, count: number, what: string): Promise<void> {
+  const target = load.completed() + count;
+  await waitFor(() => load.completed() >= target, 20_000, `${count} more requests ${what}`);
+}
+
 async function loadUntil(
   nodes: Gateway[],
   stop: () => boolean,
+  onCompleted: (requests: number) => void = () => {},
 ): Promise<{ requests: number; wrong: string[] }> {
   const wrong: string[] = [];
   let requests = 0;
+  let completed = 0;
   const deadline = Date.now() + 20_000;
   const worker = async (gw: Gateway): Promise<void> => {
     while (!stop() && Date.now() < deadline && requests < 20_000) {
@@ -200,6 +244,7 @@ async function loadUntil(
         } catch (error) {
           wrong.push(`${origin}: ${(error as Error).message}`);
         }
+        onCompleted(++completed);
       }
     }
   };
@@ -212,9 +257,8 @@ describe('Redis going away under load', () => {
     redis = await startRedis();
     await push(`${A}\n${B}\n`);
     const nodes = await startNodes(3);
-    let stopLoad = false;
-    const load = loadUntil(nodes, () => stopLoad);
-    await new Promise((r) => setTimeout(r, 500));
+    const load = startLoad(nodes);
+    await moreRequests(load, 60, 'before Redis is killed');
     await redis.kill();
     for (const gw of nodes)
       await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] !== null, 5000, 'stale');
@@ -223,9 +267,8 @@ describe('Redis going away under load', () => {
       const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
       expect(metrics).toMatch(/^corsgate_allowlist_stale_since_seconds [1-9]\d*(\.\d+)?$/m);
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    stopLoad = true;
-    const { requests, wrong } = await load;
+    await moreRequests(load, 150, 'while every node knows Redis is gone');
+    const { requests, wrong } = await load.stop();
     expect(wrong).toEqual([]);
     expect(requests).toBeGreaterThan(100);
 
@@ -240,22 +283,20 @@ describe('Redis going away under load', () => {
       );
       await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] === null, 3000, 'fresh');
     }
-  });
+  }, 60_000);
 
-  it('keeps every decision while Redis is paused (SIGSTOP) for 5 s, and applies the push made during the pause once it resumes', async () => {
+  it('keeps every decision while Redis is paused (SIGSTOP) until every node reports it stale and 150 more requests are answered, and applies the push made during the pause once it resumes', async () => {
     redis = await startRedis();
     await push(`${A}\n${B}\n`);
     const nodes = await startNodes(3);
-    let stopLoad = false;
-    const load = loadUntil(nodes, () => stopLoad);
-    await new Promise((r) => setTimeout(r, 300));
+    const load = startLoad(nodes);
+    await moreRequests(load, 60, 'before Redis is paused');
     redis.pause();
     const during = push(`${A}\n${B}\n${C}\n`);
     for (const gw of nodes)
       await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] !== null, 4000, 'stale');
-    await new Promise((r) => setTimeout(r, 5000 - 300));
-    stopLoad = true;
-    const { wrong } = await load;
+    await moreRequests(load, 150, 'while every node knows Redis is paused');
+    const { wrong } = await load.stop();
     expect(wrong).toEqual([]);
     for (const gw of nodes) expect((await admin(gw, '/ready')).status).toBe(200);
     redis.resume();
@@ -265,7 +306,7 @@ describe('Redis going away under load', () => {
       await waitFor(async () => (await allowOrigin(gw, C)) === C, 5000, 'the push made during the pause');
       await waitFor(async () => (await admin(gw, '/allowlist')).body['staleSince'] === null, 3000, 'fresh');
     }
-  });
+  }, 60_000);
 });
 
 describe('starting while Redis is down', () => {
@@ -290,7 +331,10 @@ describe('starting while Redis is down', () => {
     gateways.length = 0;
     await redis.kill();
 
-    const [cached, bare] = [...(await startNodes(1, ['--allowlist-cache', cache])), ...(await startNodes(1))];
+    const [cached, bare] = [
+      ...(await startNodes(1, ['--allowlist-cache', cache])),
+      ...(await startNodes(1, [], false)),
+    ];
     expect(await allowOrigin(cached!, A)).toBe(A);
     const cachedReady = await admin(cached!, '/ready');
     expect(cachedReady.status).toBe(200);
@@ -309,7 +353,7 @@ describe('starting while Redis is down', () => {
       'ready once Redis is back',
     );
     expect(await allowOrigin(bare!, A)).toBe(A);
-  });
+  }, 60_000);
 });
 
 describe('the fleet view and admin writes with a Redis source', () => {
@@ -341,7 +385,7 @@ describe('the fleet view and admin writes with a Redis source', () => {
     const local = (await admin(nodes[0]!, '/denied')).body['origins'] as { origin: string; count: number }[];
     expect(local.map((o) => [o.origin, o.count])).toEqual([[X, 2]]);
     expect((await admin(nodes[0]!, '/denied?scope=galaxy')).status).toBe(400);
-  });
+  }, 60_000);
 
   it('writes an origin added through one node’s admin API to Redis, in force on every node, and loses a stale If-Match', async () => {
     redis = await startRedis();

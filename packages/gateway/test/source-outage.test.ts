@@ -10,6 +10,7 @@ import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis } from '../../redis/test/_redis-server.js';
 import {
+  freePorts,
   type Gateway,
   runCorsgate,
   startGateway,
@@ -48,14 +49,20 @@ afterEach(async () => {
 });
 
 let audits = 0;
-async function gateway(args: string[]): Promise<Gateway> {
+async function gateway(args: string[], adminPort?: number): Promise<Gateway> {
   const audit = `${tmp.dir}/audit-${++audits}.jsonl`;
   const gw = await startGateway(
     ['--upstream', upstream.url, '--admin-token-file', tokens, '--audit-file', audit, ...args],
-    { cwd: tmp.dir },
+    { cwd: tmp.dir, adminPort },
   );
   gateways.push(gw);
   return gw;
+}
+
+/** Two nodes started at once, on admin ports picked together so they never collide. */
+async function twoNodes(args: string[]): Promise<Gateway[]> {
+  const ports = await freePorts(2);
+  return Promise.all(ports.map((port) => gateway(args, port)));
 }
 
 async function allowed(gw: Gateway, origin: string): Promise<boolean> {
@@ -139,7 +146,7 @@ describe('an add when the source has lost its text', () => {
       'wiped.yaml',
       `allowlist: ${redis.url}\nallowlistRedis:\n  pollIntervalMs: 200\n  commandTimeoutMs: 500\n`,
     );
-    const nodes = [await gateway(['--config', config]), await gateway(['--config', config])];
+    const nodes = await twoNodes(['--config', config]);
     for (const gw of nodes) await waitFor(() => allowed(gw, B), 5000, 'B on every node');
     const client = createClient({ url: redis.url });
     await client.connect();
@@ -208,20 +215,23 @@ describe('secrets stay secret', () => {
     ['a bad percent escape', '%zzs3cret', 'zzs3cret'],
   ] as const;
 
-  it.each(PASSWORDS)(
+  it.concurrent.each(PASSWORDS)(
     'never prints a Redis password with %s, and every command exits 2 with the source code',
     async (_, password, secret) => {
       const url = `redis://ops:${password}@127.0.0.1:${await freePort()}`;
       const list = tmp.file('secret-in.list', `${A}\n`);
-      for (const args of [
+      // The six commands are independent: run at once, each checked on its own.
+      const commands = [
         ['allowlist', 'pull', '--from', url],
         ['allowlist', 'push', list, '--to', url],
         ['allowlist', 'add', NEW, '--to', url],
         ['lint', url],
         ['explain', '--allowlist', url, '--origin', A],
         ['serve', '--upstream', upstream.url, '--allowlist', url, '--admin-port', '0'],
-      ]) {
-        const r = await runCorsgate(args, tmp.dir);
+      ];
+      const results = await Promise.all(commands.map((args) => runCorsgate(args, tmp.dir)));
+      for (const [i, args] of commands.entries()) {
+        const r = results[i]!;
         expect(r.code, `${args[0]} ${args[1]}: ${r.stderr}`).toBe(2);
         expect(r.stdout + r.stderr, args.join(' ')).toMatch(/CG_ALLOWLIST_(SOURCE_INVALID|UNREACHABLE)/);
         expect(r.stdout + r.stderr, args.join(' ')).not.toContain(secret);
