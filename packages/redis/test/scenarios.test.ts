@@ -202,17 +202,13 @@ async function redisDriver(): Promise<Driver> {
     // The same text delivered again is the same record, read again.
     if (text !== last) version++;
     last = text;
-    await client.sendCommand(['DEL', key]);
-    await client.sendCommand([
-      'HSET',
-      key,
-      'text',
-      text,
-      'version',
-      String(version),
-      'hash',
-      allowlistHash(text),
-    ]);
+    // One transaction, as the real writer's script is: a source woken between a DEL and an HSET
+    // would see the list missing, which no writer ever shows it.
+    await client
+      .multi()
+      .del(key)
+      .hSet(key, { text, version: String(version), hash: allowlistHash(text) })
+      .exec();
   };
   await store(`${A}\n`);
   const source = await openRedisAllowlist(`${redis.url}?key=${key}`, { pollIntervalMs: 60_000 });
