@@ -70,6 +70,7 @@ function get(port: number, path: string): Promise<{ version: number; hash: strin
 export async function runFailover(
   url: string,
   failover: () => Promise<{ killedAt: number; switchedAt: number }>,
+  pollIntervalMs = POLL_MS,
 ): Promise<FailoverFigures> {
   const log = (m: string): void => {
     if (process.env.FAILOVER_DEBUG) console.error(`${new Date().toISOString()} ${m}`);
@@ -82,7 +83,7 @@ export async function runFailover(
     [0, 1, 2].map(async (i) => {
       const t = Date.now();
       const node = await openRedisAllowlist(url, {
-        pollIntervalMs: POLL_MS,
+        pollIntervalMs,
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
       });
       log(`node ${i} open in ${Date.now() - t} ms at ${node.current.version}`);
